@@ -1,0 +1,14 @@
+namespace GradientGuard;
+
+/// <summary>The ways a training run's gradients go wrong.</summary>
+public enum GradientIssueKind
+{
+    /// <summary>Gradients shrink toward zero, so the affected layers stop learning.</summary>
+    Vanishing,
+
+    /// <summary>Gradients grow far beyond their usual size, so steps overshoot and the loss diverges.</summary>
+    Exploding,
+
+    /// <summary>A gradient or the loss holds NaN or Infinity; one step with it poisons the weights.</summary>
+    NonFinite,
+}
