@@ -1,0 +1,30 @@
+using System.Collections.Generic;
+using GradientGuard.Collection;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Actions;
+
+/// <summary>In-place changes to the watched gradients; no synchronization (the norms they rely on are already on the host).</summary>
+internal static class GradientActions
+{
+    /// <summary>Multiplies every gradient by <paramref name="factor"/>: clipping with the norms the check already has.</summary>
+    public static void Scale(IReadOnlyList<WatchedLayer> layers, double factor) => ForEachGradient(layers, g => g.mul_(factor));
+
+    /// <summary>Zeroes every gradient, so a poisoned step cannot reach the weights or the optimizer's state.</summary>
+    public static void Zero(IReadOnlyList<WatchedLayer> layers) => ForEachGradient(layers, g => g.zero_());
+
+    private static void ForEachGradient(IReadOnlyList<WatchedLayer> layers, System.Func<Tensor, Tensor> change)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var layer in layers)
+        {
+            foreach (var parameter in layer.Parameters)
+            {
+                var gradient = parameter.grad;
+                if (gradient is not null)
+                    change(gradient);
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using GradientGuard.Probing;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Collection;
+
+/// <summary>
+/// Computes every watched parameter's gradient and weight norm, the loss and the probe readings as one
+/// float32 vector on the device, then copies it to the host once: one synchronization per check, however
+/// many parameters. Non-finite values are counted (a second sync) only when a norm shows that they exist.
+/// Everything runs inside its own dispose scope, so no tensor outlives the call.
+/// </summary>
+internal static class GradientNormCollector
+{
+    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+
+        var owners = new List<int>();
+        var gradients = new List<Tensor>();
+        var weights = new List<Tensor>();
+        for (int l = 0; l < layers.Count; l++)
+        {
+            foreach (var parameter in layers[l].Parameters)
+            {
+                var gradient = parameter.grad;
+                if (gradient is null)
+                    continue;
+                owners.Add(l);
+                gradients.Add(gradient);
+                weights.Add(parameter);
+            }
+        }
+
+        var probeTensors = probe?.LatestReadings() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
+        var device = gradients.Count > 0 ? gradients[0].device : loss?.device ?? CPU;
+        var pieces = new List<Tensor>(2 * gradients.Count + 1 + probeTensors.Count);
+        pieces.AddRange(gradients.Select(g => Norm(g, device)));
+        pieces.AddRange(weights.Select(w => Norm(w, device)));
+        if (loss is not null)
+            pieces.Add(AsFloat(loss.detach(), device).sum().reshape(1));
+        pieces.AddRange(probeTensors.Select(p => AsFloat(p.Reading, device)));
+
+        float[] host = pieces.Count == 0 ? Array.Empty<float>() : cat(pieces).cpu().data<float>().ToArray();
+
+        var gradientSquares = new double[layers.Count];
+        var weightSquares = new double[layers.Count];
+        var nonFinite = new long[layers.Count];
+        var hasGradient = new bool[layers.Count];
+        for (int i = 0; i < gradients.Count; i++)
+        {
+            int l = owners[i];
+            double norm = host[i];
+            hasGradient[l] = true;
+            gradientSquares[l] += norm * norm;
+            weightSquares[l] += (double)host[gradients.Count + i] * host[gradients.Count + i];
+            if (!double.IsFinite(norm))
+                nonFinite[l] += CountNonFinite(gradients[i]);
+        }
+
+        var stats = new List<LayerGradient>(layers.Count);
+        double globalSquares = 0;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            if (!hasGradient[l])
+                continue;
+            globalSquares += gradientSquares[l];
+            stats.Add(new LayerGradient(layers[l].Name, Math.Sqrt(gradientSquares[l]), Math.Sqrt(weightSquares[l]), nonFinite[l]));
+        }
+
+        int next = 2 * gradients.Count;
+        double? lossValue = loss is null ? null : host[next++];
+        var activations = new List<ActivationReading>(probeTensors.Count);
+        foreach (var (site, _) in probeTensors)
+        {
+            activations.Add(new ActivationReading(site.Name, site.Kind, host[next], host[next + 1]));
+            next += 2;
+        }
+
+        return new GradientSnapshot(stats, Math.Sqrt(globalSquares), lossValue, activations);
+    }
+
+    private static Tensor Norm(Tensor t, Device device) => linalg.vector_norm(AsFloat(t, device)).reshape(1);
+
+    private static Tensor AsFloat(Tensor t, Device device)
+    {
+        var floats = t.dtype == ScalarType.Float32 ? t : t.to_type(ScalarType.Float32);
+        return floats.device == device ? floats.reshape(-1) : floats.to(device).reshape(-1);
+    }
+
+    private static long CountNonFinite(Tensor gradient) => gradient.isfinite().logical_not().sum().item<long>();
+}

@@ -1,0 +1,17 @@
+using System.Collections.Generic;
+
+namespace GradientGuard.Collection;
+
+/// <summary>The host-side numbers of one check, read in a single device synchronization.</summary>
+internal sealed record GradientSnapshot(
+    IReadOnlyList<LayerGradient> Layers,
+    double GlobalNorm,
+    double? Loss,
+    IReadOnlyList<ActivationReading> Activations);
+
+/// <summary>What the activation probe saw in one activation module's last forward pass.</summary>
+/// <param name="Name">The activation module's name.</param>
+/// <param name="Kind">Sigmoid, Tanh or ReLU-family.</param>
+/// <param name="SaturatedFraction">Share of outputs in the flat tails (Sigmoid/Tanh) or exactly zero (ReLU: dead).</param>
+/// <param name="MeanDerivative">The mean local derivative, i.e. how much of the gradient the activation passes on.</param>
+internal sealed record ActivationReading(string Name, string Kind, double SaturatedFraction, double MeanDerivative);

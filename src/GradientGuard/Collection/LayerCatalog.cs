@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Collection;
+
+/// <summary>Groups a model's parameters by the module that owns them, in registration order (input side first).</summary>
+internal static class LayerCatalog
+{
+    public static IReadOnlyList<WatchedLayer> Build(nn.Module model, ICollection<string> filter)
+    {
+        var moduleTypes = model.named_modules().ToDictionary(m => m.name, m => m.module.GetType().Name, StringComparer.Ordinal);
+        var seen = new HashSet<IntPtr>();
+        var owners = new List<string>();
+        var parametersByOwner = new Dictionary<string, List<Parameter>>(StringComparer.Ordinal);
+
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (!seen.Add(parameter.Handle))
+                continue;
+            int dot = name.LastIndexOf('.');
+            string owner = dot < 0 ? LayerGradient.RootName : name[..dot];
+            if (!parametersByOwner.TryGetValue(owner, out var list))
+            {
+                parametersByOwner[owner] = list = new List<Parameter>();
+                owners.Add(owner);
+            }
+            list.Add(parameter);
+        }
+
+        if (owners.Count == 0)
+            throw new ArgumentException($"The model '{model.GetName()}' has no parameters, so it has no gradients to watch.", nameof(model));
+
+        var unknown = filter.Where(f => !owners.Any(o => Matches(o, f))).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException(
+                $"GradientMonitorOptions.Layers names no parameter-owning layer: {string.Join(", ", unknown.Select(u => $"'{u}'"))}. " +
+                $"Layers with parameters: {string.Join(", ", owners.Select(o => $"'{o}'"))}.", nameof(filter));
+
+        return owners
+            .Where(o => filter.Count == 0 || filter.Any(f => Matches(o, f)))
+            .Select(o => Describe(o, moduleTypes.GetValueOrDefault(o == LayerGradient.RootName ? "" : o, "Module"), parametersByOwner[o]))
+            .ToArray();
+    }
+
+    private static WatchedLayer Describe(string name, string moduleType, List<Parameter> parameters)
+    {
+        var matrix = parameters.FirstOrDefault(p => p.dim() >= 2);
+        long fanIn = matrix is null ? 0 : matrix.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        return new WatchedLayer(name, moduleType, parameters.ToArray(), fanIn, parameters.Sum(p => p.numel()));
+    }
+
+    private static bool Matches(string layer, string filter) =>
+        filter.EndsWith('.') ? layer.StartsWith(filter, StringComparison.Ordinal) : layer == filter;
+}

@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using GradientGuard.Actions;
+using GradientGuard.Collection;
+using GradientGuard.Detection;
+using GradientGuard.Output;
+using GradientGuard.Probing;
+using static TorchSharp.torch;
+
+namespace GradientGuard;
+
+/// <summary>
+/// Watches a model's gradients during training. Call <see cref="Check"/> between <c>backward()</c> and
+/// <c>step()</c> (or wrap the optimizer with <c>WithMonitor</c>): it measures every layer's gradient in one
+/// device synchronization, raises vanishing / exploding / non-finite diagnostics with cause and advice, and
+/// applies the actions the options turn on (clip, skip a poisoned step, fail fast).
+/// </summary>
+public sealed class GradientMonitor : IDisposable
+{
+    private readonly GradientMonitorOptions options;
+    private readonly IReadOnlyList<WatchedLayer> layers;
+    private readonly ModelTraits traits;
+    private readonly ActivationProbe? probe;
+    private readonly IGradientDetector[] detectors = { new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
+    private readonly List<GradientDiagnostic> history = new();
+    private readonly JsonLinesLog? jsonLines;
+    private readonly GradientMetrics? metrics;
+    private bool disposed;
+
+    private GradientMonitor(nn.Module model, GradientMonitorOptions options)
+    {
+        this.options = options;
+        layers = LayerCatalog.Build(model, options.Layers);
+        traits = ModelTraits.Read(model);
+        if (options.ProbeActivations)
+        {
+            probe = new ActivationProbe(model);
+            if (probe.Sites.Count == 0)
+            {
+                probe.Dispose();
+                probe = null;
+            }
+        }
+        jsonLines = options.JsonLinesPath is null ? null : new JsonLinesLog(options.JsonLinesPath);
+        metrics = options.EmitMetrics ? new GradientMetrics() : null;
+    }
+
+    /// <summary>Raised for every diagnostic, as it is raised.</summary>
+    public event EventHandler<GradientDiagnostic>? DiagnosticRaised;
+
+    /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> the monitor publishes on.</summary>
+    public static string MeterName => GradientMetrics.MeterName;
+
+    /// <summary>Every diagnostic raised so far, oldest first.</summary>
+    public IReadOnlyList<GradientDiagnostic> Diagnostics => history;
+
+    /// <summary>How many times <see cref="Check"/> has been called.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>How many steps the skip action has skipped.</summary>
+    public long SkippedSteps { get; private set; }
+
+    /// <summary>The names of the watched layers, input side first.</summary>
+    public IReadOnlyList<string> Layers => Array.ConvertAll(((WatchedLayer[])layers), l => l.Name);
+
+    /// <summary>Starts watching <paramref name="model"/>. Options are validated here.</summary>
+    /// <exception cref="ArgumentNullException">The model is null.</exception>
+    /// <exception cref="ArgumentException">The model has no parameters, or an option makes no sense.</exception>
+    public static GradientMonitor Attach(nn.Module model, GradientMonitorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new GradientMonitorOptions();
+        options.Validate();
+        return new GradientMonitor(model, options);
+    }
+
+    /// <summary>
+    /// Measures the gradients of this step (call it after <c>backward()</c>, before <c>step()</c>), raises
+    /// diagnostics and applies the configured actions. <paramref name="loss"/> is optional; given, a non-finite
+    /// loss is reported too, and the loss is logged.
+    /// </summary>
+    /// <exception cref="GradientGuardException">A diagnostic of a kind in <see cref="GradientMonitorOptions.FailFastOn"/> was raised.</exception>
+    public GradientReport Check(Tensor? loss = null)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (loss is not null && loss.numel() != 1)
+            throw new ArgumentException($"The loss must be a single value; it has shape [{string.Join(", ", loss.shape)}].", nameof(loss));
+
+        Step++;
+        if ((Step - 1) % options.CheckEvery != 0)
+            return new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
+
+        var snapshot = GradientNormCollector.Collect(layers, loss, probe);
+        var report = new GradientReport(Step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
+        var context = new CheckContext(Step, snapshot, layers, traits, options);
+
+        var raised = new List<GradientDiagnostic>();
+        foreach (var detector in detectors)
+        {
+            if (detector.Inspect(context) is { } diagnostic)
+                raised.Add(diagnostic);
+        }
+        report.Diagnostics = raised;
+        report.HasNonFinite = !double.IsFinite(snapshot.GlobalNorm) || snapshot.Loss is double l && !double.IsFinite(l);
+
+        Act(report);
+        Publish(report);
+        return report;
+    }
+
+    /// <summary>Removes the activation hooks and closes the sinks; the monitor does no further work.</summary>
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        probe?.Dispose();
+        jsonLines?.Dispose();
+        metrics?.Dispose();
+    }
+
+    private void Act(GradientReport report)
+    {
+        if (report.HasNonFinite && options.SkipNonFiniteSteps)
+        {
+            GradientActions.Zero(layers);
+            report.StepSkipped = true;
+            SkippedSteps++;
+        }
+        else if (options.ClipMaxNorm is double maxNorm && report.GlobalNorm > maxNorm)
+        {
+            // The same coefficient clip_grad_norm_ uses, from the norm this check already computed.
+            double coefficient = maxNorm / (report.GlobalNorm + 1e-6);
+            GradientActions.Scale(layers, coefficient);
+            report.ClipCoefficient = coefficient;
+        }
+    }
+
+    private void Publish(GradientReport report)
+    {
+        jsonLines?.WriteCheck(report);
+        metrics?.Record(report);
+        GradientDiagnostic? fatal = null;
+        foreach (var diagnostic in report.Diagnostics)
+        {
+            history.Add(diagnostic);
+            jsonLines?.WriteDiagnostic(diagnostic);
+            if (options.Logger is { } logger)
+                DiagnosticLogging.Log(logger, diagnostic);
+            DiagnosticRaised?.Invoke(this, diagnostic);
+            if (fatal is null && options.FailFastOn.Contains(diagnostic.Kind))
+                fatal = diagnostic;
+        }
+        if (fatal is not null)
+            throw new GradientGuardException(fatal);
+    }
+}

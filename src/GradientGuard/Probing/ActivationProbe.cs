@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Probing;
+
+/// <summary>
+/// Forward hooks on Sigmoid, Tanh and ReLU-family modules that keep, per module, a two-number reading of its last
+/// output: the saturated (or dead) share and the mean local derivative. Readings stay on the device until the next
+/// check reads them with everything else, so the hooks never synchronize. Hooks fire only through <c>call()</c>.
+/// </summary>
+internal sealed class ActivationProbe : IDisposable
+{
+    private readonly List<Site> sites = new();
+    private readonly List<Action> removers = new();
+    private readonly object gate = new();
+
+    public ActivationProbe(nn.Module model)
+    {
+        foreach (var (name, module) in model.named_modules())
+        {
+            string? kind = module switch
+            {
+                Sigmoid => "Sigmoid",
+                Tanh => "Tanh",
+                ReLU or ReLU6 or LeakyReLU => "ReLU",
+                _ => null,
+            };
+            if (kind is null || module is not nn.Module<Tensor, Tensor> activation)
+                continue;
+            var site = new Site(name, kind);
+            sites.Add(site);
+            var remover = activation.register_forward_hook((_, _, output) =>
+            {
+                Record(site, output);
+                return output;
+            });
+            removers.Add(remover.remove);
+        }
+    }
+
+    /// <summary>The activation modules the probe watches.</summary>
+    public IReadOnlyList<Site> Sites => sites;
+
+    /// <summary>The latest reading of each site that has run since the probe was attached.</summary>
+    public IReadOnlyList<(Site Site, Tensor Reading)> LatestReadings()
+    {
+        lock (gate)
+            return sites.Where(s => s.Reading is not null).Select(s => (s, s.Reading!)).ToArray();
+    }
+
+    public void Dispose()
+    {
+        foreach (var remove in removers)
+            remove();
+        removers.Clear();
+        lock (gate)
+        {
+            foreach (var site in sites)
+                site.Replace(null);
+        }
+    }
+
+    private void Record(Site site, Tensor output)
+    {
+        using var noGrad = no_grad();
+        // The reading must survive the user's dispose scopes: it is ours, and we dispose it ourselves.
+        using var scope = NewDisposeScope();
+        var y = output.detach().to_type(ScalarType.Float32);
+        Tensor saturated, derivative;
+        switch (site.Kind)
+        {
+            case "Sigmoid":
+                saturated = logical_or(y.lt(0.02), y.gt(0.98)).to_type(ScalarType.Float32).mean();
+                derivative = y.mul(y.neg().add(1)).mean();
+                break;
+            case "Tanh":
+                saturated = y.abs().gt(0.98).to_type(ScalarType.Float32).mean();
+                derivative = y.mul(y).neg().add(1).mean();
+                break;
+            default:
+                saturated = y.eq(0).to_type(ScalarType.Float32).mean();
+                derivative = saturated.neg().add(1);
+                break;
+        }
+        var reading = stack(new[] { saturated, derivative }).DetachFromDisposeScope();
+        lock (gate)
+            site.Replace(reading);
+    }
+
+    /// <summary>One probed activation module and its latest reading.</summary>
+    internal sealed class Site
+    {
+        public Site(string name, string kind)
+        {
+            Name = name;
+            Kind = kind;
+        }
+
+        public string Name { get; }
+
+        public string Kind { get; }
+
+        public Tensor? Reading { get; private set; }
+
+        public void Replace(Tensor? reading)
+        {
+            Reading?.Dispose();
+            Reading = reading;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Linq;
+using GradientGuard.Tests.Support;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Tests;
+
+[Collection(TorchSharpCollection.Name)]
+public sealed class GuardedOptimizerTests
+{
+    [Fact]
+    public void Wrapped_optimizer_gives_bit_identical_weights_to_the_plain_one_when_no_action_fires()
+    {
+        var plain = Train(wrap: false);
+        var wrapped = Train(wrap: true);
+
+        Assert.Equal(plain.Length, wrapped.Length);
+        foreach (var (a, b) in plain.Zip(wrapped))
+            Assert.True(a.allclose(b, rtol: 0, atol: 0), "weights differ");
+    }
+
+    [Fact]
+    public void Wrapped_optimizer_checks_at_every_step_and_keeps_lr_schedulers_working()
+    {
+        torch.manual_seed(31);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients();
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 0.1).WithMonitor(monitor);
+        var scheduler = optim.lr_scheduler.StepLR(optimizer, step_size: 2, gamma: 0.5);
+
+        for (int i = 0; i < 4; i++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = Training.Regression(16, 8);
+            optimizer.zero_grad();
+            nn.functional.mse_loss(model.call(x), y).backward();
+            optimizer.step();
+            scheduler.step();
+        }
+
+        Assert.Equal(4, monitor.Step);
+        Assert.Equal(4, optimizer.LastReport!.Step);
+        Assert.Equal(0.025, optimizer.ParamGroups.Single().LearningRate, 10);
+        Assert.Equal(0.025, optimizer.Inner.ParamGroups.Single().LearningRate, 10);
+        Assert.Equal(model.parameters().Count(), optimizer.parameters().Count());
+    }
+
+    [Fact]
+    public void Wrapped_optimizer_does_not_step_when_the_skip_action_fires()
+    {
+        torch.manual_seed(32);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients(new GradientMonitorOptions { SkipNonFiniteSteps = true });
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 0.1, momentum: 0.9).WithMonitor(monitor);
+        var before = model.parameters().Select(p => p.detach().clone()).ToArray();
+        using var x = randn(4, 8);
+        model.call(x).sum().backward();
+        using (var grad = ((Linear)model[0]).weight.grad!)
+            grad[0, 0] = float.PositiveInfinity;
+
+        optimizer.step();
+
+        Assert.True(optimizer.LastReport!.StepSkipped);
+        Assert.All(model.parameters().Zip(before), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 0, atol: 0)));
+    }
+
+    [Fact]
+    public void Wrapped_optimizer_round_trips_the_inner_state_dict()
+    {
+        torch.manual_seed(33);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2).WithMonitor(monitor);
+        using var x = randn(4, 8);
+        model.call(x).sum().backward();
+        optimizer.step();
+
+        var state = optimizer.state_dict();
+        optimizer.load_state_dict(state);
+
+        Assert.Same(state.GetType(), ((OptimizerHelper)optimizer.Inner).state_dict().GetType());
+        Assert.NotEmpty(state.Options);
+    }
+
+    private static Tensor[] Train(bool wrap)
+    {
+        torch.manual_seed(30);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 2);
+        using var monitor = model.MonitorGradients();
+        optim.Optimizer optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        if (wrap)
+            optimizer = optimizer.WithMonitor(monitor);
+        for (int i = 0; i < 20; i++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = Training.Regression(16, 8);
+            optimizer.zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            if (!wrap)
+                monitor.Check(loss);
+            optimizer.step();
+        }
+        optimizer.Dispose();
+        Assert.Empty(monitor.Diagnostics);
+        return model.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+    }
+}
