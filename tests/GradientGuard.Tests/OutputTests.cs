@@ -1,0 +1,140 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using GradientGuard.Tests.Support;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Tests;
+
+[Collection(TorchSharpCollection.Name)]
+public sealed class OutputTests
+{
+    [Fact]
+    public void Each_diagnostic_is_a_structured_log_event_with_its_fields()
+    {
+        var logger = new RecordingLogger();
+        using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients(new GradientMonitorOptions { Logger = logger });
+        PoisonAndCheck(model, monitor, step: 1, poison: false);
+        PoisonAndCheck(model, monitor, step: 2, poison: false);
+        PoisonAndCheck(model, monitor, step: 3);
+
+        var entry = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Error, entry.Level);
+        Assert.Equal("GradientIssue", entry.EventId.Name);
+        Assert.Equal(GradientIssueKind.NonFinite, entry.Fields["Kind"]);
+        Assert.Equal(3L, entry.Fields["Step"]);
+        Assert.Equal("0", entry.Fields["Layers"]);
+        Assert.Equal("GG0003", entry.Fields["RuleId"]);
+        Assert.Contains("NaN/Infinity in the gradients of '0'", (string)entry.Fields["Cause"]!, StringComparison.Ordinal);
+        Assert.StartsWith("NonFinite gradients at step 3 in 0", entry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_GradientGuard_meter_publishes_layer_norms_and_counts_diagnostics()
+    {
+        var layerNorms = new List<(double Value, string Layer)>();
+        long diagnostics = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == GradientMonitor.MeterName)
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "gradientguard.layer.gradient_norm")
+                layerNorms.Add((value, (string)tags.ToArray().Single(t => t.Key == "layer").Value!));
+        });
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "gradientguard.diagnostics")
+                diagnostics += value;
+        });
+        listener.Start();
+
+        using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients();
+        var report = PoisonAndCheck(model, monitor, step: 1, poison: false);
+        PoisonAndCheck(model, monitor, step: 2);
+
+        Assert.Equal(new[] { "0", "2", "4" }, layerNorms.Take(3).Select(m => m.Layer));
+        Assert.Equal(report.Layers.Select(l => l.GradientNorm), layerNorms.Take(3).Select(m => m.Value));
+        Assert.Equal(1, diagnostics);
+    }
+
+    [Fact]
+    public void Json_lines_log_has_a_line_per_check_and_per_diagnostic_readable_while_training()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"gg-{Guid.NewGuid():N}", "run.jsonl");
+        using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
+        using (var monitor = model.MonitorGradients(new GradientMonitorOptions { JsonLinesPath = path }))
+        {
+            PoisonAndCheck(model, monitor, step: 1, poison: false);
+            PoisonAndCheck(model, monitor, step: 2);
+
+            // Flushed line by line: readable before the monitor is disposed (a crash loses nothing).
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var lines = new StreamReader(stream).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+
+            Assert.Equal(new[] { "check", "check", "diagnostic" }, lines.Select(l => l.GetProperty("type").GetString()));
+            Assert.Equal(1, lines[0].GetProperty("step").GetInt64());
+            Assert.Equal(new[] { "0", "2", "4" }, lines[0].GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("name").GetString()));
+            Assert.True(lines[0].GetProperty("globalNorm").GetDouble() > 0);
+            Assert.Equal("NaN", lines[1].GetProperty("globalNorm").GetString());
+            Assert.Equal(1, lines[1].GetProperty("layers")[0].GetProperty("nonFinite").GetInt64());
+            Assert.Equal("NonFinite", lines[2].GetProperty("kind").GetString());
+            Assert.Equal("GG0003", lines[2].GetProperty("ruleId").GetString());
+            Assert.Equal(2, lines[2].GetProperty("step").GetInt64());
+        }
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
+
+    [Fact]
+    public void DiagnosticRaised_fires_for_each_diagnostic_and_the_history_keeps_them()
+    {
+        using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients();
+        var seen = new List<GradientDiagnostic>();
+        monitor.DiagnosticRaised += (_, d) => seen.Add(d);
+
+        PoisonAndCheck(model, monitor, step: 1);
+        PoisonAndCheck(model, monitor, step: 2);
+
+        Assert.Equal(2, seen.Count);
+        Assert.Equal(seen, monitor.Diagnostics);
+    }
+
+    private static GradientReport PoisonAndCheck(Sequential model, GradientMonitor monitor, int step, bool poison = true)
+    {
+        using var scope = NewDisposeScope();
+        model.zero_grad();
+        model.call(randn(2, 4)).sum().backward();
+        if (poison)
+            ((Linear)model[0]).weight.grad![0, 0] = float.NaN;
+        var report = monitor.Check();
+        Assert.Equal(step, report.Step);
+        return report;
+    }
+
+    private sealed class RecordingLogger : ILogger
+    {
+        public List<(LogLevel Level, EventId EventId, string Message, Dictionary<string, object?> Fields)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var fields = ((IEnumerable<KeyValuePair<string, object?>>)state!).ToDictionary(kv => kv.Key, kv => kv.Value);
+            Entries.Add((logLevel, eventId, formatter(state, exception), fields));
+        }
+    }
+}
