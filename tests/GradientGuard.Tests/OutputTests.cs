@@ -105,9 +105,11 @@ public sealed class OutputTests
         monitor.DiagnosticRaised += (_, d) => seen.Add(d);
 
         PoisonAndCheck(model, monitor, step: 1);
-        PoisonAndCheck(model, monitor, step: 2);
+        PoisonAndCheck(model, monitor, step: 2);             // the same episode: not raised again
+        PoisonAndCheck(model, monitor, step: 3, poison: false);
+        PoisonAndCheck(model, monitor, step: 4);             // a new episode
 
-        Assert.Equal(2, seen.Count);
+        Assert.Equal(new long[] { 1, 4 }, seen.Select(d => d.Step));
         Assert.Equal(seen, monitor.Diagnostics);
     }
 

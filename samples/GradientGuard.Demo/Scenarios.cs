@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Demo;
+
+/// <summary>The four classic runs: two broken networks and their fixed twins.</summary>
+internal static class Scenarios
+{
+    public static IReadOnlyList<Scenario> All { get; } = new[]
+    {
+        new Scenario("sigmoid-mlp", "Deep MLP, Sigmoid hidden layers, default init", "vanishing", SigmoidMlp, Regression, 0.1, Clip: false),
+        new Scenario("relu-mlp", "Same depth, ReLU and He init", "healthy", ReluMlp, Regression, 0.1, Clip: false),
+        new Scenario("plain-rnn", "Plain RNN, long sequences, large learning rate, no clipping", "exploding", PlainRnn, Sequences, 0.5, Clip: false),
+        new Scenario("rnn-clipped", "Same RNN with clip_grad_norm_ (GG0003's fix)", "healthy", PlainRnn, Sequences, 0.5, Clip: true),
+    };
+
+    private static nn.Module<Tensor, Tensor> SigmoidMlp() => Mlp(nn.Sigmoid, heInit: false);
+
+    private static nn.Module<Tensor, Tensor> ReluMlp() => Mlp(() => nn.ReLU(), heInit: true);
+
+    private static nn.Module<Tensor, Tensor> Mlp(Func<nn.Module<Tensor, Tensor>> activation, bool heInit)
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        long width = 16;
+        for (int i = 1; i <= 8; i++)
+        {
+            var linear = nn.Linear(width, 32);
+            if (heInit)
+                nn.init.kaiming_normal_(linear.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+            layers.Add(($"fc{i}", linear));
+            layers.Add(($"act{i}", activation()));
+            width = 32;
+        }
+        layers.Add(("out", nn.Linear(width, 1)));
+        return nn.Sequential(layers);
+    }
+
+    private static nn.Module<Tensor, Tensor> PlainRnn() => new RnnRegressor();
+
+    private static (Tensor X, Tensor Y) Regression(int batch)
+    {
+        var x = randn(batch, 16);
+        return (x, x.sin().sum(1, keepdim: true).div(4));
+    }
+
+    private static (Tensor X, Tensor Y) Sequences(int batch)
+    {
+        var x = randn(batch, 60, 4);
+        return (x, x.select(2, 0).mean(new long[] { 1 }, keepdim: true));
+    }
+
+    private sealed class RnnRegressor : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.RNN rnn = nn.RNN(4, 32, batchFirst: true);
+        private readonly TorchSharp.Modules.Linear head = nn.Linear(32, 1);
+
+        public RnnRegressor() : base("RnnRegressor")
+        {
+            using (no_grad())
+            {
+                // A recurrent matrix whose spectral radius is above 1: the classic exploding setup.
+                foreach (var (name, p) in rnn.named_parameters())
+                    if (name.StartsWith("weight_hh", StringComparison.Ordinal))
+                        p.mul_(3);
+            }
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => head.call(rnn.call(x, null).Item1.select(1, -1));
+    }
+}
+
+/// <summary>One demo run: how to build the model and its data, what verdict the run should earn.</summary>
+internal sealed record Scenario(
+    string Name,
+    string Description,
+    string Expected,
+    Func<nn.Module<Tensor, Tensor>> CreateModel,
+    Func<int, (Tensor X, Tensor Y)> CreateBatch,
+    double LearningRate,
+    bool Clip);
