@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes.Infrastructure;
+using GradientGuard.Analyzers.Infrastructure;
+using GradientGuard.Analyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace GradientGuard.Analyzers.CodeFixes;
+
+/// <summary>GG0003: inserts <c>torch.nn.utils.clip_grad_norm_(&lt;params&gt;, max_norm: 1.0);</c> right before the step.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0003AddGradientClippingCodeFix)), Shared]
+public sealed class GG0003AddGradientClippingCodeFix : CodeFixProvider
+{
+    /// <summary>Equivalence key of the action.</summary>
+    public const string EquivalenceKey = "GG0003.ClipGradNorm";
+
+    /// <inheritdoc />
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.StepWithoutGradientClipping);
+
+    /// <inheritdoc />
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc />
+    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (!diagnostic.Properties.TryGetValue(GG0003StepWithoutGradientClippingAnalyzer.ParametersProperty, out var parameters) || parameters is null)
+                continue;
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Clip the gradient norm before the step",
+                    cancellation => AddClippingAsync(context.Document, diagnostic, parameters, cancellation),
+                    EquivalenceKey),
+                diagnostic);
+        }
+        return Task.CompletedTask;
+    }
+
+    private static async Task<Document> AddClippingAsync(Document document, Diagnostic diagnostic, string parameters, CancellationToken cancellation)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
+        var statement = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).AncestorsAndSelf().OfType<StatementSyntax>().FirstOrDefault();
+        if (root is null || statement is null)
+            return document;
+
+        var clip = SyntaxFactory.ParseStatement($"global::TorchSharp.torch.nn.utils.clip_grad_norm_({parameters}, max_norm: 1.0);");
+        var call = clip.DescendantNodes().OfType<InvocationExpressionSyntax>().First();
+        clip = clip.ReplaceNode(call.Expression, call.Expression.WithAdditionalAnnotations(Simplifier.Annotation));
+        return document.WithSyntaxRoot(StatementInserter.InsertBefore(root, statement, clip));
+    }
+}

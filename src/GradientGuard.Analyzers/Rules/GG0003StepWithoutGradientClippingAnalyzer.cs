@@ -1,0 +1,183 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Rules;
+
+/// <summary>
+/// GG0003: an <c>Optimizer.step()</c> reached after <c>backward()</c> with no <c>clip_grad_norm_</c>/<c>clip_grad_value_</c>
+/// between them. A warning when the model is recurrent or attention-based (where gradients explode most), a suggestion
+/// otherwise; silent for optimizers over a few hand-listed tensors.
+/// </summary>
+[DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
+public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAnalyzer
+{
+    /// <summary>Diagnostic property: the parameters expression the code fix clips.</summary>
+    public const string ParametersProperty = "Parameters";
+
+    internal static readonly DiagnosticDescriptor Rule = new(
+        RuleIds.StepWithoutGradientClipping,
+        title: "Optimizer step without gradient clipping",
+        messageFormat: "'{0}' follows backward() with no clip_grad_norm_ or clip_grad_value_ in between{1}",
+        Categories.Optimization,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "One exploding batch can wreck a run: clipping the gradient norm between backward() and step() bounds every update.",
+        helpLinkUri: HelpLinks.For(RuleIds.StepWithoutGradientClipping));
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
+    {
+        var events = new TrainingStepEvents(torch);
+        context.RegisterOperationBlockStartAction(block =>
+        {
+            var calls = new List<(IInvocationOperation Call, TrainingEventKind Kind)>();
+            block.RegisterOperationAction(operationContext =>
+            {
+                var invocation = (IInvocationOperation)operationContext.Operation;
+                if (events.Classify(invocation) is { } kind)
+                {
+                    lock (calls)
+                        calls.Add((invocation, kind));
+                    return;
+                }
+                foreach (var through in events.ThroughHelper(invocation))
+                {
+                    lock (calls)
+                        calls.Add((invocation, through));
+                }
+            }, OperationKind.Invocation);
+            block.RegisterOperationBlockEndAction(end => Analyze(end, calls, torch));
+        });
+    }
+
+    private static void Analyze(OperationBlockAnalysisContext context, List<(IInvocationOperation Call, TrainingEventKind Kind)> calls, TorchSharpSymbols torch)
+    {
+        var ordered = calls.OrderBy(c => c.Call.Syntax.SpanStart).ThenBy(c => c.Kind).ToList();
+        foreach (var (step, kind) in ordered)
+        {
+            if (kind != TrainingEventKind.Step)
+                continue;
+            // Only events in the same body count: a step inside a lambda (Assert.Throws(() => opt.step())) has its own.
+            var body = EnclosingBody(step);
+            var sameBody = ordered.Where(c => EnclosingBody(c.Call) == body).ToList();
+            int lastBackward = sameBody.FindLastIndex(c => c.Kind == TrainingEventKind.Backward && c.Call.Syntax.SpanStart <= step.Syntax.SpanStart && c.Call != step);
+            if (lastBackward < 0)
+                continue;
+            bool direct = step.TargetMethod.Name == "step" && TorchSharpSymbols.DerivesFrom(step.TargetMethod.ContainingType, torch.Optimizer);
+            var origin = direct ? OptimizerOrigin.Find(step.Instance, Root(context), torch) : null;
+            bool clipped = sameBody.Skip(lastBackward).Any(c =>
+                c.Kind == TrainingEventKind.Clip && c.Call.Syntax.SpanStart <= step.Syntax.SpanStart && Covers(c.Call, step, origin));
+            if (clipped)
+                continue;
+            Report(context, step, direct, origin, torch);
+        }
+    }
+
+    // A clip guards a step unless it visibly clips another model's or optimizer's parameters (two optimizers, one clip).
+    private static bool Covers(IInvocationOperation clip, IInvocationOperation step, OptimizerOrigin? origin)
+    {
+        if (clip.TargetMethod.Name is not ("clip_grad_norm_" or "clip_grad_value_"))
+            return true; // clipping inside a helper: trust it
+        var clipped = OptimizerOrigin.Unwrap(clip.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value);
+        var clippedOwner = OptimizerOrigin.ReferencedSymbol(OptimizerOrigin.ParametersOwner(clipped));
+        if (clippedOwner is null)
+            return true;
+        var optimizer = OptimizerOrigin.ReferencedSymbol(step.Instance);
+        var model = OptimizerOrigin.ReferencedSymbol(OptimizerOrigin.ParametersOwner(origin?.Parameters));
+        if (optimizer is null && model is null)
+            return true;
+        return SymbolEqualityComparer.Default.Equals(clippedOwner, optimizer) || SymbolEqualityComparer.Default.Equals(clippedOwner, model);
+    }
+
+    private static IOperation Root(OperationBlockAnalysisContext context)
+    {
+        var root = context.OperationBlocks[0];
+        while (root.Parent is not null)
+            root = root.Parent;
+        return root;
+    }
+
+    private static void Report(OperationBlockAnalysisContext context, IInvocationOperation step, bool direct, OptimizerOrigin? origin, TorchSharpSymbols torch)
+    {
+        if (origin is { PlainTensors: true })
+            return;
+
+        string? recurrent = RecurrentPart(origin?.ModelType, torch);
+        var tree = step.Syntax.SyntaxTree;
+        var severity = recurrent is not null
+            ? RuleOptions.Severity(context.Options, tree, Rule.Id, "recurrent_severity", DiagnosticSeverity.Warning)
+            : RuleOptions.Severity(context.Options, tree, Rule.Id, "default_severity", DiagnosticSeverity.Info);
+
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        string? parameters = ParametersToClip(step, origin, direct);
+        if (parameters is not null)
+            properties = properties.Add(ParametersProperty, parameters);
+
+        string callText = step.Syntax is InvocationExpressionSyntax invocation ? invocation.Expression + "()" : step.Syntax.ToString();
+        string detail = recurrent is not null ? $"; the model holds {recurrent}, whose gradients explode readily" : "";
+        context.ReportDiagnostic(Diagnostic.Create(Rule, step.Syntax.GetLocation(), severity, additionalLocations: null, properties, callText, detail));
+    }
+
+    // The model's own parameters() when the optimizer was built from them and the model is reachable here, else the optimizer's.
+    private static string? ParametersToClip(IInvocationOperation step, OptimizerOrigin? origin, bool direct)
+    {
+        if (origin?.Parameters is IInvocationOperation { TargetMethod.Name: "parameters", Instance: { } model } call &&
+            OptimizerOrigin.ReferencedSymbol(model) is { } symbol &&
+            step.SemanticModel?.LookupSymbols(step.Syntax.SpanStart, name: symbol.Name).Contains(symbol, SymbolEqualityComparer.Default) == true)
+        {
+            return call.Syntax.ToString();
+        }
+        if (direct && step.Instance is { } optimizer)
+            return optimizer.Syntax.ToString() + ".parameters()";
+        return null;
+    }
+
+    private static string? RecurrentPart(ITypeSymbol? modelType, TorchSharpSymbols torch)
+    {
+        if (modelType is null)
+            return null;
+        foreach (var recurrent in torch.Recurrent)
+        {
+            if (TorchSharpSymbols.DerivesFrom(modelType, recurrent))
+                return recurrent!.Name;
+        }
+        for (var type = modelType; type is not null && type.Locations.Any(l => l.IsInSource); type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                var memberType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
+                var match = torch.Recurrent.FirstOrDefault(r => TorchSharpSymbols.DerivesFrom(memberType, r));
+                if (match is not null)
+                    return $"{match.Name} '{member.Name}'";
+            }
+            if (HasHandWrittenRecurrence(type))
+                return "a module applied in a loop in forward()";
+        }
+        return null;
+    }
+
+    // A loop in forward() that calls a module (call/forward) on each iteration: an unrolled recurrence.
+    private static bool HasHandWrittenRecurrence(ITypeSymbol type) =>
+        type.GetMembers("forward").SelectMany(m => m.DeclaringSyntaxReferences).Any(r =>
+            r.GetSyntax().DescendantNodes().Any(n => n is ForStatementSyntax or ForEachStatementSyntax or WhileStatementSyntax &&
+                n.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
+                    i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "call" or "forward" })));
+
+    private static IOperation? EnclosingBody(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                return current;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,379 @@
+using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes;
+using GradientGuard.Analyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
+    GradientGuard.Analyzers.Rules.GG0003StepWithoutGradientClippingAnalyzer,
+    GradientGuard.Analyzers.CodeFixes.GG0003AddGradientClippingCodeFix>;
+
+namespace GradientGuard.Analyzers.Tests;
+
+public sealed class GG0003StepWithoutGradientClippingTests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+
+        """;
+
+    [Fact]
+    public async Task Step_after_backward_in_a_for_loop_is_a_suggestion_and_the_fix_clips_the_model_parameters()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, Tensor y)
+                {
+                    var model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1));
+                    var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+                    for (int epoch = 0; epoch < 10; epoch++)
+                    {
+                        optimizer.zero_grad();
+                        var loss = nn.functional.mse_loss(model.forward(x), y);
+                        loss.backward();
+                        {|#0:optimizer.step()|};
+                    }
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, Tensor y)
+                {
+                    var model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1));
+                    var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+                    for (int epoch = 0; epoch < 10; epoch++)
+                    {
+                        optimizer.zero_grad();
+                        var loss = nn.functional.mse_loss(model.forward(x), y);
+                        loss.backward();
+                        nn.utils.clip_grad_norm_(model.parameters(), max_norm: 1.0);
+                        optimizer.step();
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
+    }
+
+    [Fact]
+    public async Task Recurrent_model_makes_it_a_warning_naming_the_LSTM()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly LSTM lstm = nn.LSTM(4, 16);
+                private readonly Linear head = nn.Linear(16, 1);
+                public Net() : base("net") { RegisterComponents(); }
+                public override Tensor forward(Tensor x) => head.forward(lstm.forward(x, null).Item1);
+            }
+
+            class Trainer
+            {
+                void Train(IEnumerable<(Tensor, Tensor)> data)
+                {
+                    var model = new Net();
+                    var optimizer = optim.SGD(model.parameters(), learningRate: 0.1);
+                    foreach (var (x, y) in data)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.mse_loss(model.forward(x), y).backward();
+                        {|#0:optimizer.step()|};
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Warning).WithLocation(0)
+                .WithArguments("optimizer.step()", "; the model holds LSTM 'lstm', whose gradients explode readily"));
+    }
+
+    [Fact]
+    public async Task Hand_written_recurrence_in_forward_makes_it_a_warning()
+    {
+        string source = Usings + """
+            class Cell : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear step = nn.Linear(8, 8);
+                public Cell() : base("cell") { RegisterComponents(); }
+                public override Tensor forward(Tensor x)
+                {
+                    var h = x;
+                    for (int t = 0; t < 50; t++)
+                        h = step.call(h).tanh();
+                    return h;
+                }
+            }
+
+            class Trainer
+            {
+                void Train(Tensor x)
+                {
+                    var model = new Cell();
+                    var optimizer = optim.SGD(model.parameters(), learningRate: 0.1);
+                    while (true)
+                    {
+                        model.forward(x).sum().backward();
+                        {|#0:optimizer.step()|};
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Warning).WithLocation(0)
+                .WithArguments("optimizer.step()", "; the model holds a module applied in a loop in forward(), whose gradients explode readily"));
+    }
+
+    [Fact]
+    public async Task Clipping_between_backward_and_step_is_fine_whichever_clip_is_used()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> model, bool byValue)
+                {
+                    var optimizer = optim.Adam(model.parameters());
+                    for (int i = 0; i < 3; i++)
+                    {
+                        model.forward(x).sum().backward();
+                        if (byValue)
+                            nn.utils.clip_grad_value_(model.parameters(), 0.5);
+                        else
+                            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                        optimizer.step();
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Scheduler_step_backward_without_step_lambdas_and_hand_listed_tensors_are_not_flagged()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void Scheduler(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    var optimizer = optim.SGD(model.parameters(), learningRate: 0.1);
+                    var scheduler = optim.lr_scheduler.StepLR(optimizer, 10);
+                    model.forward(x).sum().backward();
+                    nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                    optimizer.step();
+                    scheduler.step();
+                }
+
+                Tensor InputGradient(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    x.requires_grad = true;
+                    model.forward(x).sum().backward();
+                    return x.grad!;
+                }
+
+                void ThrowsCheck(Tensor x, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+                {
+                    model.forward(x).sum().backward();
+                    Action act = () => optimizer.step();
+                    Assert(act);
+                }
+
+                void LinearRegression(Tensor x, Tensor y)
+                {
+                    var w = torch.zeros(3, requires_grad: true);
+                    var b = torch.zeros(1, requires_grad: true);
+                    var optimizer = optim.SGD(new Parameter[] { new Parameter(w), new Parameter(b) }, learningRate: 0.01);
+                    for (int i = 0; i < 100; i++)
+                    {
+                        optimizer.zero_grad();
+                        (x.matmul(w) + b - y).pow(2).mean().backward();
+                        optimizer.step();
+                    }
+                }
+
+                static void Assert(Action act) { }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Two_optimizers_each_get_their_own_clip()
+    {
+        string source = Usings + """
+            class Gan
+            {
+                void Train(Tensor z, nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> critic)
+                {
+                    var g = optim.Adam(generator.parameters());
+                    var c = optim.Adam(critic.parameters());
+                    for (int i = 0; i < 5; i++)
+                    {
+                        critic.forward(generator.forward(z)).mean().backward();
+                        {|#0:g.step()|};
+                        {|#1:c.step()|};
+                    }
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Gan
+            {
+                void Train(Tensor z, nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> critic)
+                {
+                    var g = optim.Adam(generator.parameters());
+                    var c = optim.Adam(critic.parameters());
+                    for (int i = 0; i < 5; i++)
+                    {
+                        critic.forward(generator.forward(z)).mean().backward();
+                        nn.utils.clip_grad_norm_(generator.parameters(), max_norm: 1.0);
+                        g.step();
+                        nn.utils.clip_grad_norm_(critic.parameters(), max_norm: 1.0);
+                        c.step();
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("g.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(1).WithArguments("c.step()", ""));
+    }
+
+    [Fact]
+    public async Task Guarded_step_without_braces_gets_a_block_and_an_out_of_scope_model_falls_back_to_the_optimizer()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                private optim.Optimizer? opt;
+
+                void Step(Tensor loss, bool training)
+                {
+                    loss.backward();
+                    if (training && opt is not null)
+                        {|#0:opt.step()|};
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Trainer
+            {
+                private optim.Optimizer? opt;
+
+                void Step(Tensor loss, bool training)
+                {
+                    loss.backward();
+                    if (training && opt is not null)
+                    {
+                        nn.utils.clip_grad_norm_(opt.parameters(), max_norm: 1.0);
+                        opt.step();
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("opt.step()", ""));
+    }
+
+    [Fact]
+    public async Task Step_in_a_helper_called_after_backward_is_reported_at_the_helper_call()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                private readonly optim.Optimizer optimizer;
+                public Trainer(nn.Module<Tensor, Tensor> model) { optimizer = optim.Adam(model.parameters()); }
+
+                void Train(Tensor loss)
+                {
+                    loss.backward();
+                    {|#0:Update()|};
+                }
+
+                void Update() => optimizer.step();
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("Update()", ""));
+    }
+
+    [Fact]
+    public async Task Top_level_statements_are_analyzed_and_fixed_with_the_file_import_style()
+    {
+        string source = """
+            using TorchSharp;
+
+            var model = torch.nn.Linear(3, 1);
+            var optimizer = torch.optim.SGD(model.parameters(), 0.01);
+            for (int i = 0; i < 10; i++)
+            {
+                model.forward(torch.randn(8, 3)).sum().backward();
+                {|#0:optimizer.step()|};
+            }
+            """;
+        string fixedSource = """
+            using TorchSharp;
+
+            var model = torch.nn.Linear(3, 1);
+            var optimizer = torch.optim.SGD(model.parameters(), 0.01);
+            for (int i = 0; i < 10; i++)
+            {
+                model.forward(torch.randn(8, 3)).sum().backward();
+                torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm: 1.0);
+                optimizer.step();
+            }
+            """;
+        var test = new Verify.Test { TestCode = source, FixedCode = fixedSource };
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("gradientguard.GG0003.default_severity = warning", DiagnosticSeverity.Warning)]
+    [InlineData("gradientguard.GG0003.default_severity = error", DiagnosticSeverity.Error)]
+    [InlineData("gradientguard.GG0003.default_severity = nonsense", DiagnosticSeverity.Info)]
+    public async Task Severity_is_configurable_in_editorconfig(string option, DiagnosticSeverity expected)
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    var optimizer = optim.Adam(model.parameters());
+                    model.forward(x).sum().backward();
+                    {|#0:optimizer.step()|};
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, option,
+            Verify.Diagnostic(expected).WithLocation(0).WithArguments("optimizer.step()", ""));
+    }
+
+    [Fact]
+    public async Task User_types_named_like_TorchSharp_ones_are_not_optimizers()
+    {
+        string source = """
+            namespace TorchSharp.Modules
+            {
+                class SGD { public void step() { } }
+                class Tensor { public void backward() { } }
+            }
+
+            class Trainer
+            {
+                void Train(TorchSharp.Modules.Tensor loss, TorchSharp.Modules.SGD sgd)
+                {
+                    loss.backward();
+                    sgd.step();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+}
