@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using GradientGuard.Actions;
 using GradientGuard.Collection;
 using GradientGuard.Detection;
@@ -61,7 +62,7 @@ public sealed class GradientMonitor : IDisposable
     public long SkippedSteps { get; private set; }
 
     /// <summary>The names of the watched layers, input side first.</summary>
-    public IReadOnlyList<string> Layers => Array.ConvertAll(((WatchedLayer[])layers), l => l.Name);
+    public IReadOnlyList<string> Layers => layers.Select(l => l.Name).ToArray();
 
     /// <summary>Starts watching <paramref name="model"/>. Options are validated here.</summary>
     /// <exception cref="ArgumentNullException">The model is null.</exception>

@@ -77,6 +77,7 @@ public sealed class RobustnessTests
         var report = monitor.Check();
 
         Assert.Equal(new[] { "4" }, report.Layers.Select(l => l.Name));
+        Assert.Equal(new[] { "4" }, monitor.Layers);
     }
 
     [Fact]
