@@ -49,8 +49,9 @@ public sealed class GradientGuardWeakenGlibcxxRequirement : Task
             {
                 Patch(path);
             }
-            catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException || e is IndexOutOfRangeException || e is ArgumentException)
             {
+                // A malformed or unexpected file is left as it is: the build goes on, the warning says why.
                 Log.LogWarning("GradientGuard: could not patch " + path + ": " + e.Message);
             }
         }
