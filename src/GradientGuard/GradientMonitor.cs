@@ -102,7 +102,7 @@ public sealed class GradientMonitor : IDisposable
                 raised.Add(diagnostic);
         }
         report.Diagnostics = raised;
-        report.HasNonFinite = !double.IsFinite(snapshot.GlobalNorm) || snapshot.Loss is double l && !double.IsFinite(l);
+        report.HasNonFinite = snapshot.HasNonFinite;
 
         Act(report);
         Publish(report);

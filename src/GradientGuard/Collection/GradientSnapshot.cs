@@ -7,7 +7,11 @@ internal sealed record GradientSnapshot(
     IReadOnlyList<LayerGradient> Layers,
     double GlobalNorm,
     double? Loss,
-    IReadOnlyList<ActivationReading> Activations);
+    IReadOnlyList<ActivationReading> Activations)
+{
+    /// <summary>Whether any gradient (a non-finite layer makes the global norm non-finite) or the loss is NaN/Infinity.</summary>
+    public bool HasNonFinite => !double.IsFinite(GlobalNorm) || Loss is double loss && !double.IsFinite(loss);
+}
 
 /// <summary>What the activation probe saw in one activation module's last forward pass.</summary>
 /// <param name="Name">The activation module's name.</param>

@@ -8,11 +8,11 @@ namespace GradientGuard.Detection;
 /// <summary>Turns what was measured and what the model contains into a likely cause, a fix and the analyzer rule that applies it.</summary>
 internal static class Explanations
 {
-    public static (string Cause, string Advice, string RuleId) ForVanishingTowardInput(CheckContext context, IReadOnlyList<string> vanished)
+    public static Explanation ForVanishingTowardInput(CheckContext context, IReadOnlyList<string> vanished)
     {
         var traits = context.Traits;
         if (traits.PlainRnns.Count > 0)
-            return ($"plain RNN {Quote(traits.PlainRnns)} backpropagates through time by repeated multiplication with the same recurrent matrix",
+            return new Explanation($"plain RNN {Quote(traits.PlainRnns)} backpropagates through time by repeated multiplication with the same recurrent matrix",
                     "replace nn.RNN with nn.GRU or nn.LSTM (quick fix of GG0005)", RuleIds.PlainRnn);
 
         var saturating = context.Snapshot.Activations.Where(a => a.Kind is "Sigmoid" or "Tanh").ToList();
@@ -34,48 +34,48 @@ internal static class Explanations
             {
                 cause = $"the gradient passes through {traits.SaturatingActivations.Count} Sigmoid/Tanh activations ({Quote(traits.SaturatingActivations)}), each passing on at most 0.25x (Sigmoid) or 1x (Tanh)";
             }
-            return (cause,
+            return new Explanation(cause,
                     "replace the hidden Sigmoid/Tanh activations with ReLU, LeakyReLU or GELU (quick fix of GG0001), or put BatchNorm/LayerNorm between the layers (GG0006)",
                     RuleIds.SaturatingActivationStack);
         }
 
         double scale = MedianInitScale(context, vanished);
         if (scale < TooSmallInitScale)
-            return (string.Format(CultureInfo.InvariantCulture,
+            return new Explanation(string.Format(CultureInfo.InvariantCulture,
                         "the weights of {0} are initialized at about {1:G2}/sqrt(fan_in), far below He's 1.41/sqrt(fan_in) for ReLU: every layer shrinks the signal, so the gradient fades toward the input",
                         Quote(vanished), scale),
                     "initialize with kaiming_normal_ (ReLU-family) or xavier_uniform_ with calculate_gain (Tanh/Sigmoid) (quick fix of GG0002), or add normalization (GG0006)",
                     RuleIds.Initialization);
 
-        return ($"{vanished.Count} layers at the input side ({Quote(vanished)}) receive almost no gradient through a deep stack{(traits.HasNormalization ? "" : " with no normalization")}",
+        return new Explanation($"{vanished.Count} layers at the input side ({Quote(vanished)}) receive almost no gradient through a deep stack{(traits.HasNormalization ? "" : " with no normalization")}",
                 "add BatchNorm/LayerNorm or residual connections (quick fix of GG0006), and initialize with kaiming_normal_ for ReLU layers (GG0002)",
                 RuleIds.DeepWithoutNormalization);
     }
 
-    public static (string Cause, string Advice, string RuleId) ForVanishingEverywhere(LayerGradient largest) =>
-        (string.Format(CultureInfo.InvariantCulture,
+    public static Explanation ForVanishingEverywhere(LayerGradient largest) =>
+        new Explanation(string.Format(CultureInfo.InvariantCulture,
             "every layer below the output has a gradient tiny next to its weights (largest gradient-to-weight ratio {0:G2}, in '{1}'): the initialization shrinks the signal layer after layer",
             largest.GradientToWeightRatio, largest.Name),
          "initialize weights to suit the activation: kaiming_normal_ for ReLU-family, xavier_uniform_ with calculate_gain for Tanh/Sigmoid (quick fix of GG0002), or add normalization (GG0006)",
          RuleIds.Initialization);
 
-    public static (string Cause, string Advice, string RuleId) ForExploding(CheckContext context, string growth)
+    public static Explanation ForExploding(CheckContext context, string growth)
     {
         if (context.Traits.PlainRnns.Count > 0)
-            return ($"{growth}; plain RNN {Quote(context.Traits.PlainRnns)} multiplies the gradient by the same recurrent matrix at every time step",
+            return new Explanation($"{growth}; plain RNN {Quote(context.Traits.PlainRnns)} multiplies the gradient by the same recurrent matrix at every time step",
                     "clip gradients between backward() and step() (clip_grad_norm_, GG0003) and replace nn.RNN with nn.GRU or nn.LSTM (GG0005)",
                     RuleIds.PlainRnn);
-        return (growth,
+        return new Explanation(growth,
                 "clip gradients between backward() and step() with clip_grad_norm_ (quick fix of GG0003) or set GradientMonitorOptions.ClipMaxNorm; lower the learning rate; check that the initialization's scale suits the network (GG0002)",
                 RuleIds.GradientClipping);
     }
 
-    public static (string Cause, string Advice, string RuleId) ForNonFinite(IReadOnlyList<string> layers, double? loss)
+    public static Explanation ForNonFinite(IReadOnlyList<string> layers, double? loss)
     {
         string where = layers.Count > 0 ? $"NaN/Infinity in the gradients of {Quote(layers)}" : "no finite gradient";
         if (loss is double l && !double.IsFinite(l))
             where = $"the loss is {l.ToString(CultureInfo.InvariantCulture)}" + (layers.Count > 0 ? $" and {where}" : "");
-        return (where,
+        return new Explanation(where,
                 "skip poisoned steps (GradientMonitorOptions.SkipNonFiniteSteps), clip gradients between backward() and step() (GG0003), lower the learning rate, and look for log(0) or division by zero in the loss",
                 RuleIds.GradientClipping);
     }

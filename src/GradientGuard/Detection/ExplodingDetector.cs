@@ -80,19 +80,7 @@ internal sealed class ExplodingDetector : IGradientDetector
             ? jumpedLayers.Select(j => j.Layer.Name).ToList()
             : snapshot.Layers.OrderByDescending(l => l.GradientNorm).Take(3).Select(l => l.Name).ToList();
         var ordered = snapshot.Layers.Select(l => l.Name).Where(named.Contains).ToList();
-        var (cause, advice, rule) = Explanations.ForExploding(context, growth);
-        return new GradientDiagnostic
-        {
-            Kind = GradientIssueKind.Exploding,
-            Step = context.Step,
-            Layers = ordered,
-            Value = value,
-            Threshold = threshold,
-            Measure = measure,
-            Cause = cause,
-            Advice = advice,
-            RuleId = rule,
-        };
+        return Explanations.ForExploding(context, growth).Diagnose(GradientIssueKind.Exploding, context.Step, ordered, measure, value, threshold);
     }
 
     private NormBaseline Baseline(string layer)

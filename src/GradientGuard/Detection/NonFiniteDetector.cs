@@ -14,9 +14,7 @@ internal sealed class NonFiniteDetector : IGradientDetector
     public GradientDiagnostic? Inspect(CheckContext context)
     {
         var snapshot = context.Snapshot;
-        var layers = snapshot.Layers.Where(l => !l.IsFinite).ToList();
-        bool lossBad = snapshot.Loss is double loss && !double.IsFinite(loss);
-        if (layers.Count == 0 && !lossBad)
+        if (!snapshot.HasNonFinite)
         {
             inEpisode = false;
             return null;
@@ -25,19 +23,10 @@ internal sealed class NonFiniteDetector : IGradientDetector
             return null;
         inEpisode = true;
 
+        var layers = snapshot.Layers.Where(l => !l.IsFinite).ToList();
         var names = layers.Select(l => l.Name).ToList();
-        var (cause, advice, rule) = Explanations.ForNonFinite(names, snapshot.Loss);
-        return new GradientDiagnostic
-        {
-            Kind = GradientIssueKind.NonFinite,
-            Step = context.Step,
-            Layers = names,
-            Value = layers.Sum(l => l.NonFiniteCount),
-            Threshold = 0,
-            Measure = lossBad && layers.Count == 0 ? "non-finite loss" : "non-finite gradient values",
-            Cause = cause,
-            Advice = advice,
-            RuleId = rule,
-        };
+        string measure = layers.Count == 0 ? "non-finite loss" : "non-finite gradient values";
+        return Explanations.ForNonFinite(names, snapshot.Loss).Diagnose(
+            GradientIssueKind.NonFinite, context.Step, names, measure, layers.Sum(l => l.NonFiniteCount), threshold: 0);
     }
 }

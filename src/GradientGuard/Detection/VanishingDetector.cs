@@ -36,37 +36,17 @@ internal sealed class VanishingDetector : IGradientDetector
 
         if (everywhereChecks == options.VanishingPatience)
         {
-            var (cause, advice, rule) = Explanations.ForVanishingEverywhere(largest);
-            return new GradientDiagnostic
-            {
-                Kind = GradientIssueKind.Vanishing,
-                Step = context.Step,
-                Layers = hidden.Select(l => l.Name).ToList(),
-                Value = largest.GradientToWeightRatio,
-                Threshold = options.VanishingUpdateRatio,
-                Measure = "largest gradient-to-weight ratio",
-                Cause = cause,
-                Advice = advice,
-                RuleId = rule,
-            };
+            return Explanations.ForVanishingEverywhere(largest).Diagnose(
+                GradientIssueKind.Vanishing, context.Step, hidden.Select(l => l.Name).ToList(),
+                "largest gradient-to-weight ratio", largest.GradientToWeightRatio, options.VanishingUpdateRatio);
         }
 
         if (towardInputChecks == options.VanishingPatience)
         {
             var vanished = layers.Where(l => l.GradientNorm < options.VanishingDepthRatio * latest.GradientNorm).Select(l => l.Name).ToList();
-            var (cause, advice, rule) = Explanations.ForVanishingTowardInput(context, vanished);
-            return new GradientDiagnostic
-            {
-                Kind = GradientIssueKind.Vanishing,
-                Step = context.Step,
-                Layers = vanished,
-                Value = depthRatio,
-                Threshold = options.VanishingDepthRatio,
-                Measure = $"gradient norm of '{layers[0].Name}' relative to '{latest.Name}'",
-                Cause = cause,
-                Advice = advice,
-                RuleId = rule,
-            };
+            return Explanations.ForVanishingTowardInput(context, vanished).Diagnose(
+                GradientIssueKind.Vanishing, context.Step, vanished,
+                $"gradient norm of '{layers[0].Name}' relative to '{latest.Name}'", depthRatio, options.VanishingDepthRatio);
         }
         return null;
     }
