@@ -38,55 +38,57 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         var events = new TrainingStepEvents(torch);
         context.RegisterOperationBlockStartAction(block =>
         {
-            var calls = new List<(IInvocationOperation Call, TrainingEventKind Kind)>();
+            var calls = new List<TrainingCall>();
             block.RegisterOperationAction(operationContext =>
             {
                 var invocation = (IInvocationOperation)operationContext.Operation;
+                var body = EnclosingBody(invocation);
                 if (events.Classify(invocation) is { } kind)
                 {
                     lock (calls)
-                        calls.Add((invocation, kind));
+                        calls.Add(new TrainingCall(invocation, kind, Direct: true, body));
                     return;
                 }
                 foreach (var through in events.ThroughHelper(invocation))
                 {
                     lock (calls)
-                        calls.Add((invocation, through));
+                        calls.Add(new TrainingCall(invocation, through, Direct: false, body));
                 }
             }, OperationKind.Invocation);
             block.RegisterOperationBlockEndAction(end => Analyze(end, calls, torch));
         });
     }
 
-    private static void Analyze(OperationBlockAnalysisContext context, List<(IInvocationOperation Call, TrainingEventKind Kind)> calls, TorchSharpSymbols torch)
+    private static void Analyze(OperationBlockAnalysisContext context, List<TrainingCall> calls, TorchSharpSymbols torch)
     {
-        var ordered = calls.OrderBy(c => c.Call.Syntax.SpanStart).ThenBy(c => c.Kind).ToList();
-        foreach (var (step, kind) in ordered)
+        if (!calls.Any(c => c.Kind == TrainingEventKind.Step))
+            return;
+        var root = Root(context);
+        // Only events in the same body count: a step inside a lambda (Assert.Throws(() => opt.step())) has its own.
+        foreach (var body in calls.GroupBy(c => c.Body))
         {
-            if (kind != TrainingEventKind.Step)
-                continue;
-            // Only events in the same body count: a step inside a lambda (Assert.Throws(() => opt.step())) has its own.
-            var body = EnclosingBody(step);
-            var sameBody = ordered.Where(c => EnclosingBody(c.Call) == body).ToList();
-            int lastBackward = sameBody.FindLastIndex(c => c.Kind == TrainingEventKind.Backward && c.Call.Syntax.SpanStart <= step.Syntax.SpanStart && c.Call != step);
-            if (lastBackward < 0)
-                continue;
-            bool direct = step.TargetMethod.Name == "step" && TorchSharpSymbols.DerivesFrom(step.TargetMethod.ContainingType, torch.Optimizer);
-            var origin = direct ? OptimizerOrigin.Find(step.Instance, Root(context), torch) : null;
-            bool clipped = sameBody.Skip(lastBackward).Any(c =>
-                c.Kind == TrainingEventKind.Clip && c.Call.Syntax.SpanStart <= step.Syntax.SpanStart && Covers(c.Call, step, origin));
-            if (clipped)
-                continue;
-            Report(context, step, direct, origin, torch);
+            var ordered = body.OrderBy(c => c.Call.Syntax.SpanStart).ThenBy(c => c.Kind).ToList();
+            foreach (var step in ordered.Where(c => c.Kind == TrainingEventKind.Step))
+            {
+                int position = step.Call.Syntax.SpanStart;
+                int lastBackward = ordered.FindLastIndex(c => c.Kind == TrainingEventKind.Backward && c.Call.Syntax.SpanStart <= position && c.Call != step.Call);
+                if (lastBackward < 0)
+                    continue;
+                var origin = step.Direct ? OptimizerOrigin.Find(step.Call.Instance, root, torch) : null;
+                bool clipped = ordered.Skip(lastBackward).Any(c =>
+                    c.Kind == TrainingEventKind.Clip && c.Call.Syntax.SpanStart <= position && Covers(c, step.Call, origin));
+                if (!clipped)
+                    Report(context, step.Call, step.Direct, origin, torch);
+            }
         }
     }
 
     // A clip guards a step unless it visibly clips another model's or optimizer's parameters (two optimizers, one clip).
-    private static bool Covers(IInvocationOperation clip, IInvocationOperation step, OptimizerOrigin? origin)
+    private static bool Covers(TrainingCall clip, IInvocationOperation step, OptimizerOrigin? origin)
     {
-        if (clip.TargetMethod.Name is not ("clip_grad_norm_" or "clip_grad_value_"))
+        if (!clip.Direct)
             return true; // clipping inside a helper: trust it
-        var clipped = OptimizerOrigin.Unwrap(clip.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value);
+        var clipped = OptimizerOrigin.Unwrap(clip.Call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value);
         var clippedOwner = OptimizerOrigin.ReferencedSymbol(OptimizerOrigin.ParametersOwner(clipped));
         if (clippedOwner is null)
             return true;
@@ -104,6 +106,9 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
             root = root.Parent;
         return root;
     }
+
+    /// <summary>A backward, clip or step reached by a call, directly or through a helper, and the body (method, lambda or local function) it is in.</summary>
+    private sealed record TrainingCall(IInvocationOperation Call, TrainingEventKind Kind, bool Direct, IOperation? Body);
 
     private static void Report(OperationBlockAnalysisContext context, IInvocationOperation step, bool direct, OptimizerOrigin? origin, TorchSharpSymbols torch)
     {

@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
@@ -19,6 +21,8 @@ internal sealed class TrainingStepEvents
 {
     private const int MaxHelperDepth = 3;
     private readonly TorchSharpSymbols torch;
+    // Per compilation: each helper is summarized once, however many calls reach it.
+    private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyCollection<TrainingEventKind>> helpers = new(SymbolEqualityComparer.Default);
 
     public TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
 
@@ -47,9 +51,16 @@ internal sealed class TrainingStepEvents
     /// </summary>
     public IReadOnlyCollection<TrainingEventKind> ThroughHelper(IInvocationOperation invocation)
     {
-        var found = new HashSet<TrainingEventKind>();
-        Collect(invocation, invocation.SemanticModel, depth: 0, found, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
-        return found;
+        var method = invocation.TargetMethod.OriginalDefinition;
+        var model = invocation.SemanticModel;
+        if (model is null || !method.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == model.SyntaxTree))
+            return Array.Empty<TrainingEventKind>(); // only helpers in the same file: no semantic model of another tree is built here
+        return helpers.GetOrAdd(method, _ =>
+        {
+            var found = new HashSet<TrainingEventKind>();
+            Collect(invocation, model, depth: 0, found, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+            return found;
+        });
     }
 
     private void Collect(IInvocationOperation invocation, SemanticModel? model, int depth, HashSet<TrainingEventKind> found, HashSet<IMethodSymbol> visited)
