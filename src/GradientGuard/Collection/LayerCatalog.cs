@@ -11,7 +11,6 @@ internal static class LayerCatalog
 {
     public static IReadOnlyList<WatchedLayer> Build(nn.Module model, ICollection<string> filter)
     {
-        var moduleTypes = model.named_modules().ToDictionary(m => m.name, m => m.module.GetType().Name, StringComparer.Ordinal);
         var seen = new HashSet<IntPtr>();
         var owners = new List<string>();
         var parametersByOwner = new Dictionary<string, List<Parameter>>(StringComparer.Ordinal);
@@ -41,15 +40,15 @@ internal static class LayerCatalog
 
         return owners
             .Where(o => filter.Count == 0 || filter.Any(f => Matches(o, f)))
-            .Select(o => Describe(o, moduleTypes.GetValueOrDefault(o == LayerGradient.RootName ? "" : o, "Module"), parametersByOwner[o]))
+            .Select(o => Describe(o, parametersByOwner[o]))
             .ToArray();
     }
 
-    private static WatchedLayer Describe(string name, string moduleType, List<Parameter> parameters)
+    private static WatchedLayer Describe(string name, List<Parameter> parameters)
     {
         var matrix = parameters.FirstOrDefault(p => p.dim() >= 2);
         long fanIn = matrix is null ? 0 : matrix.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-        return new WatchedLayer(name, moduleType, parameters.ToArray(), fanIn, parameters.Sum(p => p.numel()));
+        return new WatchedLayer(name, parameters.ToArray(), fanIn, parameters.Sum(p => p.numel()));
     }
 
     private static bool Matches(string layer, string filter) =>

@@ -4,11 +4,10 @@ namespace GradientGuard.Collection;
 
 /// <summary>A module that owns parameters, with those parameters (each shared parameter is watched once, under its first owner).</summary>
 /// <param name="Name">The layer's name in <c>named_modules()</c>.</param>
-/// <param name="ModuleType">The module's class name.</param>
 /// <param name="Parameters">The parameters it owns.</param>
 /// <param name="FanIn">Inputs per output unit of the layer's first matrix-shaped parameter (0 when it has none).</param>
 /// <param name="ElementCount">Number of values in all its parameters.</param>
-internal sealed record WatchedLayer(string Name, string ModuleType, Parameter[] Parameters, long FanIn, long ElementCount)
+internal sealed record WatchedLayer(string Name, Parameter[] Parameters, long FanIn, long ElementCount)
 {
     /// <summary>
     /// Weight RMS times the square root of fan-in: about 0.58 under TorchSharp's default init, 1.41 under He init
