@@ -18,6 +18,21 @@ internal sealed class TorchSharpSymbols
         Autograd = Resolve(compilation, "TorchSharp.torch+autograd");
         NnUtils = Resolve(compilation, "TorchSharp.torch+nn+utils");
         Parameter = Resolve(compilation, "TorchSharp.Modules.Parameter");
+        Nn = Resolve(compilation, "TorchSharp.torch+nn");
+        Functional = Resolve(compilation, "TorchSharp.torch+nn+functional");
+        Torch = Resolve(compilation, "TorchSharp.torch");
+        Sequential = Resolve(compilation, "TorchSharp.Modules.Sequential");
+        WeightLayers = new[]
+        {
+            Resolve(compilation, "TorchSharp.Modules.Linear"), Resolve(compilation, "TorchSharp.Modules.Convolution"),
+            Resolve(compilation, "TorchSharp.Modules.Bilinear"),
+        };
+        Saturating = new[] { Resolve(compilation, "TorchSharp.Modules.Sigmoid"), Resolve(compilation, "TorchSharp.Modules.Tanh") };
+        Normalization = new[]
+        {
+            Resolve(compilation, "TorchSharp.Modules.NormBase"), Resolve(compilation, "TorchSharp.Modules.LayerNorm"),
+            Resolve(compilation, "TorchSharp.Modules.GroupNorm"), Resolve(compilation, "TorchSharp.Modules.LocalResponseNorm"),
+        };
         Recurrent = new[]
         {
             Resolve(compilation, "TorchSharp.Modules.RNN"), Resolve(compilation, "TorchSharp.Modules.LSTM"),
@@ -47,6 +62,27 @@ internal sealed class TorchSharpSymbols
     /// <summary><c>TorchSharp.Modules.Parameter</c>.</summary>
     public INamedTypeSymbol? Parameter { get; }
 
+    /// <summary><c>torch.nn</c>: the module factories.</summary>
+    public INamedTypeSymbol? Nn { get; }
+
+    /// <summary><c>torch.nn.functional</c>.</summary>
+    public INamedTypeSymbol? Functional { get; }
+
+    /// <summary><c>torch</c> itself.</summary>
+    public INamedTypeSymbol? Torch { get; }
+
+    /// <summary><c>TorchSharp.Modules.Sequential</c>.</summary>
+    public INamedTypeSymbol? Sequential { get; }
+
+    /// <summary>Layers with a weight matrix: Linear, every convolution, Bilinear.</summary>
+    public INamedTypeSymbol?[] WeightLayers { get; }
+
+    /// <summary>Saturating activations: Sigmoid and Tanh.</summary>
+    public INamedTypeSymbol?[] Saturating { get; }
+
+    /// <summary>Normalization layers: BatchNorm, InstanceNorm, LayerNorm, GroupNorm, LocalResponseNorm.</summary>
+    public INamedTypeSymbol?[] Normalization { get; }
+
     /// <summary>Recurrent and attention modules, whose gradients explode most readily.</summary>
     public INamedTypeSymbol?[] Recurrent { get; }
 
@@ -65,6 +101,17 @@ internal sealed class TorchSharpSymbols
         for (var current = type; current is not null && baseType is not null; current = current.BaseType)
         {
             if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, baseType))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="type"/> is or derives from any of <paramref name="candidates"/>.</summary>
+    public static bool DerivesFromAny(ITypeSymbol? type, INamedTypeSymbol?[] candidates)
+    {
+        foreach (var candidate in candidates)
+        {
+            if (DerivesFrom(type, candidate))
                 return true;
         }
         return false;

@@ -63,7 +63,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     {
         if (!calls.Any(c => c.Kind == TrainingEventKind.Step))
             return;
-        var root = Root(context);
+        var root = context.OperationBlocks[0].Root();
         // Only events in the same body count: a step inside a lambda (Assert.Throws(() => opt.step())) has its own.
         foreach (var body in calls.GroupBy(c => c.Body))
         {
@@ -88,7 +88,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     {
         if (!clip.Direct)
             return true; // clipping inside a helper: trust it
-        var clipped = OptimizerOrigin.Unwrap(clip.Call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value);
+        var clipped = (clip.Call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value).WithoutConversions();
         var clippedOwner = OptimizerOrigin.ReferencedSymbol(OptimizerOrigin.ParametersOwner(clipped));
         if (clippedOwner is null)
             return true;
@@ -97,14 +97,6 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         if (optimizer is null && model is null)
             return true;
         return SymbolEqualityComparer.Default.Equals(clippedOwner, optimizer) || SymbolEqualityComparer.Default.Equals(clippedOwner, model);
-    }
-
-    private static IOperation Root(OperationBlockAnalysisContext context)
-    {
-        var root = context.OperationBlocks[0];
-        while (root.Parent is not null)
-            root = root.Parent;
-        return root;
     }
 
     /// <summary>A backward, clip or step reached by a call, directly or through a helper, and the body (method, lambda or local function) it is in.</summary>

@@ -38,7 +38,7 @@ internal sealed class OptimizerOrigin
                 _ => null,
             })
             .FirstOrDefault(v => v is not null);
-        var arguments = Unwrap(creation) switch
+        var arguments = creation.WithoutConversions() switch
         {
             IInvocationOperation i when TorchSharpSymbols.DerivesFrom(i.TargetMethod.ReturnType, torch.Optimizer) => i.Arguments,
             IObjectCreationOperation c when TorchSharpSymbols.DerivesFrom(c.Type, torch.Optimizer) => c.Arguments,
@@ -47,7 +47,7 @@ internal sealed class OptimizerOrigin
         if (arguments.IsDefaultOrEmpty)
             return new OptimizerOrigin(null, null, false);
 
-        var parameters = Unwrap(arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value);
+        var parameters = (arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value).WithoutConversions();
         if (parameters is IArrayCreationOperation || parameters is IObjectCreationOperation)
             return new OptimizerOrigin(parameters, null, plainTensors: true);
         return new OptimizerOrigin(parameters, ParametersOwner(parameters)?.Type, plainTensors: false);
@@ -56,13 +56,13 @@ internal sealed class OptimizerOrigin
     /// <summary>For <c>model.parameters()</c>, possibly followed by <c>ToArray()</c>, <c>Concat()</c> and the like: <c>model</c>.</summary>
     public static IOperation? ParametersOwner(IOperation? parameters)
     {
-        var call = Unwrap(parameters) as IInvocationOperation;
+        var call = parameters.WithoutConversions() as IInvocationOperation;
         while (call is not null && call.TargetMethod.Name is not ("parameters" or "named_parameters"))
-            call = Unwrap(call.Instance ?? call.Arguments.FirstOrDefault()?.Value) as IInvocationOperation;
+            call = (call.Instance ?? call.Arguments.FirstOrDefault()?.Value).WithoutConversions() as IInvocationOperation;
         return call?.Instance;
     }
 
-    public static ISymbol? ReferencedSymbol(IOperation? operation) => Unwrap(operation) switch
+    public static ISymbol? ReferencedSymbol(IOperation? operation) => operation.WithoutConversions() switch
     {
         ILocalReferenceOperation l => l.Local,
         IParameterReferenceOperation p => p.Parameter,
@@ -70,11 +70,4 @@ internal sealed class OptimizerOrigin
         IPropertyReferenceOperation p => p.Property,
         _ => null,
     };
-
-    public static IOperation? Unwrap(IOperation? operation)
-    {
-        while (operation is IConversionOperation conversion)
-            operation = conversion.Operand;
-        return operation;
-    }
 }

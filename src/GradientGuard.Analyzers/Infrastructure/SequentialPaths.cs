@@ -1,0 +1,165 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Infrastructure;
+
+/// <summary>
+/// Reads the layers of a <c>Sequential</c> in every form real code uses: the factory's params of modules or of
+/// <c>("name", module)</c> / <c>Tuple</c> pairs, a <c>List</c> filled and then passed, a derived class's
+/// <c>: base(...)</c>, nested Sequentials. Returns null when the layers are only known at run time (a list filled in
+/// a loop, an array built elsewhere): then the rules stay quiet and the runtime monitor covers it.
+/// </summary>
+internal sealed class SequentialPaths
+{
+    private readonly TorchSharpSymbols torch;
+
+    public SequentialPaths(TorchSharpSymbols torch) => this.torch = torch;
+
+    /// <summary>Whether the call builds a Sequential: <c>nn.Sequential(...)</c> or a Sequential constructor (<c>: base(...)</c>).</summary>
+    public bool IsConstruction(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        return method.MethodKind == MethodKind.Constructor
+            ? SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Sequential)
+            : method.Name == "Sequential" && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Nn);
+    }
+
+    /// <summary>Whether this Sequential is itself an element of an enclosing one (then the enclosing one is analyzed).</summary>
+    public bool IsNested(IInvocationOperation sequential)
+    {
+        for (var parent = sequential.Parent; parent is not null; parent = parent.Parent)
+        {
+            switch (parent)
+            {
+                case IInvocationOperation outer when IsConstruction(outer):
+                    return true;
+                case IArgumentOperation:
+                case IArrayInitializerOperation:
+                case IArrayCreationOperation:
+                case ITupleOperation:
+                case IConversionOperation:
+                case IObjectCreationOperation:
+                    continue;
+                default:
+                    return false;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The flattened path of a Sequential construction, or null when it is only known at run time.</summary>
+    public List<LayerElement>? Elements(IInvocationOperation sequential)
+    {
+        var path = new List<LayerElement>();
+        foreach (var argument in sequential.Arguments)
+        {
+            if (!Add(argument.Value, path, sequential))
+                return null;
+        }
+        return path;
+    }
+
+    /// <summary>The kind of a module of this type.</summary>
+    public LayerKind Classify(ITypeSymbol? type)
+    {
+        if (TorchSharpSymbols.DerivesFromAny(type, torch.WeightLayers))
+            return LayerKind.Weight;
+        if (TorchSharpSymbols.DerivesFromAny(type, torch.Saturating))
+            return LayerKind.Saturating;
+        if (TorchSharpSymbols.DerivesFromAny(type, torch.Normalization))
+            return LayerKind.Normalization;
+        return type?.ContainingAssembly?.Name == "TorchSharp" && !TorchSharpSymbols.DerivesFrom(type, torch.Sequential)
+            ? LayerKind.Neutral
+            : LayerKind.Opaque;
+    }
+
+    private bool Add(IOperation? value, List<LayerElement> path, IOperation use)
+    {
+        value = value.WithoutConversions();
+        switch (value)
+        {
+            case null:
+                return false;
+            case IArrayCreationOperation array:
+                return array.Initializer is { } initializer && initializer.ElementValues.All(e => Add(e, path, use));
+            case ITupleOperation tuple when tuple.Elements.Length == 2:
+                return Add(tuple.Elements[1], path, use);
+            case IObjectCreationOperation creation when IsTuple(creation.Type) && creation.Arguments.Length == 2:
+                return Add(creation.Arguments[1].Value, path, use);
+            case IObjectCreationOperation list when list.Initializer is { } items && IsCollection(list.Type):
+                return AddInitializer(items, path, use);
+            case IInvocationOperation call when IsConstruction(call):
+                return call.Arguments.All(a => Add(a.Value, path, use));
+            case IInvocationOperation call when call.TargetMethod.Name == "Create" && IsTuple(call.Type) && call.Arguments.Length == 2:
+                return Add(call.Arguments[1].Value, path, use);
+            case IInvocationOperation call when SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, torch.Nn):
+                path.Add(new LayerElement(Classify(call.Type), call.Syntax));
+                return true;
+            case ILocalReferenceOperation local:
+                return AddLocal(local.Local, path, use);
+            default:
+                path.Add(new LayerElement(LayerKind.Opaque, value.Syntax));
+                return true;
+        }
+    }
+
+    private bool AddInitializer(IObjectOrCollectionInitializerOperation initializer, List<LayerElement> path, IOperation use)
+    {
+        foreach (var element in initializer.Initializers)
+        {
+            if (element is not IInvocationOperation { TargetMethod.Name: "Add" } add || add.Arguments.Length != 1 || !Add(add.Arguments[0].Value, path, use))
+                return false;
+        }
+        return true;
+    }
+
+    // A local list: its initializer, then its Add calls before the use, in order. Filled in a loop: only known at run time.
+    private bool AddLocal(ILocalSymbol local, List<LayerElement> path, IOperation use)
+    {
+        var root = use.Root();
+        bool initialized = false;
+        foreach (var operation in root.Descendants().Where(o => o.Syntax.SpanStart < use.Syntax.SpanStart).OrderBy(o => o.Syntax.SpanStart))
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                    if (declarator.GetVariableInitializer()?.Value is not { } value)
+                        return false;
+                    initialized = true;
+                    if (value.WithoutConversions() is IObjectCreationOperation creation && IsCollection(creation.Type))
+                    {
+                        if (creation.Initializer is { } initializer && !AddInitializer(initializer, path, use))
+                            return false;
+                    }
+                    else if (!Add(value, path, use))
+                    {
+                        return false;
+                    }
+                    break;
+                case IInvocationOperation call when call.Instance.WithoutConversions() is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    if (call.TargetMethod.Name != "Add" || call.Arguments.Length != 1 || InsideLoop(call, root) || !Add(call.Arguments[0].Value, path, use))
+                        return false;
+                    break;
+            }
+        }
+        return initialized;
+    }
+
+    private static bool InsideLoop(IOperation operation, IOperation root)
+    {
+        for (var parent = operation.Parent; parent is not null && parent != root; parent = parent.Parent)
+        {
+            if (parent is ILoopOperation)
+                return true;
+        }
+        return false;
+    }
+
+    private static bool IsTuple(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Tuple", Arity: 2 } named && named.ContainingNamespace?.ToDisplayString() == "System";
+
+    private static bool IsCollection(ITypeSymbol? type) =>
+        type is INamedTypeSymbol named && named.AllInterfaces.Any(i => i.Name == "ICollection" && i.Arity == 1);
+}
