@@ -29,6 +29,10 @@ public sealed class RobustnessTests
                 Undefined().step();
                 opt.step(1, 2, 3);
             }
+            Module<Tensor, Tensor> Seq() => nn.Sequential(nn.Linear(4, ), nn.Sigmoid(, ("x", ), Tuple.Create(), nn.Tanh(), missing, nn.Linear(
+            Module<Tensor, Tensor> Seq2() { var l = new List<>() { nn.Sigmoid() }; l.Add(; return nn.Sequential(l); }
+            class Derived : TorchSharp.Modules.Sequential { Derived() : base(nn.Linear(1, 1), nn.Sigmoid(), ) { } }
+            public override Tensor forward(Tensor x) { var h = fc.call(x).sigmoid(; return torch.tanh(undefined.call(h)); }
             void Helper() => Helper();
             void Rec() { Rec2(); } void Rec2() { Rec(); opt.step(); }
         """;

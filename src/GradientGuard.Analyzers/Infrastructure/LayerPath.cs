@@ -25,15 +25,20 @@ internal enum LayerKind
 /// <summary>One element of a path, with the syntax that creates or applies it (where a diagnostic or a fix points).</summary>
 internal readonly struct LayerElement
 {
-    public LayerElement(LayerKind kind, SyntaxNode syntax)
+    public LayerElement(LayerKind kind, SyntaxNode syntax, SyntaxNode? declaredType = null)
     {
         Kind = kind;
         Syntax = syntax;
+        DeclaredType = declaredType;
     }
 
     public LayerKind Kind { get; }
 
+    /// <summary>The factory call, functional call or member that creates or applies it.</summary>
     public SyntaxNode Syntax { get; }
+
+    /// <summary>For a field or property typed as the activation itself (<c>Sigmoid act</c>): that type, which a fix must change too.</summary>
+    public SyntaxNode? DeclaredType { get; }
 }
 
 /// <summary>Finds runs of hidden saturating activations along a path: each needs a weight layer before and after it.</summary>
@@ -43,11 +48,11 @@ internal static class SaturatingRuns
     /// The longest run of Sigmoid/Tanh activations that sit between weight layers with no normalization or opaque
     /// element in the run. A final activation after the last weight layer is an output activation and does not count.
     /// </summary>
-    public static IReadOnlyList<SyntaxNode> Longest(IEnumerable<LayerElement> path)
+    public static IReadOnlyList<LayerElement> Longest(IEnumerable<LayerElement> path)
     {
-        var best = new List<SyntaxNode>();
-        var chain = new List<SyntaxNode>();
-        var pending = new List<SyntaxNode>();
+        var best = new List<LayerElement>();
+        var chain = new List<LayerElement>();
+        var pending = new List<LayerElement>();
         bool sawWeight = false;
         foreach (var element in path)
         {
@@ -60,12 +65,12 @@ internal static class SaturatingRuns
                     break;
                 case LayerKind.Saturating:
                     if (sawWeight)
-                        pending.Add(element.Syntax);
+                        pending.Add(element);
                     break;
                 case LayerKind.Normalization:
                 case LayerKind.Opaque:
                     if (chain.Count > best.Count)
-                        best = new List<SyntaxNode>(chain);
+                        best = new List<LayerElement>(chain);
                     chain.Clear();
                     pending.Clear();
                     sawWeight = element.Kind == LayerKind.Normalization && sawWeight;

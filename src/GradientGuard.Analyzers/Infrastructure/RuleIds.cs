@@ -3,6 +3,9 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// <summary>Every rule ID, in one place. IDs are never reused; the runtime monitor's advice points at them.</summary>
 public static class RuleIds
 {
+    /// <summary>A deep stack of saturating (Sigmoid/Tanh) hidden activations.</summary>
+    public const string SaturatingActivationStack = "GG0001";
+
     /// <summary>optimizer.step() reached after backward() with no gradient clipping between them.</summary>
     public const string StepWithoutGradientClipping = "GG0003";
 }

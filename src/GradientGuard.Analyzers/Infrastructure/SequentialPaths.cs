@@ -70,9 +70,11 @@ internal sealed class SequentialPaths
             return LayerKind.Saturating;
         if (TorchSharpSymbols.DerivesFromAny(type, torch.Normalization))
             return LayerKind.Normalization;
-        return type?.ContainingAssembly?.Name == "TorchSharp" && !TorchSharpSymbols.DerivesFrom(type, torch.Sequential)
-            ? LayerKind.Neutral
-            : LayerKind.Opaque;
+        // Concrete TorchSharp modules left are ReLU, Dropout, pooling...; a base type (Module<Tensor, Tensor>) or a
+        // Sequential could hold anything.
+        bool concreteLibraryModule = type is { IsAbstract: false } && type.ContainingAssembly?.Name == "TorchSharp" &&
+            !SymbolEqualityComparer.Default.Equals(type, torch.Module) && !TorchSharpSymbols.DerivesFrom(type, torch.Sequential);
+        return concreteLibraryModule ? LayerKind.Neutral : LayerKind.Opaque;
     }
 
     private bool Add(IOperation? value, List<LayerElement> path, IOperation use)

@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace GradientGuard.Analyzers.CodeFixes;
+
+/// <summary>
+/// GG0001: replaces the hidden Sigmoid/Tanh activations of the flagged path with ReLU (second action: LeakyReLU, third:
+/// GELU), in the form each is written: module factory, <c>nn.functional</c>, <c>torch.</c>, tensor method, and the type of a
+/// field that holds one. Mostly only a name changes, so the prefix the user wrote, the layer names, the output activation
+/// and the formatting stay as they are.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0001ReplaceSaturatingActivationsCodeFix)), Shared]
+public sealed class GG0001ReplaceSaturatingActivationsCodeFix : CodeFixProvider
+{
+    /// <summary>Equivalence key: replace with ReLU.</summary>
+    public const string ReLUKey = "GG0001.ReLU";
+
+    /// <summary>Equivalence key: replace with LeakyReLU.</summary>
+    public const string LeakyReLUKey = "GG0001.LeakyReLU";
+
+    /// <summary>Equivalence key: replace with GELU.</summary>
+    public const string GELUKey = "GG0001.GELU";
+
+    /// <inheritdoc />
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.SaturatingActivationStack);
+
+    /// <inheritdoc />
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc />
+    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            foreach (var (name, key) in new[] { ("ReLU", ReLUKey), ("LeakyReLU", LeakyReLUKey), ("GELU", GELUKey) })
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create($"Use {name} for the hidden activations", c => ReplaceAsync(context.Document, diagnostic, name, c), key),
+                    diagnostic);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    private static async Task<Document> ReplaceAsync(Document document, Diagnostic diagnostic, string activation, CancellationToken cancellation)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellation).ConfigureAwait(false);
+        if (root is null || model is null)
+            return document;
+        var nodes = diagnostic.AdditionalLocations
+            .Select(l => root.FindNode(l.SourceSpan, getInnermostNodeForTie: true))
+            .Select(n => (SyntaxNode?)(n as TypeSyntax) ?? n.AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault())
+            .Where(n => n is not null)
+            .Cast<SyntaxNode>()
+            .ToList();
+        var forms = nodes.ToDictionary(n => n, n => n is InvocationExpressionSyntax call ? (model.GetSymbolInfo(call, cancellation).Symbol as IMethodSymbol)?.ContainingType?.Name : null);
+        return document.WithSyntaxRoot(root.ReplaceNodes(nodes, (original, _) => original switch
+        {
+            TypeSyntax type => RenameType(type, activation),
+            InvocationExpressionSyntax call => Replace(call, forms[original], activation),
+            _ => original,
+        }));
+    }
+
+    // One activation, spelled as each TorchSharp form spells it.
+    private static InvocationExpressionSyntax Replace(InvocationExpressionSyntax call, string? form, string activation)
+    {
+        string functional = activation switch { "ReLU" => "relu", "LeakyReLU" => "leaky_relu", _ => "gelu" };
+        switch (form)
+        {
+            case "nn": // nn.Sigmoid(): the module factory
+                return Rename(call, activation, slopeFirst: activation == "LeakyReLU", flagIndex: 0);
+            case "functional": // nn.functional.sigmoid(x)
+                return Rename(call, functional, slopeFirst: activation == "LeakyReLU", flagIndex: 1);
+            case "torch": // torch.sigmoid(x): torch has no relu, the functional one it is
+                var callee = SyntaxFactory.ParseExpression("global::TorchSharp.torch.nn.functional." + functional)
+                    .WithTriviaFrom(call.Expression)
+                    .WithAdditionalAnnotations(Simplifier.Annotation);
+                return call.WithExpression(callee);
+            case "Tensor": // x.sigmoid(): the tensor method; leaky_relu takes its slope
+                var renamed = Rename(call, functional, slopeFirst: false, flagIndex: -1);
+                return activation == "LeakyReLU" && renamed.ArgumentList.Arguments.Count == 0
+                    ? renamed.WithArgumentList(SyntaxFactory.ParseArgumentList("(0.01)"))
+                    : renamed;
+            default:
+                return call;
+        }
+    }
+
+    private static InvocationExpressionSyntax Rename(InvocationExpressionSyntax call, string name, bool slopeFirst, int flagIndex)
+    {
+        ExpressionSyntax callee = call.Expression switch
+        {
+            MemberAccessExpressionSyntax member => member.WithName(Renamed(member.Name, name)),
+            SimpleNameSyntax simple => Renamed(simple, name),
+            var other => other,
+        };
+        var arguments = call.ArgumentList;
+        // LeakyReLU's next parameter is the slope: a positional inplace flag must be named to keep its meaning.
+        if (slopeFirst && flagIndex >= 0 && arguments.Arguments.Count == flagIndex + 1 && arguments.Arguments[flagIndex].NameColon is null)
+        {
+            var flag = arguments.Arguments[flagIndex];
+            arguments = arguments.ReplaceNode(flag, flag.WithNameColon(SyntaxFactory.NameColon("inplace")));
+        }
+        return call.WithExpression(callee).WithArgumentList(arguments);
+    }
+
+    private static TypeSyntax RenameType(TypeSyntax type, string activation) => type switch
+    {
+        QualifiedNameSyntax qualified => qualified.WithRight((SimpleNameSyntax)Renamed(qualified.Right, activation)),
+        SimpleNameSyntax simple => Renamed(simple, activation),
+        _ => type,
+    };
+
+    private static SimpleNameSyntax Renamed(SimpleNameSyntax name, string activation) =>
+        name.WithIdentifier(SyntaxFactory.Identifier(name.Identifier.LeadingTrivia, activation, name.Identifier.TrailingTrivia));
+}

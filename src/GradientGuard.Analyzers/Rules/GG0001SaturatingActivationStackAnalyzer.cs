@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using System.Linq;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Rules;
+
+/// <summary>
+/// GG0001: a Sequential whose path holds at least N (default 3) Sigmoid/Tanh activations between weight layers with no
+/// normalization in the run. Sigmoid passes on at most 0.25x of the gradient, so it vanishes toward the input. The
+/// diagnostic is on the Sequential; each hidden activation is an additional location (the fix replaces exactly those).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnalyzer
+{
+    internal const string ThresholdOption = "min_saturating_activations";
+    private const int DefaultThreshold = 3;
+
+    internal static readonly DiagnosticDescriptor Rule = new(
+        RuleIds.SaturatingActivationStack,
+        title: "Deep stack of saturating activations",
+        messageFormat: "{0} hidden Sigmoid/Tanh activations between weight layers with no normalization: each passes on at most 0.25x (Sigmoid) or 1x (Tanh) of the gradient, so it vanishes toward the input",
+        Categories.Architecture,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Hidden layers with ReLU-family activations keep the gradient's size; saturating ones shrink it layer after layer.",
+        helpLinkUri: HelpLinks.For(RuleIds.SaturatingActivationStack));
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
+    {
+        var paths = new SequentialPaths(torch);
+        var classes = new ModuleClassPaths(torch, paths);
+        context.RegisterOperationAction(operationContext =>
+        {
+            var invocation = (IInvocationOperation)operationContext.Operation;
+            if (paths.IsConstruction(invocation) && !paths.IsNested(invocation) && paths.Elements(invocation) is { } path)
+                Check(operationContext.ReportDiagnostic, operationContext.Options, path, NameLocation(invocation.Syntax));
+        }, OperationKind.Invocation);
+        context.RegisterOperationBlockAction(blockContext =>
+        {
+            if (!classes.IsForward(blockContext.OwningSymbol))
+                return;
+            foreach (var body in blockContext.OperationBlocks)
+            {
+                if (classes.Elements(body) is { } path)
+                    Check(blockContext.ReportDiagnostic, blockContext.Options, path, blockContext.OwningSymbol.Locations[0]);
+            }
+        });
+    }
+
+    private static void Check(System.Action<Diagnostic> report, AnalyzerOptions options, System.Collections.Generic.List<LayerElement> path, Location location)
+    {
+        var run = SaturatingRuns.Longest(path);
+        if (run.Count < RuleOptions.Count(options, location.SourceTree!, Rule.Id, ThresholdOption, DefaultThreshold))
+            return;
+        // The count is of applications (a shared activation module applied three times shrinks the gradient three times);
+        // the locations, which the fix rewrites, are each place once.
+        var places = run.Select(e => e.Syntax).Concat(run.Select(e => e.DeclaredType)).Where(n => n is not null).Distinct().OrderBy(n => n!.SpanStart).Select(n => n!.GetLocation());
+        report(Diagnostic.Create(Rule, location, places, run.Count));
+    }
+
+    // The narrowest place that names the Sequential: the method name, or the base keyword of ": base(...)".
+    private static Location NameLocation(SyntaxNode syntax) => syntax switch
+    {
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.GetLocation(),
+        InvocationExpressionSyntax { Expression: var expression } => expression.GetLocation(),
+        ConstructorInitializerSyntax initializer => initializer.ThisOrBaseKeyword.GetLocation(),
+        _ => syntax.GetLocation(),
+    };
+}

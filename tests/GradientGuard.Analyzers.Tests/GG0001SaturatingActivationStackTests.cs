@@ -1,0 +1,384 @@
+using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
+    GradientGuard.Analyzers.Rules.GG0001SaturatingActivationStackAnalyzer,
+    GradientGuard.Analyzers.CodeFixes.GG0001ReplaceSaturatingActivationsCodeFix>;
+
+namespace GradientGuard.Analyzers.Tests;
+
+public sealed class GG0001SaturatingActivationStackTests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+
+        """;
+
+    private static DiagnosticResult Expected(int count, params int[] locations)
+    {
+        var result = Verify.Diagnostic(DiagnosticSeverity.Warning).WithArguments(count);
+        foreach (int location in locations)
+            result = result.WithLocation(location);
+        return result;
+    }
+
+    [Fact]
+    public async Task Params_form_with_four_hidden_sigmoids_is_flagged_and_ReLU_keeps_the_output_sigmoid()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    nn.Linear(8, 32), {|#1:nn.Sigmoid()|},
+                    nn.Linear(32, 32), {|#2:nn.Sigmoid()|},
+                    nn.Linear(32, 32), {|#3:nn.Tanh()|},
+                    nn.Linear(32, 32), {|#4:nn.Sigmoid()|},
+                    nn.Linear(32, 1), nn.Sigmoid());  // probabilities
+            }
+            """;
+        string fixedSource = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.Sequential(
+                    nn.Linear(8, 32), nn.ReLU(),
+                    nn.Linear(32, 32), nn.ReLU(),
+                    nn.Linear(32, 32), nn.ReLU(),
+                    nn.Linear(32, 32), nn.ReLU(),
+                    nn.Linear(32, 1), nn.Sigmoid());  // probabilities
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, GG0001ReplaceSaturatingActivationsCodeFix.ReLUKey, Expected(4, 0, 1, 2, 3, 4));
+    }
+
+    [Fact]
+    public async Task Named_tuple_form_is_flagged_and_LeakyReLU_keeps_names_and_the_inplace_flag()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    ("fc1", nn.Linear(8, 16)), ("act1", {|#1:nn.Tanh(true)|}),
+                    ("fc2", nn.Linear(16, 16)), ("act2", {|#2:nn.Tanh()|}),
+                    ("fc3", nn.Linear(16, 16)), ("act3", {|#3:nn.Tanh()|}),
+                    ("out", nn.Linear(16, 1)));
+            }
+            """;
+        string fixedSource = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.Sequential(
+                    ("fc1", nn.Linear(8, 16)), ("act1", nn.LeakyReLU(inplace: true)),
+                    ("fc2", nn.Linear(16, 16)), ("act2", nn.LeakyReLU()),
+                    ("fc3", nn.Linear(16, 16)), ("act3", nn.LeakyReLU()),
+                    ("out", nn.Linear(16, 1)));
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, GG0001ReplaceSaturatingActivationsCodeFix.LeakyReLUKey, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
+    public async Task A_list_filled_then_passed_is_flagged_and_GELU_replaces_with_the_files_import_style()
+    {
+        string source = """
+            using System.Collections.Generic;
+            using static TorchSharp.torch;
+            using static TorchSharp.torch.nn;
+
+            class Models
+            {
+                Module<Tensor, Tensor> Build()
+                {
+                    var layers = new List<(string, Module<Tensor, Tensor>)> { ("fc1", Linear(4, 8)), ("s1", {|#1:Sigmoid()|}) };
+                    layers.Add(("fc2", Linear(8, 8)));
+                    layers.Add(("s2", {|#2:Sigmoid()|}));
+                    layers.Add(("fc3", Linear(8, 8)));
+                    layers.Add(("s3", {|#3:Sigmoid()|}));
+                    layers.Add(("out", Linear(8, 1)));
+                    return {|#0:Sequential|}(layers);
+                }
+            }
+            """;
+        string fixedSource = """
+            using System.Collections.Generic;
+            using static TorchSharp.torch;
+            using static TorchSharp.torch.nn;
+
+            class Models
+            {
+                Module<Tensor, Tensor> Build()
+                {
+                    var layers = new List<(string, Module<Tensor, Tensor>)> { ("fc1", Linear(4, 8)), ("s1", GELU()) };
+                    layers.Add(("fc2", Linear(8, 8)));
+                    layers.Add(("s2", GELU()));
+                    layers.Add(("fc3", Linear(8, 8)));
+                    layers.Add(("s3", GELU()));
+                    layers.Add(("out", Linear(8, 1)));
+                    return Sequential(layers);
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, GG0001ReplaceSaturatingActivationsCodeFix.GELUKey, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
+    public async Task Derived_Sequential_through_base_is_flagged_at_base()
+    {
+        string source = Usings + """
+            class Deep : Sequential
+            {
+                public Deep() : {|#0:base|}(
+                    ("fc1", nn.Linear(4, 8)), ("a1", {|#1:nn.Sigmoid()|}),
+                    ("fc2", nn.Linear(8, 8)), ("a2", {|#2:nn.Sigmoid()|}),
+                    ("fc3", nn.Linear(8, 8)), ("a3", {|#3:nn.Sigmoid()|}),
+                    ("out", nn.Linear(8, 1)))
+                {
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
+    public async Task Tuple_pairs_are_read_through_Tuple_Create_and_new_Tuple()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    Tuple.Create("fc1", (nn.Module<Tensor, Tensor>)nn.Linear(4, 8)), Tuple.Create("a1", (nn.Module<Tensor, Tensor>){|#1:nn.Sigmoid()|}),
+                    new Tuple<string, nn.Module<Tensor, Tensor>>("fc2", nn.Linear(8, 8)), new Tuple<string, nn.Module<Tensor, Tensor>>("a2", {|#2:nn.Sigmoid()|}),
+                    Tuple.Create("fc3", (nn.Module<Tensor, Tensor>)nn.Linear(8, 8)), Tuple.Create("a3", (nn.Module<Tensor, Tensor>){|#3:nn.Sigmoid()|}),
+                    Tuple.Create("out", (nn.Module<Tensor, Tensor>)nn.Linear(8, 1)));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
+    public async Task Nested_Sequentials_are_one_path_reported_once_on_the_outer_one()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Block(int width) => nn.Sequential(nn.Linear(width, width), nn.Sigmoid());
+
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    nn.Sequential(nn.Linear(4, 8), {|#1:nn.Sigmoid()|}),
+                    nn.Sequential(nn.Linear(8, 8), {|#2:nn.Sigmoid()|}),
+                    nn.Sequential(nn.Linear(8, 8), {|#3:nn.Sigmoid()|}),
+                    nn.Linear(8, 1));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
+    public async Task Near_misses_are_not_flagged()
+    {
+        string source = Usings + """
+            namespace User { class Sigmoid : TorchSharp.torch.nn.Module<Tensor, Tensor> { public Sigmoid() : base("s") { } public override Tensor forward(Tensor x) => x; } }
+
+            class Models
+            {
+                // Two hidden sigmoids: below the default threshold of three.
+                Sequential Shallow() => nn.Sequential(nn.Linear(4, 8), nn.Sigmoid(), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 1), nn.Sigmoid());
+
+                // BatchNorm breaks the chain into runs of two.
+                Sequential Normalized() => nn.Sequential(
+                    nn.Linear(4, 8), nn.Sigmoid(), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 8), nn.BatchNorm1d(8),
+                    nn.Sigmoid(), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 1));
+
+                // ReLU stack.
+                Sequential Relu() => nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1));
+
+                // A user type that happens to be called Sigmoid.
+                Sequential Lookalike() => nn.Sequential(
+                    nn.Linear(4, 8), new User.Sigmoid(), nn.Linear(8, 8), new User.Sigmoid(), nn.Linear(8, 8), new User.Sigmoid(), nn.Linear(8, 1));
+
+                // Depth known only at run time: the runtime monitor's job.
+                Sequential FromLoop(int depth)
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < depth; i++)
+                    {
+                        layers.Add(nn.Linear(8, 8));
+                        layers.Add(nn.Sigmoid());
+                    }
+                    return nn.Sequential(layers);
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Threshold_is_configurable_and_an_invalid_value_falls_back_to_three()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(nn.Linear(4, 8), {|#1:nn.Sigmoid()|}, nn.Linear(8, 8), {|#2:nn.Sigmoid()|}, nn.Linear(8, 1));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, "gradientguard.GG0001.min_saturating_activations = 2", Expected(2, 0, 1, 2));
+        await Verify.VerifyAnalyzerAsync(source, "gradientguard.GG0001.min_saturating_activations = zero");
+    }
+
+    [Fact]
+    public async Task Module_class_applying_a_shared_Sigmoid_field_is_flagged_and_the_fix_changes_the_field_type_too()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(4, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 1);
+                private readonly {|#1:Sigmoid|} act = {|#2:nn.Sigmoid()|};
+
+                public Net() : base("net") { RegisterComponents(); }
+
+                public override Tensor {|#0:forward|}(Tensor x)
+                {
+                    x = act.call(fc1.call(x));
+                    x = act.call(fc2.call(x));
+                    x = act.call(fc3.call(x));
+                    return fc4.call(x);
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(4, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 1);
+                private readonly ReLU act = nn.ReLU();
+
+                public Net() : base("net") { RegisterComponents(); }
+
+                public override Tensor forward(Tensor x)
+                {
+                    x = act.call(fc1.call(x));
+                    x = act.call(fc2.call(x));
+                    x = act.call(fc3.call(x));
+                    return fc4.call(x);
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, GG0001ReplaceSaturatingActivationsCodeFix.ReLUKey, Expected(3, 0, 1, 2));
+    }
+
+    [Fact]
+    public async Task Functional_torch_and_tensor_method_activations_in_forward_are_flagged_and_fixed_in_their_own_form()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(4, 8);
+                private readonly nn.Module<Tensor, Tensor> fc2;
+                private readonly Linear fc3 = nn.Linear(8, 8);
+                private readonly Linear fc4 = nn.Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    fc2 = nn.Linear(8, 8);
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#0:forward|}(Tensor x)
+                {
+                    var h = {|#1:torch.sigmoid(fc1.call(x))|};
+                    h = {|#2:nn.functional.tanh(fc2.call(h))|};
+                    h = {|#3:fc3.call(h).sigmoid()|};
+                    return fc4.call(h).sigmoid();
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(4, 8);
+                private readonly nn.Module<Tensor, Tensor> fc2;
+                private readonly Linear fc3 = nn.Linear(8, 8);
+                private readonly Linear fc4 = nn.Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    fc2 = nn.Linear(8, 8);
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x)
+                {
+                    var h = nn.functional.relu(fc1.call(x));
+                    h = nn.functional.relu(fc2.call(h));
+                    h = fc3.call(h).relu();
+                    return fc4.call(h).sigmoid();
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, GG0001ReplaceSaturatingActivationsCodeFix.ReLUKey, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
+    public async Task Module_class_holding_a_Sequential_built_in_its_constructor_is_read_through_it()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly nn.Module<Tensor, Tensor> body;
+                private readonly Linear head = nn.Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    body = nn.Sequential(nn.Linear(4, 8), {|#1:nn.Tanh()|}, nn.Linear(8, 8), {|#2:nn.Tanh()|}, nn.Linear(8, 8), {|#3:nn.Tanh()|});
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#0:forward|}(Tensor x) => head.call(body.call(x));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
+    public async Task Module_classes_with_residual_additions_loops_or_only_an_output_activation_are_not_flagged()
+    {
+        string source = Usings + """
+            class Residual : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(8, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 8);
+                public Residual() : base("r") { RegisterComponents(); }
+                public override Tensor forward(Tensor x)
+                {
+                    x = x + fc1.call(x).tanh();
+                    x = x + fc2.call(x).tanh();
+                    x = x + fc3.call(x).tanh();
+                    return fc4.call(x);
+                }
+            }
+
+            class Looped : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc = nn.Linear(8, 8);
+                private readonly int depth;
+                public Looped(int depth) : base("l") { this.depth = depth; RegisterComponents(); }
+                public override Tensor forward(Tensor x)
+                {
+                    for (int i = 0; i < depth; i++)
+                        x = fc.call(x).sigmoid();
+                    return x;
+                }
+            }
+
+            class Classifier : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(8, 8), fc2 = nn.Linear(8, 1);
+                public Classifier() : base("c") { RegisterComponents(); }
+                public override Tensor forward(Tensor x) => torch.sigmoid(fc2.call(fc1.call(x).relu()));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+}
