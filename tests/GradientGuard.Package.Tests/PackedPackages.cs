@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
@@ -12,44 +11,41 @@ namespace GradientGuard.Package.Tests;
 /// <summary>Packs both packages once (no build: the test project's references built them) and opens them.</summary>
 public sealed class PackedPackages : IDisposable
 {
-    private readonly string outputDirectory = Path.Combine(Path.GetTempPath(), "gradientguard-pack-" + Guid.NewGuid().ToString("N"));
 
     public PackedPackages()
     {
         var metadata = typeof(PackedPackages).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .ToDictionary(a => a.Key, a => a.Value ?? "");
-        string root = metadata["RepositoryRoot"];
-        string configuration = metadata["Configuration"];
+        RepositoryRoot = metadata["RepositoryRoot"];
+        Configuration = metadata["Configuration"];
 
-        Pack(Path.Combine(root, "src", "GradientGuard.Analyzers.Package", "GradientGuard.Analyzers.Package.csproj"), configuration);
-        Pack(Path.Combine(root, "src", "GradientGuard", "GradientGuard.csproj"), configuration);
+        Pack(Path.Combine(RepositoryRoot, "src", "GradientGuard.Analyzers.Package", "GradientGuard.Analyzers.Package.csproj"), Configuration);
+        Pack(Path.Combine(RepositoryRoot, "src", "GradientGuard", "GradientGuard.csproj"), Configuration);
 
         Analyzers = new PackedPackage(Single("GradientGuard.Analyzers."));
         Runtime = new PackedPackage(Single("GradientGuard.0"));
     }
 
+    /// <summary>The folder the packages were packed into: a local feed.</summary>
+    public string OutputDirectory { get; } = Path.Combine(Path.GetTempPath(), "gradientguard-pack-" + Guid.NewGuid().ToString("N"));
+
+    public string RepositoryRoot { get; }
+
+    public string Configuration { get; }
+
     public PackedPackage Analyzers { get; }
 
     public PackedPackage Runtime { get; }
 
-    public void Dispose() => Directory.Delete(outputDirectory, recursive: true);
+    public void Dispose() => Directory.Delete(OutputDirectory, recursive: true);
 
     private string Single(string prefix) =>
-        Directory.GetFiles(outputDirectory, prefix + "*.nupkg").Single(p => !p.EndsWith(".symbols.nupkg", StringComparison.Ordinal));
+        Directory.GetFiles(OutputDirectory, prefix + "*.nupkg").Single(p => !p.EndsWith(".symbols.nupkg", StringComparison.Ordinal));
 
     private void Pack(string project, string configuration)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in new[] { "pack", project, "--no-build", "-c", configuration, "-o", outputDirectory, "-nologo" })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        var (exitCode, output) = DotnetCli.Run(RepositoryRoot, "pack", project, "--no-build", "-c", configuration, "-o", OutputDirectory, "-nologo");
+        if (exitCode != 0)
             throw new InvalidOperationException($"dotnet pack {Path.GetFileName(project)} failed:\n{output}");
     }
 }
