@@ -33,6 +33,7 @@ public sealed class RobustnessTests
             Module<Tensor, Tensor> Seq2() { var l = new List<>() { nn.Sigmoid() }; l.Add(; return nn.Sequential(l); }
             class Derived : TorchSharp.Modules.Sequential { Derived() : base(nn.Linear(1, 1), nn.Sigmoid(), ) { } }
             public override Tensor forward(Tensor x) { var h = fc.call(x).sigmoid(; return torch.tanh(undefined.call(h)); }
+            void Init() { var fc = nn.Linear(4, ); nn.init.xavier_uniform_(fc.weight, ); fc.weight.normal_(0, ); nn.init.kaiming_normal_(; var m = nn.Sequential(fc, nn.ReLU(), ); m.apply(; }
             void Helper() => Helper();
             void Rec() { Rec2(); } void Rec2() { Rec(); opt.step(); }
         """;

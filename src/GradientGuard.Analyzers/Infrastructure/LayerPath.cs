@@ -12,10 +12,13 @@ internal enum LayerKind
     /// <summary>Sigmoid or Tanh: passes on at most 0.25x / 1x of the gradient.</summary>
     Saturating,
 
+    /// <summary>ReLU-family: passes the gradient on unchanged where active; wants He (Kaiming) initialization.</summary>
+    Rectifier,
+
     /// <summary>BatchNorm, LayerNorm and the like: rescales activations and so breaks a vanishing chain.</summary>
     Normalization,
 
-    /// <summary>A TorchSharp module that neither multiplies nor squashes (ReLU, Dropout, Flatten, pooling).</summary>
+    /// <summary>A TorchSharp module that neither multiplies nor squashes (Dropout, Flatten, pooling).</summary>
     Neutral,
 
     /// <summary>Anything the analysis cannot see into (a user module, a residual addition): breaks a chain.</summary>
@@ -25,12 +28,19 @@ internal enum LayerKind
 /// <summary>One element of a path, with the syntax that creates or applies it (where a diagnostic or a fix points).</summary>
 internal readonly struct LayerElement
 {
-    public LayerElement(LayerKind kind, SyntaxNode syntax, SyntaxNode? declaredType = null)
+    public LayerElement(LayerKind kind, SyntaxNode syntax, SyntaxNode? declaredType = null, ISymbol? holder = null)
     {
         Kind = kind;
         Syntax = syntax;
         DeclaredType = declaredType;
+        Holder = holder;
     }
+
+    /// <summary>The local, field or property that holds the layer, when it is held in one (where its init calls refer to it).</summary>
+    public ISymbol? Holder { get; }
+
+    /// <summary>The same element, known to be held in <paramref name="holder"/>.</summary>
+    public LayerElement HeldIn(ISymbol holder) => new(Kind, Syntax, DeclaredType, holder);
 
     public LayerKind Kind { get; }
 

@@ -73,7 +73,7 @@ internal sealed class ModuleClassPaths
         }
         if (kind == LayerKind.Saturating && creation is null)
             return false; // nowhere to point a fix, and no proof of what it holds
-        path.Add(new LayerElement(kind, creation?.Syntax ?? member.DeclaringSyntaxReferences[0].GetSyntax(), kind == LayerKind.Saturating ? ActivationTypeSyntax(member) : null));
+        path.Add(new LayerElement(kind, creation?.Syntax ?? member.DeclaringSyntaxReferences[0].GetSyntax(), kind == LayerKind.Saturating ? ActivationTypeSyntax(member) : null, member));
         return true;
     }
 

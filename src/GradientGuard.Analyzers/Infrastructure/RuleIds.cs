@@ -6,6 +6,9 @@ public static class RuleIds
     /// <summary>A deep stack of saturating (Sigmoid/Tanh) hidden activations.</summary>
     public const string SaturatingActivationStack = "GG0001";
 
+    /// <summary>Initialization that does not suit the network.</summary>
+    public const string Initialization = "GG0002";
+
     /// <summary>optimizer.step() reached after backward() with no gradient clipping between them.</summary>
     public const string StepWithoutGradientClipping = "GG0003";
 }

@@ -68,6 +68,8 @@ internal sealed class SequentialPaths
             return LayerKind.Weight;
         if (TorchSharpSymbols.DerivesFromAny(type, torch.Saturating))
             return LayerKind.Saturating;
+        if (TorchSharpSymbols.DerivesFromAny(type, torch.Rectifiers))
+            return LayerKind.Rectifier;
         if (TorchSharpSymbols.DerivesFromAny(type, torch.Normalization))
             return LayerKind.Normalization;
         // Concrete TorchSharp modules left are ReLU, Dropout, pooling...; a base type (Module<Tensor, Tensor>) or a
@@ -135,9 +137,13 @@ internal sealed class SequentialPaths
                         if (creation.Initializer is { } initializer && !AddInitializer(initializer, path, use))
                             return false;
                     }
-                    else if (!Add(value, path, use))
+                    else
                     {
-                        return false;
+                        int before = path.Count;
+                        if (!Add(value, path, use))
+                            return false;
+                        if (path.Count == before + 1)
+                            path[before] = path[before].HeldIn(local); // var fc1 = nn.Linear(...): its init calls name fc1
                     }
                     break;
                 case IInvocationOperation call when call.Instance.WithoutConversions() is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local):

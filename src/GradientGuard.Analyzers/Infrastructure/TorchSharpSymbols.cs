@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace GradientGuard.Analyzers.Infrastructure;
@@ -9,6 +10,7 @@ namespace GradientGuard.Analyzers.Infrastructure;
 internal sealed class TorchSharpSymbols
 {
     private const string AssemblyName = "TorchSharp";
+    private static readonly string[] RectifierNames = { "ReLU", "ReLU6", "LeakyReLU", "RReLU", "PReLU", "GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardswish" };
 
     private TorchSharpSymbols(Compilation compilation, INamedTypeSymbol optimizer, INamedTypeSymbol tensor, INamedTypeSymbol module)
     {
@@ -27,6 +29,10 @@ internal sealed class TorchSharpSymbols
             Resolve(compilation, "TorchSharp.Modules.Linear"), Resolve(compilation, "TorchSharp.Modules.Convolution"),
             Resolve(compilation, "TorchSharp.Modules.Bilinear"),
         };
+        Init = Resolve(compilation, "TorchSharp.torch+nn+init");
+        Rectifiers = RectifierNames
+            .Select(n => Resolve(compilation, "TorchSharp.Modules." + n))
+            .ToArray();
         Saturating = new[] { Resolve(compilation, "TorchSharp.Modules.Sigmoid"), Resolve(compilation, "TorchSharp.Modules.Tanh") };
         Normalization = new[]
         {
@@ -76,6 +82,12 @@ internal sealed class TorchSharpSymbols
 
     /// <summary>Layers with a weight matrix: Linear, every convolution, Bilinear.</summary>
     public INamedTypeSymbol?[] WeightLayers { get; }
+
+    /// <summary><c>torch.nn.init</c>.</summary>
+    public INamedTypeSymbol? Init { get; }
+
+    /// <summary>ReLU-family activations, which pass the gradient on unchanged where active.</summary>
+    public INamedTypeSymbol?[] Rectifiers { get; }
 
     /// <summary>Saturating activations: Sigmoid and Tanh.</summary>
     public INamedTypeSymbol?[] Saturating { get; }

@@ -15,6 +15,9 @@ public static class CodeFixVerifier<TAnalyzer, TCodeFix>
     public static DiagnosticResult Diagnostic(DiagnosticSeverity severity) =>
         CSharpCodeFixVerifier<TAnalyzer, TCodeFix, DefaultVerifier>.Diagnostic().WithSeverity(severity);
 
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) =>
+        CSharpCodeFixVerifier<TAnalyzer, TCodeFix, DefaultVerifier>.Diagnostic(descriptor);
+
     public static Task VerifyAnalyzerAsync(string source, params DiagnosticResult[] expected) =>
         VerifyAnalyzerAsync(source, editorConfig: null, expected);
 

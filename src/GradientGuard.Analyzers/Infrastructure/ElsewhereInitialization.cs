@@ -1,0 +1,50 @@
+using System;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Infrastructure;
+
+/// <summary>
+/// Signs that a model's weights are set by code the path analysis does not follow: <c>apply(fn)</c> callbacks, loops
+/// over <c>parameters()</c>/<c>named_parameters()</c> that call init functions, <c>.weight</c> assignments, and
+/// <c>load</c>/<c>load_state_dict</c> of saved weights. Then a "default init" warning would be a false alarm.
+/// </summary>
+internal static class ElsewhereInitialization
+{
+    /// <summary>Within one body (a method, or a class's members).</summary>
+    public static bool In(IOperation root) => root.DescendantsAndSelf().Any(o => o switch
+    {
+        IInvocationOperation { TargetMethod.Name: "apply" or "load" or "load_state_dict" or "load_checkpoint" } => true,
+        ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "weight" } } => true,
+        IForEachLoopOperation loop => IsParameterInitLoop(loop.Collection.Syntax, loop.Body.Syntax),
+        _ => false,
+    });
+
+    /// <summary>
+    /// Anywhere in the compilation, by syntax (no semantic model of other files is built): a loop over parameters that
+    /// calls init-style functions, or an apply callback. Computed once per compilation, and only when a rule needs it.
+    /// </summary>
+    public static bool Anywhere(Compilation compilation, CancellationToken cancellation) =>
+        compilation.SyntaxTrees.Any(tree => tree.GetRoot(cancellation).DescendantNodes().Any(node => node switch
+        {
+            ForEachStatementSyntax loop => IsParameterInitLoop(loop.Expression, loop.Statement),
+            ForEachVariableStatementSyntax loop => IsParameterInitLoop(loop.Expression, loop.Statement),
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "apply" } } call =>
+                call.ArgumentList.Arguments.Count == 1,
+            _ => false,
+        }));
+
+    private static bool IsParameterInitLoop(SyntaxNode collection, SyntaxNode body) =>
+        collection.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => Name(i) is "parameters" or "named_parameters") &&
+        body.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => Name(i) is { } n && n.EndsWith("_", StringComparison.Ordinal) && n != "requires_grad_");
+
+    private static string? Name(InvocationExpressionSyntax call) => call.Expression switch
+    {
+        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+        SimpleNameSyntax simple => simple.Identifier.ValueText,
+        _ => null,
+    };
+}

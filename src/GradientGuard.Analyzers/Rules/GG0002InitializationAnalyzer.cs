@@ -1,0 +1,238 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Rules;
+
+/// <summary>
+/// GG0002: explicit init that does not suit the activation after the layer (Xavier before ReLU, Kaiming-for-ReLU before
+/// Tanh/Sigmoid, a normal_/uniform_ spread far above 1/sqrt(fan_in)); and a deep plain path whose weight layers all keep
+/// TorchSharp's default init (variance 1/(3 fan_in): the signal shrinks at every layer), unless the model is initialized
+/// or loaded elsewhere.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
+{
+    /// <summary>Diagnostic property: the activation the fixed init must suit (ReLU, Tanh or Sigmoid).</summary>
+    public const string ActivationProperty = "Activation";
+
+    internal const string DepthOption = "min_default_init_layers";
+    internal const string SpreadOption = "max_spread_factor";
+    internal const string DefaultInitSeverityOption = "default_init_severity";
+    private const int DefaultDepth = 4;
+    private const int DefaultSpreadFactor = 4;
+
+    internal static readonly DiagnosticDescriptor Mismatch = new(
+        RuleIds.Initialization,
+        title: "Initialization that does not suit the network",
+        messageFormat: "'{0}' initializes '{1}' {2}",
+        Categories.Initialization,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Each activation wants its own weight scale: He (kaiming_*) for ReLU-family, Xavier with the activation's gain for Tanh/Sigmoid.",
+        helpLinkUri: HelpLinks.For(RuleIds.Initialization));
+
+    internal static readonly DiagnosticDescriptor DeepDefault = new(
+        RuleIds.Initialization,
+        title: "Initialization that does not suit the network",
+        messageFormat: "{0} weight layers in a row ({1}) keep TorchSharp's default init (variance 1/(3 fan_in)) with no normalization: the signal and the gradient shrink at every layer",
+        Categories.Initialization,
+        DiagnosticSeverity.Warning, // reported as a suggestion unless gradientguard.GG0002.default_init_severity says otherwise
+        isEnabledByDefault: true,
+        description: "The default kaiming_uniform_(a: sqrt(5)) passes on about 1/6 of a ReLU layer's signal variance; deep plain stacks need He or Xavier init, or normalization.",
+        helpLinkUri: HelpLinks.For(RuleIds.Initialization));
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Mismatch, DeepDefault);
+
+    internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
+    {
+        var paths = new SequentialPaths(torch);
+        var classes = new ModuleClassPaths(torch, paths);
+        var compilation = context.Compilation;
+        var initializedElsewhere = new Lazy<bool>(() => ElsewhereInitialization.Anywhere(compilation, context.CancellationToken));
+
+        // A deep path at the default init: reported on the Sequential, or on forward() for a module class.
+        context.RegisterOperationAction(operationContext =>
+        {
+            var invocation = (IInvocationOperation)operationContext.Operation;
+            if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || paths.Elements(invocation) is not { } path)
+                return;
+            var root = invocation.Root();
+            new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel)
+                .DefaultInitDepth(path, InitCalls.Find(new[] { root }, torch), NameLocation(invocation.Syntax), () => initializedElsewhere.Value || ElsewhereInitialization.In(root));
+        }, OperationKind.Invocation);
+
+        context.RegisterOperationBlockAction(blockContext =>
+        {
+            var model = blockContext.OperationBlocks.Select(b => b.SemanticModel).FirstOrDefault(m => m is not null);
+            if (model is null)
+                return;
+            var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model);
+            if (classes.IsForward(blockContext.OwningSymbol))
+            {
+                var members = MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList();
+                foreach (var body in blockContext.OperationBlocks)
+                {
+                    if (classes.Elements(body) is { } path)
+                        check.DefaultInitDepth(path, InitCalls.Find(members, torch), blockContext.OwningSymbol.Locations[0], () => initializedElsewhere.Value || members.Any(ElsewhereInitialization.In));
+                }
+            }
+
+            // Mismatched init calls: reported where they stand, judged against the path their layer is used in.
+            foreach (var holder in InitCalls.Find(blockContext.OperationBlocks, torch))
+            {
+                if (PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
+                    check.Mismatches(path, holder.Key, holder.Value);
+            }
+        });
+
+        // The path a held layer is part of: a Sequential in the same body (a local), or the class's forward (a field).
+        List<LayerElement>? PathOf(ISymbol holder, ImmutableArray<IOperation> blocks, SemanticModel model)
+        {
+            if (holder is ILocalSymbol)
+            {
+                return blocks.SelectMany(b => b.Descendants()).OfType<IInvocationOperation>()
+                    .Where(i => paths.IsConstruction(i) && !paths.IsNested(i))
+                    .Select(paths.Elements)
+                    .FirstOrDefault(p => p is not null && p.Any(e => SymbolEqualityComparer.Default.Equals(e.Holder, holder)));
+            }
+            var forward = holder.ContainingType?.GetMembers("forward").OfType<IMethodSymbol>()
+                .SelectMany(m => m.DeclaringSyntaxReferences)
+                .FirstOrDefault(r => r.SyntaxTree == model.SyntaxTree);
+            return forward is not null && model.GetOperation(forward.GetSyntax()) is { } body ? classes.Elements(body) : null;
+        }
+    }
+
+    // Every constructor and method of the class in the file: where its layers get initialized.
+    private static IEnumerable<IOperation> MemberBodies(INamedTypeSymbol type, SemanticModel model) =>
+        type.GetMembers().OfType<IMethodSymbol>()
+            .SelectMany(m => m.DeclaringSyntaxReferences)
+            .Where(r => r.SyntaxTree == model.SyntaxTree)
+            .Select(r => model.GetOperation(r.GetSyntax()))
+            .Where(o => o is not null)!;
+
+    private static Location NameLocation(SyntaxNode syntax) => syntax switch
+    {
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.GetLocation(),
+        InvocationExpressionSyntax { Expression: var expression } => expression.GetLocation(),
+        ConstructorInitializerSyntax initializer => initializer.ThisOrBaseKeyword.GetLocation(),
+        _ => syntax.GetLocation(),
+    };
+
+    /// <summary>The two checks over one path.</summary>
+    private sealed class Check
+    {
+        private readonly Action<Diagnostic> report;
+        private readonly AnalyzerOptions options;
+        private readonly SemanticModel? model;
+
+        public Check(Action<Diagnostic> report, AnalyzerOptions options, SemanticModel? model)
+        {
+            this.report = report;
+            this.options = options;
+            this.model = model;
+        }
+
+        /// <summary>Each init call of <paramref name="holder"/>'s weight, against the activation that follows the layer in <paramref name="path"/>.</summary>
+        public void Mismatches(List<LayerElement> path, ISymbol holder, List<InitCall> calls)
+        {
+            int i = path.FindIndex(e => e.Kind == LayerKind.Weight && SymbolEqualityComparer.Default.Equals(e.Holder, holder));
+            if (i < 0)
+                return;
+            var tree = calls[0].Operation.Syntax.SyntaxTree;
+            double spreadFactor = RuleOptions.Count(options, tree, RuleIds.Initialization, SpreadOption, DefaultSpreadFactor);
+            var next = NextActivation(path, i);
+            double fanIn = FanIn(path[i].Syntax);
+            foreach (var call in calls)
+                ReportMismatch(call, holder.Name, next, fanIn, spreadFactor);
+        }
+
+        /// <summary>At least N weight layers, none explicitly initialized, no normalization, and nothing sets the weights elsewhere.</summary>
+        public void DefaultInitDepth(List<LayerElement> path, Dictionary<ISymbol, List<InitCall>> inits, Location modelLocation, Func<bool> initializedElsewhere)
+        {
+            var tree = modelLocation.SourceTree!;
+            var weights = path.Where(e => e.Kind == LayerKind.Weight).ToList();
+            if (path.Any(e => e.Kind is LayerKind.Normalization or LayerKind.Opaque) ||
+                weights.Count < RuleOptions.Count(options, tree, RuleIds.Initialization, DepthOption, DefaultDepth) ||
+                weights.Any(w => w.Holder is { } h && inits.ContainsKey(h)) ||
+                initializedElsewhere())
+            {
+                return;
+            }
+            string names = string.Join(", ", weights.Select((w, k) => w.Holder?.Name ?? $"#{k + 1}"));
+            var severity = RuleOptions.Severity(options, tree, RuleIds.Initialization, DefaultInitSeverityOption, DiagnosticSeverity.Info);
+            report(Diagnostic.Create(DeepDefault, modelLocation, severity, additionalLocations: null, properties: null, weights.Count, names));
+        }
+
+        // The activation after weight layer i, if one comes before the next weight or normalization layer.
+        private static LayerElement? NextActivation(List<LayerElement> path, int i)
+        {
+            for (int j = i + 1; j < path.Count; j++)
+            {
+                switch (path[j].Kind)
+                {
+                    case LayerKind.Rectifier:
+                    case LayerKind.Saturating:
+                        return path[j];
+                    case LayerKind.Weight:
+                    case LayerKind.Normalization:
+                    case LayerKind.Opaque:
+                        return null;
+                }
+            }
+            return null;
+        }
+
+        private void ReportMismatch(InitCall call, string layer, LayerElement? following, double fanIn, double spreadFactor)
+        {
+            var next = following?.Kind;
+            string activation = following is { Kind: LayerKind.Saturating } saturating ? SaturatingName(saturating) : "ReLU";
+            string? problem = (call.Kind, next) switch
+            {
+                (InitKind.Xavier, LayerKind.Rectifier) =>
+                    "for Tanh/Sigmoid, but a ReLU-family activation follows it: Xavier halves the signal variance at each ReLU layer; use kaiming_normal_ with nonlinearity ReLU",
+                (InitKind.KaimingRectifier, LayerKind.Saturating) =>
+                    "for ReLU, but a Tanh/Sigmoid follows it: He init's doubled variance saturates the activation; use xavier_uniform_ with calculate_gain",
+                (InitKind.ConstantSpread, _) when fanIn > 0 && call.Spread > spreadFactor / Math.Sqrt(fanIn) =>
+                    FormattableString.Invariant($"with a spread of {call.Spread:G3}, {call.Spread * Math.Sqrt(fanIn):G3}x 1/sqrt(fan_in) = {1 / Math.Sqrt(fanIn):G3}: activations and gradients grow at every layer; scale to the fan-in with kaiming_normal_ or xavier_uniform_"),
+                _ => null,
+            };
+            if (problem is null)
+                return;
+            var properties = ImmutableDictionary<string, string?>.Empty.Add(ActivationProperty, activation);
+            string name = call.Operation is IInvocationOperation invocation ? invocation.TargetMethod.Name : "assignment";
+            report(Diagnostic.Create(Mismatch, call.Operation.Syntax.GetLocation(), properties, name, layer, problem));
+        }
+
+        // Sigmoid or Tanh, for calculate_gain: nn.Sigmoid(), torch.sigmoid(x), x.sigmoid() are Sigmoid.
+        private string SaturatingName(LayerElement activation) =>
+            model?.GetOperation(activation.Syntax) is IInvocationOperation call && (call.TargetMethod.Name == "sigmoid" || call.Type?.Name == "Sigmoid")
+                ? "Sigmoid"
+                : "Tanh";
+
+        // Inputs per output unit of nn.Linear(in, out) and nn.ConvNd(in, out, k), when they are constants.
+        private double FanIn(SyntaxNode creation)
+        {
+            if (model?.GetOperation(creation) is not IInvocationOperation call)
+                return double.NaN;
+            double Arg(int ordinal) => call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value.WithoutConversions()?.ConstantValue is { HasValue: true, Value: var v } && v is long or int
+                ? Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)
+                : double.NaN;
+            return call.TargetMethod.Name switch
+            {
+                "Linear" => Arg(0),
+                "Conv1d" => Arg(0) * Arg(2),
+                "Conv2d" => Arg(0) * Math.Pow(Arg(2), 2),
+                "Conv3d" => Arg(0) * Math.Pow(Arg(2), 3),
+                _ => double.NaN,
+            };
+        }
+    }
+}

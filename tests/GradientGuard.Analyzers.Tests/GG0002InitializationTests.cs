@@ -1,0 +1,226 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
+    GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer,
+    GradientGuard.Analyzers.CodeFixes.GG0002SuitInitializationCodeFix>;
+
+namespace GradientGuard.Analyzers.Tests;
+
+public sealed class GG0002InitializationTests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+
+        """;
+
+    private static DiagnosticResult Mismatch(int location, string call, string layer, string problem) =>
+        Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.Mismatch).WithLocation(location).WithArguments(call, layer, problem);
+
+    private const string XavierBeforeReLU = "for Tanh/Sigmoid, but a ReLU-family activation follows it: Xavier halves the signal variance at each ReLU layer; use kaiming_normal_ with nonlinearity ReLU";
+    private const string KaimingBeforeTanh = "for ReLU, but a Tanh/Sigmoid follows it: He init's doubled variance saturates the activation; use xavier_uniform_ with calculate_gain";
+
+    [Fact]
+    public async Task Xavier_before_ReLU_is_flagged_and_replaced_with_kaiming_normal_in_place()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    {|#0:nn.init.xavier_uniform_(fc1.weight)|}; // keep this comment
+                    var fc2 = nn.Linear(32, 1);
+                    return nn.Sequential(fc1, nn.ReLU(), fc2);
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    nn.init.kaiming_normal_(fc1.weight, nonlinearity: nn.init.NonlinearityType.ReLU); // keep this comment
+                    var fc2 = nn.Linear(32, 1);
+                    return nn.Sequential(fc1, nn.ReLU(), fc2);
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, Mismatch(0, "xavier_uniform_", "fc1", XavierBeforeReLU));
+    }
+
+    [Fact]
+    public async Task Kaiming_with_its_default_nonlinearity_before_Tanh_in_a_module_class_is_replaced_with_xavier_and_the_Tanh_gain()
+    {
+        string source = """
+            using TorchSharp.Modules;
+            using static TorchSharp.torch;
+            using static TorchSharp.torch.nn;
+
+            class Net : Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = Linear(8, 8);
+                private readonly Linear fc2 = Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    {|#0:init.kaiming_uniform_(this.fc1.weight)|};
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x) => fc2.call(fc1.call(x).tanh());
+            }
+            """;
+        string fixedSource = """
+            using TorchSharp.Modules;
+            using static TorchSharp.torch;
+            using static TorchSharp.torch.nn;
+
+            class Net : Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = Linear(8, 8);
+                private readonly Linear fc2 = Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    init.xavier_uniform_(this.fc1.weight, gain: init.calculate_gain(init.NonlinearityType.Tanh));
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x) => fc2.call(fc1.call(x).tanh());
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, Mismatch(0, "kaiming_uniform_", "fc1", KaimingBeforeTanh));
+    }
+
+    [Fact]
+    public async Task A_constant_spread_far_above_one_over_sqrt_fan_in_is_flagged_in_both_spellings()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(256, 256);
+                    var fc2 = nn.Linear(256, 1);
+                    {|#0:nn.init.normal_(fc1.weight, 0, 1)|};
+                    {|#1:fc2.weight.uniform_(-1, 1)|};
+                    return nn.Sequential(fc1, nn.ReLU(), fc2, nn.Sigmoid());
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(256, 256);
+                    var fc2 = nn.Linear(256, 1);
+                    nn.init.kaiming_normal_(fc1.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    nn.init.xavier_uniform_(fc2.weight, gain: nn.init.calculate_gain(nn.init.NonlinearityType.Sigmoid));
+                    return nn.Sequential(fc1, nn.ReLU(), fc2, nn.Sigmoid());
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Mismatch(0, "normal_", "fc1", "with a spread of 1, 16x 1/sqrt(fan_in) = 0.0625: activations and gradients grow at every layer; scale to the fan-in with kaiming_normal_ or xavier_uniform_"),
+            Mismatch(1, "uniform_", "fc2", "with a spread of 0.577, 9.24x 1/sqrt(fan_in) = 0.0625: activations and gradients grow at every layer; scale to the fan-in with kaiming_normal_ or xavier_uniform_"));
+    }
+
+    [Fact]
+    public async Task Four_plain_layers_at_the_default_init_are_a_suggestion_naming_the_layers()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                    nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.DeepDefault).WithSeverity(DiagnosticSeverity.Info)
+                .WithLocation(0).WithArguments(4, "#1, #2, #3, #4"));
+        await Verify.VerifyAnalyzerAsync(source, "gradientguard.GG0002.default_init_severity = warning",
+            Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.DeepDefault).WithSeverity(DiagnosticSeverity.Warning)
+                .WithLocation(0).WithArguments(4, "#1, #2, #3, #4"));
+    }
+
+    [Fact]
+    public async Task Suited_init_normalization_shallow_stacks_and_weights_set_elsewhere_are_not_flagged()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Suited()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    var fc2 = nn.Linear(32, 32);
+                    var fc3 = nn.Linear(32, 1);
+                    nn.init.kaiming_normal_(fc1.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    nn.init.xavier_uniform_(fc2.weight, gain: nn.init.calculate_gain(nn.init.NonlinearityType.Tanh));
+                    nn.init.normal_(fc3.weight, 0, 0.02);
+                    return nn.Sequential(fc1, nn.ReLU(), fc2, nn.Tanh(), fc3);
+                }
+
+                Sequential Normalized() => nn.Sequential(
+                    nn.Linear(8, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                    nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+
+                Sequential Shallow() => nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+
+                Sequential Applied()
+                {
+                    var model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+                    model.apply(m => { if (m is Linear l) nn.init.kaiming_normal_(l.weight); });
+                    return model;
+                }
+
+                Sequential Loaded(string path)
+                {
+                    var model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+                    model.load(path);
+                    return model;
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_loop_over_parameters_in_another_file_counts_as_initialization()
+    {
+        var test = new Verify.Test
+        {
+            TestState =
+            {
+                Sources =
+                {
+                    Usings + """
+                        class Models
+                        {
+                            public Sequential Build() => nn.Sequential(
+                                nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+                        }
+                        """,
+                    Usings + """
+                        static class Init
+                        {
+                            public static void Reset(nn.Module model)
+                            {
+                                foreach (var (name, p) in model.named_parameters())
+                                    if (name.EndsWith("weight")) nn.init.kaiming_normal_(p);
+                            }
+                        }
+                        """,
+                },
+            },
+        };
+        await test.RunAsync();
+    }
+}
