@@ -3,6 +3,7 @@ using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes.Infrastructure;
 using GradientGuard.Analyzers.Infrastructure;
 using GradientGuard.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
@@ -10,7 +11,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace GradientGuard.Analyzers.CodeFixes;
 
@@ -61,14 +61,11 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
         if (weight is null)
             return document;
 
-        var nonlinearity = Generated($"{Init}NonlinearityType.{activation}");
         var (function, argument, value) = activation == "ReLU"
-            ? ("kaiming_normal_", "nonlinearity", nonlinearity)
-            : ("xavier_uniform_", "gain", SyntaxFactory.InvocationExpression(
-                Generated(Init + "calculate_gain"),
-                SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(nonlinearity)))));
+            ? ("kaiming_normal_", "nonlinearity", GeneratedCode.Expression($"{Init}NonlinearityType.ReLU"))
+            : ("xavier_uniform_", "gain", GeneratedCode.Expression($"{Init}calculate_gain({Init}NonlinearityType.{activation})"));
         var replacement = SyntaxFactory.InvocationExpression(
-                Generated(Init + function),
+                GeneratedCode.Expression(Init + function),
                 SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(new[]
                 {
                     SyntaxFactory.Argument(weight.WithoutTrivia()),
@@ -77,9 +74,4 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
             .WithTriviaFrom(call);
         return document.WithSyntaxRoot(root.ReplaceNode(call, replacement));
     }
-
-    // Fully qualified, then shortened by the simplifier to the file's own import style (each name on its own:
-    // an annotation on an enclosing call does not reach the names inside it).
-    private static ExpressionSyntax Generated(string code) =>
-        SyntaxFactory.ParseExpression(code).WithAdditionalAnnotations(Simplifier.Annotation);
 }

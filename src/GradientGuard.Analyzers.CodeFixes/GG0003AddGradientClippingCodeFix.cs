@@ -11,7 +11,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace GradientGuard.Analyzers.CodeFixes;
 
@@ -52,9 +51,9 @@ public sealed class GG0003AddGradientClippingCodeFix : CodeFixProvider
         if (root is null || statement is null)
             return document;
 
-        var clip = SyntaxFactory.ParseStatement($"global::TorchSharp.torch.nn.utils.clip_grad_norm_({parameters}, max_norm: 1.0);");
-        var call = clip.DescendantNodes().OfType<InvocationExpressionSyntax>().First();
-        clip = clip.ReplaceNode(call.Expression, call.Expression.WithAdditionalAnnotations(Simplifier.Annotation));
+        // Only the generated callee is simplified: the parameters expression is the user's, copied as written.
+        var callee = GeneratedCode.Expression("global::TorchSharp.torch.nn.utils.clip_grad_norm_");
+        var clip = SyntaxFactory.ExpressionStatement(SyntaxFactory.InvocationExpression(callee, SyntaxFactory.ParseArgumentList($"({parameters}, max_norm: 1.0)")));
         return document.WithSyntaxRoot(StatementInserter.InsertBefore(root, statement, clip));
     }
 }
