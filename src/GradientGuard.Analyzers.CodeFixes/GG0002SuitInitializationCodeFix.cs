@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -22,8 +24,11 @@ namespace GradientGuard.Analyzers.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0002SuitInitializationCodeFix)), Shared]
 public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
 {
-    /// <summary>Equivalence key of the action.</summary>
+    /// <summary>Equivalence key of the action that corrects a mismatched init call.</summary>
     public const string EquivalenceKey = "GG0002.SuitActivation";
+
+    /// <summary>Equivalence key of the action that adds init calls to a deep stack left at the default init.</summary>
+    public const string AddInitKey = "GG0002.AddInit";
 
     private const string Init = "global::TorchSharp.torch.nn.init.";
 
@@ -38,10 +43,19 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
     {
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.ActivationProperty, out var activation) || activation is null)
-                continue; // the deep-default-init diagnostic: see docs/rules/GG0002.md for the init to add
-            string title = activation == "ReLU" ? "Use kaiming_normal_ for ReLU" : $"Use xavier_uniform_ with the {activation} gain";
-            context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, diagnostic, activation, c), EquivalenceKey), diagnostic);
+            if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.ActivationProperty, out var activation) && activation is not null)
+            {
+                string title = activation == "ReLU" ? "Use kaiming_normal_ for ReLU" : $"Use xavier_uniform_ with the {activation} gain";
+                context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, diagnostic, activation, c), EquivalenceKey), diagnostic);
+            }
+            else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitPlanProperty, out var plan) && plan is not null)
+            {
+                context.RegisterCodeFix(CodeAction.Create("Initialize each layer for its activation", c => InitializeFieldsAsync(context.Document, diagnostic, plan, c), AddInitKey), diagnostic);
+            }
+            else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitFamilyProperty, out var family) && family is not null)
+            {
+                context.RegisterCodeFix(CodeAction.Create($"Initialize the Linear layers for {family}", c => InitializeSequentialAsync(context.Document, diagnostic, family, c), AddInitKey), diagnostic);
+            }
         }
         return Task.CompletedTask;
     }
@@ -61,17 +75,76 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
         if (weight is null)
             return document;
 
-        var (function, argument, value) = activation == "ReLU"
-            ? ("kaiming_normal_", "nonlinearity", GeneratedCode.Expression($"{Init}NonlinearityType.ReLU"))
-            : ("xavier_uniform_", "gain", GeneratedCode.Expression($"{Init}calculate_gain({Init}NonlinearityType.{activation})"));
-        var replacement = SyntaxFactory.InvocationExpression(
-                GeneratedCode.Expression(Init + function),
-                SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(new[]
-                {
-                    SyntaxFactory.Argument(weight.WithoutTrivia()),
-                    SyntaxFactory.Argument(value).WithNameColon(SyntaxFactory.NameColon(argument)),
-                })))
-            .WithTriviaFrom(call);
+        // The user's weight expression goes in as written; only the generated names are simplified.
+        var generated = (InvocationExpressionSyntax)GeneratedCode.Expression(InitCall("WEIGHT", activation));
+        var placeholder = generated.ArgumentList.Arguments[0];
+        var replacement = generated.ReplaceNode(placeholder, placeholder.WithExpression(weight.WithoutTrivia())).WithTriviaFrom(call);
         return document.WithSyntaxRoot(root.ReplaceNode(call, replacement));
     }
+
+    // Module class: init calls for each held layer at the end of its constructor.
+    private static async Task<Document> InitializeFieldsAsync(Document document, Diagnostic diagnostic, string plan, CancellationToken cancellation)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
+        var type = root?.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();
+        var constructors = type?.Members.OfType<ConstructorDeclarationSyntax>().Where(c => !c.Modifiers.Any(SyntaxKind.StaticKeyword)).ToList();
+        if (root is null || constructors is not { Count: 1 } || constructors[0].Body is not { } body)
+            return document;
+
+        var parameters = constructors[0].ParameterList.Parameters.Select(p => p.Identifier.ValueText).ToList();
+        var statements = plan.Split(';').SelectMany(entry =>
+        {
+            int equals = entry.IndexOf('=');
+            string layer = entry.Substring(0, equals), need = entry.Substring(equals + 1);
+            string receiver = parameters.Contains(layer) ? "this." + layer : layer; // a constructor parameter may shadow the field
+            var lines = new List<string> { InitCall(receiver + ".weight", need.Replace("+b", "")) + ";" };
+            if (need.EndsWith("+b", StringComparison.Ordinal))
+                lines.Add($"{Init}zeros_({receiver}.bias!);");
+            return lines;
+        }).Select(GeneratedCode.Statement);
+        return document.WithSyntaxRoot(StatementInserter.Append(root, body, statements.ToArray()));
+    }
+
+    // var model = nn.Sequential(...); or model = nn.Sequential(...); gets an apply() right after it.
+    private static async Task<Document> InitializeSequentialAsync(Document document, Diagnostic diagnostic, string family, CancellationToken cancellation)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
+        var call = root?.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();
+        var (statement, model) = call?.Parent switch
+        {
+            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax local } } declarator } =>
+                ((StatementSyntax?)local, declarator.Identifier.ValueText),
+            AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax assignment } set when set.Right == call =>
+                (assignment, set.Left.ToString()),
+            _ => (null, null),
+        };
+        if (root is null || statement is null || model is null)
+            return document;
+
+        // The lambda's lines are laid out here, under the statement's own indentation and line ending.
+        string indent = statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault().ToString();
+        string newLine = statement.GetTrailingTrivia().Where(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).LastOrDefault().ToString() is { Length: > 0 } eol ? eol : "\n";
+        var lines = new[]
+        {
+            model + ".apply(module =>",
+            "{",
+            "    if (module is global::TorchSharp.Modules.Linear linear)",
+            "    {",
+            "        " + InitCall("linear.weight", family) + ";",
+            "        if (linear.bias is not null)",
+            "            " + Init + "zeros_(linear.bias);",
+            "    }",
+            "});",
+        };
+        var apply = GeneratedCode.Statement(string.Join(newLine + indent, lines));
+        return document.WithSyntaxRoot(StatementInserter.InsertAfter(root, statement, apply));
+    }
+
+    // The init call that suits the activation after the layer ("none": an output layer, Xavier with gain 1).
+    private static string InitCall(string weight, string activation) => activation switch
+    {
+        "ReLU" => $"{Init}kaiming_normal_({weight}, nonlinearity: {Init}NonlinearityType.ReLU)",
+        "none" => $"{Init}xavier_uniform_({weight})",
+        _ => $"{Init}xavier_uniform_({weight}, gain: {Init}calculate_gain({Init}NonlinearityType.{activation}))",
+    };
 }

@@ -143,9 +143,7 @@ public sealed class GG0002InitializationTests
                     nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
             }
             """;
-        await Verify.VerifyAnalyzerAsync(source,
-            Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.DeepDefault).WithSeverity(DiagnosticSeverity.Info)
-                .WithLocation(0).WithArguments(4, "#1, #2, #3, #4"));
+        await Verify.VerifyAnalyzerAsync(source, DeepDefault(0, 4, "#1, #2, #3, #4"));
         await Verify.VerifyAnalyzerAsync(source, "gradientguard.GG0002.default_init_severity = warning",
             Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.DeepDefault).WithSeverity(DiagnosticSeverity.Warning)
                 .WithLocation(0).WithArguments(4, "#1, #2, #3, #4"));
@@ -222,5 +220,85 @@ public sealed class GG0002InitializationTests
             },
         };
         await test.RunAsync();
+    }
+
+    private static DiagnosticResult DeepDefault(int location, int count, string names) =>
+        Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.DeepDefault)
+            .WithSeverity(DiagnosticSeverity.Info).WithLocation(location).WithArguments(count, names);
+
+    [Fact]
+    public async Task A_default_init_Sequential_in_a_local_gets_an_apply_that_initializes_its_Linear_layers()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var model = nn.{|#0:Sequential|}(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+                    return model;
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+                    model.apply(module =>
+                    {
+                        if (module is Linear linear)
+                        {
+                            nn.init.kaiming_normal_(linear.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+                            if (linear.bias is not null)
+                                nn.init.zeros_(linear.bias);
+                        }
+                    });
+                    return model;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, DeepDefault(0, 4, "#1, #2, #3, #4"));
+    }
+
+    [Fact]
+    public async Task A_default_init_module_class_gets_each_layer_initialized_for_its_own_activation_in_the_constructor()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(8, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8);
+                private readonly Linear fc4 = nn.Linear(8, 1, hasBias: false);
+
+                public Net(int fc1) : base("net")
+                {
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#0:forward|}(Tensor x) => fc4.call(fc3.call(fc2.call(fc1.call(x).relu()).relu()).tanh());
+            }
+            """;
+        string fixedSource = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(8, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8);
+                private readonly Linear fc4 = nn.Linear(8, 1, hasBias: false);
+
+                public Net(int fc1) : base("net")
+                {
+                    RegisterComponents();
+                    nn.init.kaiming_normal_(this.fc1.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    nn.init.zeros_(this.fc1.bias!);
+                    nn.init.kaiming_normal_(fc2.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    nn.init.zeros_(fc2.bias!);
+                    nn.init.xavier_uniform_(fc3.weight, gain: nn.init.calculate_gain(nn.init.NonlinearityType.Tanh));
+                    nn.init.zeros_(fc3.bias!);
+                    nn.init.xavier_uniform_(fc4.weight);
+                }
+
+                public override Tensor forward(Tensor x) => fc4.call(fc3.call(fc2.call(fc1.call(x).relu()).relu()).tanh());
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, DeepDefault(0, 4, "fc1, fc2, fc3, fc4"));
     }
 }

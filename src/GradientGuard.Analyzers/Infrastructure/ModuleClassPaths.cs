@@ -40,12 +40,9 @@ internal sealed class ModuleClassPaths
         foreach (var call in all.OfType<IInvocationOperation>().OrderBy(c => c.Syntax.Span.End))
         {
             var method = call.TargetMethod;
-            if (method.Name is "sigmoid" or "tanh" &&
-                (SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional) ||
-                 SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Torch) ||
-                 SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Tensor)))
+            if (FunctionalActivation(method) is { } activation)
             {
-                path.Add(new LayerElement(LayerKind.Saturating, call.Syntax));
+                path.Add(new LayerElement(activation, call.Syntax));
             }
             else if (method.Name is "call" or "forward" && call.Instance.WithoutConversions() is { } instance && MemberOfThis(instance) is { } member)
             {
@@ -58,6 +55,20 @@ internal sealed class ModuleClassPaths
             }
         }
         return path;
+    }
+
+    // torch.sigmoid(x), nn.functional.relu(x), x.tanh(): an activation applied without a module.
+    private LayerKind? FunctionalActivation(IMethodSymbol method)
+    {
+        bool functional = SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional) ||
+                          SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Torch) ||
+                          SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Tensor);
+        return !functional ? null : method.Name switch
+        {
+            "sigmoid" or "tanh" => LayerKind.Saturating,
+            "relu" or "relu6" or "leaky_relu" or "gelu" or "silu" or "elu" or "selu" or "celu" or "mish" or "hardswish" => LayerKind.Rectifier,
+            _ => null,
+        };
     }
 
     private bool AddMember(ISymbol member, SemanticModel model, List<LayerElement> path)

@@ -22,6 +22,15 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     /// <summary>Diagnostic property: the activation the fixed init must suit (ReLU, Tanh or Sigmoid).</summary>
     public const string ActivationProperty = "Activation";
 
+    /// <summary>
+    /// Diagnostic property of a default-init report on a module class: <c>layer=activation[+b];...</c>, what each held
+    /// weight layer needs (activation none: an output layer) and whether it has a bias to zero.
+    /// </summary>
+    public const string InitPlanProperty = "InitPlan";
+
+    /// <summary>Diagnostic property of a default-init report on a Sequential of Linear layers whose hidden activations are all one kind.</summary>
+    public const string InitFamilyProperty = "InitFamily";
+
     internal const string DepthOption = "min_default_init_layers";
     internal const string SpreadOption = "max_spread_factor";
     internal const string DefaultInitSeverityOption = "default_init_severity";
@@ -168,8 +177,36 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             }
             string names = string.Join(", ", weights.Select((w, k) => w.Holder?.Name ?? $"#{k + 1}"));
             var severity = RuleOptions.Severity(options, tree, RuleIds.Initialization, DefaultInitSeverityOption, DiagnosticSeverity.Info);
-            report(Diagnostic.Create(DeepDefault, modelLocation, severity, additionalLocations: null, properties: null, weights.Count, names));
+            report(Diagnostic.Create(DeepDefault, modelLocation, severity, additionalLocations: null, InitProperties(path), weights.Count, names));
         }
+
+        // What the fix needs: per held layer its activation (module classes), or the one activation of a Sequential.
+        private ImmutableDictionary<string, string?> InitProperties(List<LayerElement> path)
+        {
+            var plan = new List<(LayerElement Layer, string Activation)>();
+            for (int i = 0; i < path.Count; i++)
+            {
+                if (path[i].Kind == LayerKind.Weight)
+                    plan.Add((path[i], NextActivation(path, i) is { } next ? ActivationName(next) : "none"));
+            }
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            if (plan.All(p => p.Layer.Holder is not null))
+            {
+                return properties.Add(InitPlanProperty, string.Join(";", plan.Select(p =>
+                    p.Layer.Holder!.Name + "=" + p.Activation + (HasBias(p.Layer.Syntax) ? "+b" : ""))));
+            }
+            var hidden = plan.Take(plan.Count - 1).Select(p => p.Activation).Distinct().ToList();
+            bool linearOnly = plan.All(p => model?.GetOperation(p.Layer.Syntax) is IInvocationOperation { TargetMethod.Name: "Linear" });
+            return hidden.Count == 1 && hidden[0] != "none" && linearOnly ? properties.Add(InitFamilyProperty, hidden[0]) : properties;
+        }
+
+        private string ActivationName(LayerElement activation) =>
+            activation.Kind == LayerKind.Rectifier ? "ReLU" : SaturatingName(activation);
+
+        // nn.Linear(in, out, hasBias: false) and nn.ConvNd(..., bias: false) have no bias to zero.
+        private bool HasBias(SyntaxNode creation) =>
+            model?.GetOperation(creation) is not IInvocationOperation call ||
+            !call.Arguments.Any(a => a.Parameter?.Name is "hasBias" or "bias" && a.Value.ConstantValue is { HasValue: true, Value: false });
 
         // The activation after weight layer i, if one comes before the next weight or normalization layer.
         private static LayerElement? NextActivation(List<LayerElement> path, int i)
@@ -193,7 +230,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         private void ReportMismatch(InitCall call, string layer, LayerElement? following, double fanIn, double spreadFactor)
         {
             var next = following?.Kind;
-            string activation = following is { Kind: LayerKind.Saturating } saturating ? SaturatingName(saturating) : "ReLU";
+            string activation = following is { } known ? ActivationName(known) : "ReLU";
             string? problem = (call.Kind, next) switch
             {
                 (InitKind.Xavier, LayerKind.Rectifier) =>
