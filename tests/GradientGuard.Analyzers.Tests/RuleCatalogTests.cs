@@ -60,6 +60,9 @@ public sealed class RuleCatalogTests
     [MemberData(nameof(RuleIdList))]
     public void Each_rule_has_a_code_fix_with_fix_all(string id)
     {
+        // GG9001 points at an .editorconfig line, which no code fix can edit.
+        if (id == GradientGuard.Analyzers.Infrastructure.RuleIds.InvalidOption)
+            return;
         var fixes = FixProviders().Where(f => f.FixableDiagnosticIds.Contains(id)).ToList();
         Assert.NotEmpty(fixes);
         Assert.All(fixes, f => Assert.NotNull(f.GetFixAllProvider()));

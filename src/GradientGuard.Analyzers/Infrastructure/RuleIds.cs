@@ -11,4 +11,7 @@ public static class RuleIds
 
     /// <summary>optimizer.step() reached after backward() with no gradient clipping between them.</summary>
     public const string StepWithoutGradientClipping = "GG0003";
+
+    /// <summary>An .editorconfig option of GradientGuard with an unknown key or an invalid value.</summary>
+    public const string InvalidOption = "GG9001";
 }

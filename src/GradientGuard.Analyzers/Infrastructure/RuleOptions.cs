@@ -1,35 +1,96 @@
+using System.Collections.Generic;
+using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradientGuard.Analyzers.Infrastructure;
 
-/// <summary>Reads a rule's options from .editorconfig: <c>gradientguard.GGxxxx.name = value</c>.</summary>
+/// <summary>One .editorconfig option of a rule: <c>gradientguard.GGxxxx.name = value</c>. Invalid values fall back to the default.</summary>
+internal abstract class RuleOption
+{
+    protected RuleOption(string ruleId, string name)
+    {
+        Key = "gradientguard." + ruleId + "." + name;
+    }
+
+    /// <summary>The full key, e.g. <c>gradientguard.GG0001.min_saturating_activations</c> (keys are case-insensitive).</summary>
+    public string Key { get; }
+
+    /// <summary>What a valid value looks like, for the message about an invalid one.</summary>
+    public abstract string Expected { get; }
+
+    public abstract bool IsValid(string value);
+
+    protected bool TryGetValue(AnalyzerOptions options, SyntaxTree tree, out string value) =>
+        options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(Key, out value!);
+}
+
+/// <summary>A whole number of at least a minimum.</summary>
+internal sealed class CountOption : RuleOption
+{
+    private readonly int fallback;
+    private readonly int minimum;
+
+    public CountOption(string ruleId, string name, int fallback, int minimum = 1)
+        : base(ruleId, name)
+    {
+        this.fallback = fallback;
+        this.minimum = minimum;
+    }
+
+    public override string Expected => $"a whole number of at least {minimum} (default {fallback})";
+
+    public int Read(AnalyzerOptions options, SyntaxTree tree) =>
+        TryGetValue(options, tree, out var value) && TryParse(value, out int parsed) ? parsed : fallback;
+
+    public override bool IsValid(string value) => TryParse(value, out _);
+
+    private bool TryParse(string value, out int parsed) =>
+        int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out parsed) && parsed >= minimum;
+}
+
+/// <summary>A severity: error, warning, suggestion (info), silent (hidden).</summary>
+internal sealed class SeverityOption : RuleOption
+{
+    private readonly DiagnosticSeverity fallback;
+
+    public SeverityOption(string ruleId, string name, DiagnosticSeverity fallback)
+        : base(ruleId, name)
+    {
+        this.fallback = fallback;
+    }
+
+    public override string Expected => "error, warning, suggestion or silent";
+
+    public DiagnosticSeverity Read(AnalyzerOptions options, SyntaxTree tree) =>
+        TryGetValue(options, tree, out var value) && Parse(value) is { } severity ? severity : fallback;
+
+    public override bool IsValid(string value) => Parse(value) is not null;
+
+    private static DiagnosticSeverity? Parse(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "error" => DiagnosticSeverity.Error,
+        "warning" => DiagnosticSeverity.Warning,
+        "suggestion" or "info" => DiagnosticSeverity.Info,
+        "silent" or "hidden" => DiagnosticSeverity.Hidden,
+        _ => null,
+    };
+}
+
+/// <summary>Every option the rules read; the configuration check knows them all from here.</summary>
 internal static class RuleOptions
 {
-    public static string Key(string ruleId, string name) => "gradientguard." + ruleId + "." + name;
+    public const string Prefix = "gradientguard.";
 
-    /// <summary>A whole-number option of at least <paramref name="minimum"/>; anything else gives the default.</summary>
-    public static int Count(AnalyzerOptions options, SyntaxTree tree, string ruleId, string name, int fallback, int minimum = 1) =>
-        options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(Key(ruleId, name), out var value) &&
-        int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int parsed) &&
-        parsed >= minimum
-            ? parsed
-            : fallback;
+    public static readonly CountOption MinSaturatingActivations = new(RuleIds.SaturatingActivationStack, "min_saturating_activations", 3);
+    public static readonly CountOption MinDefaultInitLayers = new(RuleIds.Initialization, "min_default_init_layers", 4);
+    public static readonly CountOption MaxSpreadFactor = new(RuleIds.Initialization, "max_spread_factor", 4);
+    public static readonly SeverityOption DefaultInitSeverity = new(RuleIds.Initialization, "default_init_severity", DiagnosticSeverity.Info);
+    public static readonly SeverityOption RecurrentClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "recurrent_severity", DiagnosticSeverity.Warning);
+    public static readonly SeverityOption DefaultClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "default_severity", DiagnosticSeverity.Info);
 
-    /// <summary>A severity option (error, warning, suggestion/info, silent/hidden); anything else gives the default.</summary>
-    public static DiagnosticSeverity Severity(AnalyzerOptions options, SyntaxTree tree, string ruleId, string name, DiagnosticSeverity fallback)
+    public static IReadOnlyList<RuleOption> All { get; } = new RuleOption[]
     {
-        if (!options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(Key(ruleId, name), out var value))
-            return fallback;
-        switch (value.Trim().ToLowerInvariant())
-        {
-            case "error": return DiagnosticSeverity.Error;
-            case "warning": return DiagnosticSeverity.Warning;
-            case "suggestion":
-            case "info": return DiagnosticSeverity.Info;
-            case "silent":
-            case "hidden": return DiagnosticSeverity.Hidden;
-            default: return fallback;
-        }
-    }
+        MinSaturatingActivations, MinDefaultInitLayers, MaxSpreadFactor, DefaultInitSeverity, RecurrentClippingSeverity, DefaultClippingSeverity,
+    };
 }

@@ -16,8 +16,6 @@ namespace GradientGuard.Analyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnalyzer
 {
-    internal const string ThresholdOption = "min_saturating_activations";
-    private const int DefaultThreshold = 3;
 
     internal static readonly DiagnosticDescriptor Rule = new(
         RuleIds.SaturatingActivationStack,
@@ -57,7 +55,7 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
     private static void Check(System.Action<Diagnostic> report, AnalyzerOptions options, System.Collections.Generic.List<LayerElement> path, Location location)
     {
         var run = SaturatingRuns.Longest(path);
-        if (run.Count < RuleOptions.Count(options, location.SourceTree!, Rule.Id, ThresholdOption, DefaultThreshold))
+        if (run.Count < RuleOptions.MinSaturatingActivations.Read(options, location.SourceTree!))
             return;
         // The count is of applications (a shared activation module applied three times shrinks the gradient three times);
         // the locations, which the fix rewrites, are each place once.

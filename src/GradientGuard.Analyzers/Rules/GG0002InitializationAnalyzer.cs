@@ -31,11 +31,6 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     /// <summary>Diagnostic property of a default-init report on a Sequential of Linear layers whose hidden activations are all one kind.</summary>
     public const string InitFamilyProperty = "InitFamily";
 
-    internal const string DepthOption = "min_default_init_layers";
-    internal const string SpreadOption = "max_spread_factor";
-    internal const string DefaultInitSeverityOption = "default_init_severity";
-    private const int DefaultDepth = 4;
-    private const int DefaultSpreadFactor = 4;
 
     internal static readonly DiagnosticDescriptor Mismatch = new(
         RuleIds.Initialization,
@@ -156,7 +151,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             if (i < 0)
                 return;
             var tree = calls[0].Operation.Syntax.SyntaxTree;
-            double spreadFactor = RuleOptions.Count(options, tree, RuleIds.Initialization, SpreadOption, DefaultSpreadFactor);
+            double spreadFactor = RuleOptions.MaxSpreadFactor.Read(options, tree);
             var next = NextActivation(path, i);
             double fanIn = FanIn(path[i].Syntax);
             foreach (var call in calls)
@@ -169,14 +164,14 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             var tree = modelLocation.SourceTree!;
             var weights = path.Where(e => e.Kind == LayerKind.Weight).ToList();
             if (path.Any(e => e.Kind is LayerKind.Normalization or LayerKind.Opaque) ||
-                weights.Count < RuleOptions.Count(options, tree, RuleIds.Initialization, DepthOption, DefaultDepth) ||
+                weights.Count < RuleOptions.MinDefaultInitLayers.Read(options, tree) ||
                 weights.Any(w => w.Holder is { } h && inits.ContainsKey(h)) ||
                 initializedElsewhere())
             {
                 return;
             }
             string names = string.Join(", ", weights.Select((w, k) => w.Holder?.Name ?? $"#{k + 1}"));
-            var severity = RuleOptions.Severity(options, tree, RuleIds.Initialization, DefaultInitSeverityOption, DiagnosticSeverity.Info);
+            var severity = RuleOptions.DefaultInitSeverity.Read(options, tree);
             report(Diagnostic.Create(DeepDefault, modelLocation, severity, additionalLocations: null, InitProperties(path), weights.Count, names));
         }
 

@@ -110,8 +110,8 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         string? recurrent = RecurrentPart(origin?.ModelType, torch);
         var tree = step.Syntax.SyntaxTree;
         var severity = recurrent is not null
-            ? RuleOptions.Severity(context.Options, tree, Rule.Id, "recurrent_severity", DiagnosticSeverity.Warning)
-            : RuleOptions.Severity(context.Options, tree, Rule.Id, "default_severity", DiagnosticSeverity.Info);
+            ? RuleOptions.RecurrentClippingSeverity.Read(context.Options, tree)
+            : RuleOptions.DefaultClippingSeverity.Read(context.Options, tree);
 
         var properties = ImmutableDictionary<string, string?>.Empty;
         string? parameters = ParametersToClip(step, origin, direct);
