@@ -381,4 +381,23 @@ public sealed class GG0001SaturatingActivationStackTests
             """;
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task Factories_that_bind_only_to_candidates_and_the_nn_alias_are_recognized()
+    {
+        string source = """
+            using TorchSharp.Modules;
+            using nn = TorchSharp.torch.nn;
+
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    nn.Linear(4, 8), {|#1:nn.Sigmoid({|CS1503:"inplace"|})|},
+                    nn.Linear(8, 8), {|#2:nn.Sigmoid()|},
+                    nn.Linear(8, 8), {|#3:nn.Sigmoid()|},
+                    nn.Linear(8, 1));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
 }

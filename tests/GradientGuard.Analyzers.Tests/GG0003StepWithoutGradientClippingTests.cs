@@ -376,4 +376,51 @@ public sealed class GG0003StepWithoutGradientClippingTests
             """;
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task A_step_that_binds_only_to_candidates_is_still_recognized()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    var optimizer = optim.SGD(model.parameters(), learningRate: 0.1);
+                    model.forward(x).sum().backward();
+                    {|#0:optimizer.step({|CS1503:"closure written for an older API"|})|};
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
+    }
+
+    [Fact]
+    public async Task Aliases_and_a_local_variable_named_nn_do_not_confuse_recognition()
+    {
+        string source = """
+            using TorchSharp;
+            using Tensor = TorchSharp.torch.Tensor;
+            using nn = TorchSharp.torch.nn;
+            using optim = TorchSharp.torch.optim;
+
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> model, string nnName)
+                {
+                    var optimizer = optim.Adam(model.parameters());
+                    model.forward(x).sum().backward();
+                    {|#0:optimizer.step()|};
+                    var nnLocal = nnName; // a local that merely looks like the alias
+                }
+
+                void Local(Tensor loss)
+                {
+                    object nn = new object();
+                    loss.backward();
+                    nn.ToString(); // 'nn' here is a local, not torch.nn
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
+    }
 }

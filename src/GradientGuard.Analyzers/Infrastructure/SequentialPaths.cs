@@ -103,6 +103,9 @@ internal sealed class SequentialPaths
                 return true;
             case ILocalReferenceOperation local:
                 return AddLocal(local.Local, path, use);
+            case IInvalidOperation invalid when CandidateCalls.TryGet(invalid, out var method, out _) && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Nn):
+                path.Add(new LayerElement(Classify(method.ReturnType), invalid.Syntax)); // a factory call written for another TorchSharp version
+                return true;
             default:
                 path.Add(new LayerElement(LayerKind.Opaque, value.Syntax));
                 return true;

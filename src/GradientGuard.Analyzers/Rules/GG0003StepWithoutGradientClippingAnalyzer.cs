@@ -46,15 +46,24 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 if (events.Classify(invocation) is { } kind)
                 {
                     lock (calls)
-                        calls.Add(new TrainingCall(invocation, kind, Direct: true, body));
+                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, body));
                     return;
                 }
                 foreach (var through in events.ThroughHelper(invocation))
                 {
                     lock (calls)
-                        calls.Add(new TrainingCall(invocation, through, Direct: false, body));
+                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
                 }
             }, OperationKind.Invocation);
+            block.RegisterOperationAction(operationContext =>
+            {
+                var invalid = (IInvalidOperation)operationContext.Operation;
+                if (CandidateCalls.TryGet(invalid, out var method, out var instance) && events.Classify(method) is { } kind)
+                {
+                    lock (calls)
+                        calls.Add(new TrainingCall(invalid, null, instance, kind, Direct: true, EnclosingBody(invalid)));
+                }
+            }, OperationKind.Invalid);
             block.RegisterOperationBlockEndAction(end => Analyze(end, calls, torch));
         });
     }
@@ -74,21 +83,21 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 int lastBackward = ordered.FindLastIndex(c => c.Kind == TrainingEventKind.Backward && c.Call.Syntax.SpanStart <= position && c.Call != step.Call);
                 if (lastBackward < 0)
                     continue;
-                var origin = step.Direct ? OptimizerOrigin.Find(step.Call.Instance, root, torch) : null;
+                var origin = step.Direct ? OptimizerOrigin.Find(step.Instance, root, torch) : null;
                 bool clipped = ordered.Skip(lastBackward).Any(c =>
-                    c.Kind == TrainingEventKind.Clip && c.Call.Syntax.SpanStart <= position && Covers(c, step.Call, origin));
+                    c.Kind == TrainingEventKind.Clip && c.Call.Syntax.SpanStart <= position && Covers(c, step, origin));
                 if (!clipped)
-                    Report(context, step.Call, step.Direct, origin, torch);
+                    Report(context, step, origin, torch);
             }
         }
     }
 
     // A clip guards a step unless it visibly clips another model's or optimizer's parameters (two optimizers, one clip).
-    private static bool Covers(TrainingCall clip, IInvocationOperation step, OptimizerOrigin? origin)
+    private static bool Covers(TrainingCall clip, TrainingCall step, OptimizerOrigin? origin)
     {
-        if (!clip.Direct)
-            return true; // clipping inside a helper: trust it
-        var clipped = (clip.Call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value).WithoutConversions();
+        if (!clip.Direct || clip.Invocation is null)
+            return true; // clipping inside a helper, or a call that did not bind: trust it
+        var clipped = (clip.Invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value).WithoutConversions();
         var clippedOwner = OptimizerOrigin.ReferencedSymbol(OptimizerOrigin.ParametersOwner(clipped));
         if (clippedOwner is null)
             return true;
@@ -99,11 +108,15 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         return SymbolEqualityComparer.Default.Equals(clippedOwner, optimizer) || SymbolEqualityComparer.Default.Equals(clippedOwner, model);
     }
 
-    /// <summary>A backward, clip or step reached by a call, directly or through a helper, and the body (method, lambda or local function) it is in.</summary>
-    private sealed record TrainingCall(IInvocationOperation Call, TrainingEventKind Kind, bool Direct, IOperation? Body);
+    /// <summary>
+    /// A backward, clip or step reached by a call, directly or through a helper, and the body (method, lambda or local
+    /// function) it is in. <see cref="Invocation"/> is null for a call that bound only to candidate symbols.
+    /// </summary>
+    private sealed record TrainingCall(IOperation Call, IInvocationOperation? Invocation, IOperation? Instance, TrainingEventKind Kind, bool Direct, IOperation? Body);
 
-    private static void Report(OperationBlockAnalysisContext context, IInvocationOperation step, bool direct, OptimizerOrigin? origin, TorchSharpSymbols torch)
+    private static void Report(OperationBlockAnalysisContext context, TrainingCall call, OptimizerOrigin? origin, TorchSharpSymbols torch)
     {
+        var step = call.Call;
         if (origin is { PlainTensors: true })
             return;
 
@@ -114,7 +127,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
             : RuleOptions.DefaultClippingSeverity.Read(context.Options, tree);
 
         var properties = ImmutableDictionary<string, string?>.Empty;
-        string? parameters = ParametersToClip(step, origin, direct);
+        string? parameters = ParametersToClip(call, origin);
         if (parameters is not null)
             properties = properties.Add(ParametersProperty, parameters);
 
@@ -124,15 +137,15 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     }
 
     // The model's own parameters() when the optimizer was built from them and the model is reachable here, else the optimizer's.
-    private static string? ParametersToClip(IInvocationOperation step, OptimizerOrigin? origin, bool direct)
+    private static string? ParametersToClip(TrainingCall step, OptimizerOrigin? origin)
     {
         if (origin?.Parameters is IInvocationOperation { TargetMethod.Name: "parameters", Instance: { } model } call &&
             OptimizerOrigin.ReferencedSymbol(model) is { } symbol &&
-            step.SemanticModel?.LookupSymbols(step.Syntax.SpanStart, name: symbol.Name).Contains(symbol, SymbolEqualityComparer.Default) == true)
+            step.Call.SemanticModel?.LookupSymbols(step.Call.Syntax.SpanStart, name: symbol.Name).Contains(symbol, SymbolEqualityComparer.Default) == true)
         {
             return call.Syntax.ToString();
         }
-        if (direct && step.Instance is { } optimizer)
+        if (step.Direct && step.Instance is { } optimizer)
             return optimizer.Syntax.ToString() + ".parameters()";
         return null;
     }

@@ -27,9 +27,11 @@ internal sealed class TrainingStepEvents
     public TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
 
     /// <summary>The kind of a direct TorchSharp call, if it is one of the three.</summary>
-    public TrainingEventKind? Classify(IInvocationOperation invocation)
+    public TrainingEventKind? Classify(IInvocationOperation invocation) => Classify(invocation.TargetMethod);
+
+    /// <summary>The kind of a call of this method, if it is one of the three.</summary>
+    public TrainingEventKind? Classify(IMethodSymbol method)
     {
-        var method = invocation.TargetMethod;
         switch (method.Name)
         {
             case "backward":
