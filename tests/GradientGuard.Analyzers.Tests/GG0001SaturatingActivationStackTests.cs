@@ -400,4 +400,78 @@ public sealed class GG0001SaturatingActivationStackTests
             """;
         await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
     }
+
+    [Fact]
+    public async Task A_ModuleList_looped_over_a_compile_time_constant_number_of_times_is_unrolled()
+    {
+        string source = Usings + """
+            class Indexed : nn.Module<Tensor, Tensor>
+            {
+                private readonly ModuleList<Linear> layers = new ModuleList<Linear>();
+                private readonly Linear head = nn.Linear(16, 1);
+
+                public Indexed() : base("indexed")
+                {
+                    for (int i = 0; i < 4; i++)
+                        layers.Add(nn.Linear(16, 16));
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#0:forward|}(Tensor x)
+                {
+                    for (int i = 0; i < 4; i++)
+                        x = {|#1:layers[i].call(x).tanh()|};
+                    return head.call(x);
+                }
+            }
+
+            class Iterated : nn.Module<Tensor, Tensor>
+            {
+                private readonly ModuleList<Linear> layers = new ModuleList<Linear>();
+                private readonly Linear head = nn.Linear(16, 1);
+
+                public Iterated() : base("iterated")
+                {
+                    layers.Add(nn.Linear(16, 16));
+                    for (int i = 0; i < 2; i++)
+                        layers.Add(nn.Linear(16, 16));
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#2:forward|}(Tensor x)
+                {
+                    foreach (var layer in layers)
+                        x = {|#3:torch.sigmoid(layer.call(x))|};
+                    return head.call(x);
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(4, 0, 1), Expected(3, 2, 3));
+    }
+
+    [Fact]
+    public async Task A_ModuleList_whose_size_is_known_only_at_run_time_is_left_to_the_runtime_monitor()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly ModuleList<Linear> layers = new ModuleList<Linear>();
+
+                public Net(int depth) : base("net")
+                {
+                    for (int i = 0; i < depth; i++)
+                        layers.Add(nn.Linear(16, 16));
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x)
+                {
+                    foreach (var layer in layers)
+                        x = layer.call(x).sigmoid();
+                    return x;
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }

@@ -30,31 +30,146 @@ internal sealed class ModuleClassPaths
     public List<LayerElement>? Elements(IOperation forwardBody)
     {
         var model = forwardBody.SemanticModel;
-        if (model is null)
+        if (model is null || forwardBody.Descendants().Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type)))
             return null;
-        var all = forwardBody.Descendants().ToList();
-        if (all.Any(o => o is ILoopOperation || o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type)))
-            return null;
-
         var path = new List<LayerElement>();
-        foreach (var call in all.OfType<IInvocationOperation>().OrderBy(c => c.Syntax.Span.End))
+        return Walk(forwardBody, model, path) ? path : null;
+    }
+
+    // The calls of a body in evaluation order; a loop with a count known at compile time is unrolled, any other loop
+    // makes the depth a run-time matter (false).
+    private bool Walk(IOperation body, SemanticModel model, List<LayerElement> path)
+    {
+        var items = body.Descendants()
+            .Where(o => o is ILoopOperation || o is IInvocationOperation)
+            .Where(o => !InsideLoopBelow(o, body))
+            .OrderBy(o => o.Syntax.Span.End);
+        foreach (var item in items)
         {
-            var method = call.TargetMethod;
-            if (FunctionalActivation(method) is { } activation)
+            if (item is ILoopOperation loop)
             {
-                path.Add(new LayerElement(activation, call.Syntax));
+                if (Iterations(loop, model) is not int count)
+                    return false;
+                var once = new List<LayerElement>();
+                if (!Walk(loop.Body, model, once))
+                    return false;
+                for (int i = 0; i < count; i++)
+                    path.AddRange(once);
             }
-            else if (method.Name is "call" or "forward" && call.Instance.WithoutConversions() is { } instance && MemberOfThis(instance) is { } member)
+            else if (!AddCall((IInvocationOperation)item, model, path))
             {
-                if (!AddMember(member, model, path))
-                    return null;
-            }
-            else if (method.Name is "call" or "forward" || (method.ContainingAssembly?.Name != "TorchSharp" && method.Locations.Any(l => l.IsInSource)))
-            {
-                path.Add(new LayerElement(LayerKind.Opaque, call.Syntax)); // another module or a helper of our own: cannot see through
+                return false;
             }
         }
-        return path;
+        return true;
+    }
+
+    private bool AddCall(IInvocationOperation call, SemanticModel model, List<LayerElement> path)
+    {
+        var method = call.TargetMethod;
+        if (FunctionalActivation(method) is { } activation)
+        {
+            path.Add(new LayerElement(activation, call.Syntax));
+            return true;
+        }
+        if (method.Name is not ("call" or "forward"))
+        {
+            if (method.ContainingAssembly?.Name != "TorchSharp" && method.Locations.Any(l => l.IsInSource))
+                path.Add(new LayerElement(LayerKind.Opaque, call.Syntax)); // a helper of our own: cannot see through
+            return true;
+        }
+        switch (call.Instance.WithoutConversions())
+        {
+            case { } instance when MemberOfThis(instance) is { } member:
+                return AddMember(member, model, path);
+            case IPropertyReferenceOperation { Property.IsIndexer: true } element when ModuleListElement(element.Instance) is { } itemType:
+                path.Add(new LayerElement(sequentials.Classify(itemType), call.Syntax)); // layers[i].call(x)
+                return true;
+            case ILocalReferenceOperation { Local.IsForEach: true } local:
+                path.Add(new LayerElement(sequentials.Classify(local.Type), call.Syntax)); // foreach (var layer in layers) layer.call(x)
+                return true;
+            default:
+                path.Add(new LayerElement(LayerKind.Opaque, call.Syntax)); // another module: cannot see through
+                return true;
+        }
+    }
+
+    // for (int i = 0; i < N; i++) with constant bounds, or foreach over a ModuleList field filled a known number of times.
+    private static int? Iterations(ILoopOperation loop, SemanticModel model)
+    {
+        const int MaxUnrolled = 256;
+        int? count = loop switch
+        {
+            IForLoopOperation forLoop => ConstantCount(forLoop),
+            IForEachLoopOperation each when MemberOfThis(each.Collection.WithoutConversions()) is { } member && ModuleListElement(each.Collection.WithoutConversions()) is not null =>
+                ModuleListSize(member, model),
+            _ => null,
+        };
+        return count is >= 0 and <= MaxUnrolled ? count : null;
+    }
+
+    private static int? ConstantCount(IForLoopOperation loop)
+    {
+        var counter = loop.Before.Length == 1 && loop.Before[0] is IVariableDeclarationGroupOperation { Declarations.Length: 1 } group &&
+                      group.Declarations[0].Declarators.Length == 1
+            ? group.Declarations[0].Declarators[0]
+            : null;
+        if (counter?.GetVariableInitializer()?.Value.ConstantValue is not { HasValue: true, Value: int start } ||
+            loop.Condition is not IBinaryOperation { LeftOperand: ILocalReferenceOperation left, RightOperand.ConstantValue: { HasValue: true, Value: int end } } condition ||
+            !SymbolEqualityComparer.Default.Equals(left.Local, counter.Symbol) ||
+            loop.AtLoopBottom.Length != 1 ||
+            loop.AtLoopBottom[0] is not IExpressionStatementOperation { Operation: IIncrementOrDecrementOperation { Kind: OperationKind.Increment } })
+        {
+            return null;
+        }
+        return condition.OperatorKind switch
+        {
+            BinaryOperatorKind.LessThan => end - start,
+            BinaryOperatorKind.LessThanOrEqual => end - start + 1,
+            _ => null,
+        };
+    }
+
+    // How many modules the constructors put in a ModuleList field: Add calls, each multiplied by its constant loops.
+    private static int? ModuleListSize(ISymbol member, SemanticModel model)
+    {
+        int total = 0;
+        foreach (var constructor in member.ContainingType.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences))
+        {
+            if (constructor.SyntaxTree != model.SyntaxTree || model.GetOperation(constructor.GetSyntax()) is not { } body)
+                return null;
+            foreach (var add in body.Descendants().OfType<IInvocationOperation>().Where(i => i.TargetMethod.Name == "Add" && SymbolEqualityComparer.Default.Equals(MemberOfThis(i.Instance.WithoutConversions()), member)))
+            {
+                int times = 1;
+                for (var parent = add.Parent; parent is not null && parent != body; parent = parent.Parent)
+                {
+                    if (parent is ILoopOperation enclosing)
+                    {
+                        if (enclosing is not IForLoopOperation forLoop || ConstantCount(forLoop) is not int n)
+                            return null;
+                        times *= n;
+                    }
+                }
+                total += times;
+            }
+        }
+        return total;
+    }
+
+    // ModuleList<T> (a field, or an element access on one): T.
+    private static ITypeSymbol? ModuleListElement(IOperation? collection) =>
+        collection.WithoutConversions()?.Type is INamedTypeSymbol { Name: "ModuleList", Arity: 1 } list && list.ContainingAssembly?.Name == "TorchSharp"
+            ? list.TypeArguments[0]
+            : null;
+
+    private static bool InsideLoopBelow(IOperation operation, IOperation body)
+    {
+        for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
+        {
+            if (parent is ILoopOperation)
+                return true;
+        }
+        return false;
     }
 
     // torch.sigmoid(x), nn.functional.relu(x), x.tanh(): an activation applied without a module.
@@ -141,7 +256,7 @@ internal sealed class ModuleClassPaths
             : null;
     }
 
-    private static ISymbol? MemberOfThis(IOperation instance) => instance switch
+    private static ISymbol? MemberOfThis(IOperation? instance) => instance switch
     {
         IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
         IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
