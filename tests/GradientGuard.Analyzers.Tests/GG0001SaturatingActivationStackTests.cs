@@ -474,4 +474,21 @@ public sealed class GG0001SaturatingActivationStackTests
             """;
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task A_non_generic_Module_subclass_with_its_own_forward_is_read_too()
+    {
+        string source = Usings + """
+            class Legacy : nn.Module
+            {
+                private readonly Linear fc1 = nn.Linear(4, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 1);
+
+                public Legacy() : base("legacy") { RegisterComponents(); }
+
+                public Tensor {|#0:forward|}(Tensor x) =>
+                    fc4.forward({|#3:fc3.forward({|#2:fc2.forward({|#1:fc1.forward(x).sigmoid()|}).sigmoid()|}).sigmoid()|});
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 3, 2, 1)); // additional locations in source order: outermost first
+    }
 }
