@@ -12,6 +12,9 @@ public static class RuleIds
     /// <summary>optimizer.step() reached after backward() with no gradient clipping between them.</summary>
     public const string StepWithoutGradientClipping = "GG0003";
 
+    /// <summary>A plain RNN where LSTM/GRU belong.</summary>
+    public const string PlainRnn = "GG0005";
+
     /// <summary>An .editorconfig option of GradientGuard with an unknown key or an invalid value.</summary>
     public const string InvalidOption = "GG9001";
 }

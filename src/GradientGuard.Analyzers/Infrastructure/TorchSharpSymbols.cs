@@ -39,6 +39,7 @@ internal sealed class TorchSharpSymbols
             Resolve(compilation, "TorchSharp.Modules.NormBase"), Resolve(compilation, "TorchSharp.Modules.LayerNorm"),
             Resolve(compilation, "TorchSharp.Modules.GroupNorm"), Resolve(compilation, "TorchSharp.Modules.LocalResponseNorm"),
         };
+        Rnn = Resolve(compilation, "TorchSharp.Modules.RNN");
         Recurrent = new[]
         {
             Resolve(compilation, "TorchSharp.Modules.RNN"), Resolve(compilation, "TorchSharp.Modules.LSTM"),
@@ -94,6 +95,9 @@ internal sealed class TorchSharpSymbols
 
     /// <summary>Normalization layers: BatchNorm, InstanceNorm, LayerNorm, GroupNorm, LocalResponseNorm.</summary>
     public INamedTypeSymbol?[] Normalization { get; }
+
+    /// <summary><c>TorchSharp.Modules.RNN</c>, the plain (Elman) recurrent layer.</summary>
+    public INamedTypeSymbol? Rnn { get; }
 
     /// <summary>Recurrent and attention modules, whose gradients explode most readily.</summary>
     public INamedTypeSymbol?[] Recurrent { get; }

@@ -1,0 +1,80 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.CodeFixes;
+
+/// <summary>
+/// GG0005: <c>nn.RNN(...)</c> becomes <c>nn.GRU(...)</c>, which TorchSharp gives the same forward shape. Input size, hidden
+/// size, layers, bias, batchFirst, dropout, bidirectional, device and dtype carry over (their positions line up once the
+/// RNN-only <c>nonLinearity</c> is dropped); a field or local typed <c>RNN</c> is retyped <c>GRU</c>.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0005ReplaceRnnWithGruCodeFix)), Shared]
+public sealed class GG0005ReplaceRnnWithGruCodeFix : CodeFixProvider
+{
+    /// <summary>Equivalence key of the action.</summary>
+    public const string EquivalenceKey = "GG0005.GRU";
+
+    /// <inheritdoc />
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.PlainRnn);
+
+    /// <inheritdoc />
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc />
+    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        foreach (var diagnostic in context.Diagnostics)
+            context.RegisterCodeFix(CodeAction.Create("Use GRU", c => FixAsync(context.Document, diagnostic, c), EquivalenceKey), diagnostic);
+        return Task.CompletedTask;
+    }
+
+    private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellation)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellation).ConfigureAwait(false);
+        var call = root?.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();
+        if (root is null || model is null || call is null)
+            return document;
+
+        var nonLinearity = (model.GetOperation(call, cancellation) as IInvocationOperation)?.Arguments
+            .FirstOrDefault(a => a.Parameter?.Name == "nonLinearity" && a.ArgumentKind == ArgumentKind.Explicit)?.Syntax as ArgumentSyntax;
+        var types = diagnostic.AdditionalLocations.Select(l => root.FindNode(l.SourceSpan, getInnermostNodeForTie: true)).OfType<TypeSyntax>().ToList();
+
+        var nodes = types.Cast<SyntaxNode>().Append(call);
+        return document.WithSyntaxRoot(root.ReplaceNodes(nodes, (original, rewritten) => rewritten switch
+        {
+            InvocationExpressionSyntax invocation => Gru(invocation, nonLinearity is null ? -1 : call.ArgumentList.Arguments.IndexOf(nonLinearity)),
+            TypeSyntax type => Renamed(type),
+            _ => rewritten,
+        }));
+    }
+
+    private static InvocationExpressionSyntax Gru(InvocationExpressionSyntax call, int dropped)
+    {
+        var arguments = dropped < 0 ? call.ArgumentList : call.ArgumentList.WithArguments(call.ArgumentList.Arguments.RemoveAt(dropped));
+        ExpressionSyntax callee = call.Expression switch
+        {
+            MemberAccessExpressionSyntax member => member.WithName((SimpleNameSyntax)Renamed(member.Name)),
+            SimpleNameSyntax name => Renamed(name),
+            var other => other,
+        };
+        return call.WithExpression(callee).WithArgumentList(arguments);
+    }
+
+    private static TypeSyntax Renamed(TypeSyntax type) => type switch
+    {
+        QualifiedNameSyntax qualified => qualified.WithRight((SimpleNameSyntax)Renamed(qualified.Right)),
+        SimpleNameSyntax simple => simple.WithIdentifier(SyntaxFactory.Identifier(simple.Identifier.LeadingTrivia, "GRU", simple.Identifier.TrailingTrivia)),
+        _ => type,
+    };
+}

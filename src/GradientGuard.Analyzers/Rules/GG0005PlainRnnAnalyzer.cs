@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using System.Linq;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Rules;
+
+/// <summary>
+/// GG0005: construction of TorchSharp's plain <c>RNN</c>. Its gradient through T steps holds T products with the same
+/// recurrent matrix, so it vanishes or explodes on long sequences. GRU has the same forward shape; LSTM is the other
+/// remedy. The declared type of a field or local typed <c>RNN</c> is an additional location, which the fix changes too.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
+{
+    internal static readonly DiagnosticDescriptor Rule = new(
+        RuleIds.PlainRnn,
+        title: "Plain RNN where LSTM/GRU belong",
+        messageFormat: "A plain RNN backpropagates through time by multiplying with the same recurrent matrix at every step: gradients vanish or explode over long sequences; use GRU (same forward shape) or LSTM",
+        Categories.Architecture,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "GRU and LSTM gates give the gradient an additive path through time.",
+        helpLinkUri: HelpLinks.For(RuleIds.PlainRnn));
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
+    {
+        context.RegisterOperationAction(operationContext =>
+        {
+            var call = (IInvocationOperation)operationContext.Operation;
+            if (call.TargetMethod.Name != "RNN" || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, torch.Nn) ||
+                !SymbolEqualityComparer.Default.Equals(call.Type, torch.Rnn))
+            {
+                return;
+            }
+            var name = call.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } ? member.Name : (call.Syntax as InvocationExpressionSyntax)?.Expression;
+            var declaredType = DeclaredRnnType(call, torch);
+            var additional = declaredType is null ? Enumerable.Empty<Location>() : new[] { declaredType.GetLocation() };
+            operationContext.ReportDiagnostic(Diagnostic.Create(Rule, (name ?? call.Syntax).GetLocation(), additional));
+        }, OperationKind.Invocation);
+    }
+
+    // "RNN rnn = nn.RNN(...)" or a field typed RNN given the call in a constructor: that type must become GRU too.
+    private static TypeSyntax? DeclaredRnnType(IInvocationOperation call, TorchSharpSymbols torch)
+    {
+        ISymbol? target = call.Parent.WithoutConversions() switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            IFieldInitializerOperation field when field.InitializedFields.Length == 1 => field.InitializedFields[0],
+            ISimpleAssignmentOperation assignment => assignment.Target switch
+            {
+                IFieldReferenceOperation f => f.Field,
+                IPropertyReferenceOperation p => p.Property,
+                ILocalReferenceOperation l => l.Local,
+                _ => null,
+            },
+            _ => null,
+        };
+        var type = target switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, ILocalSymbol l => l.Type, _ => null };
+        if (!SymbolEqualityComparer.Default.Equals(type, torch.Rnn) || target!.DeclaringSyntaxReferences.Length != 1 ||
+            target.DeclaringSyntaxReferences[0].SyntaxTree != call.Syntax.SyntaxTree)
+        {
+            return null;
+        }
+        return target.DeclaringSyntaxReferences[0].GetSyntax() switch
+        {
+            VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } when !declaration.Type.IsVar => declaration.Type,
+            PropertyDeclarationSyntax property => property.Type,
+            _ => null,
+        };
+    }
+}
