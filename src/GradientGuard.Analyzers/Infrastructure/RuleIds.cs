@@ -15,6 +15,9 @@ public static class RuleIds
     /// <summary>A plain RNN where LSTM/GRU belong.</summary>
     public const string PlainRnn = "GG0005";
 
+    /// <summary>A training loop that never resets the gradients.</summary>
+    public const string GradientsNeverReset = "GG0008";
+
     /// <summary>An .editorconfig option of GradientGuard with an unknown key or an invalid value.</summary>
     public const string InvalidOption = "GG9001";
 }

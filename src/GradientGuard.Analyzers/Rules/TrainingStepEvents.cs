@@ -14,9 +14,12 @@ internal enum TrainingEventKind
     Backward,
     Clip,
     Step,
+
+    /// <summary>optimizer.zero_grad() or module.zero_grad().</summary>
+    ZeroGrad,
 }
 
-/// <summary>Recognizes backward(), clipping and Optimizer.step() calls by symbol, directly or inside helpers of the same file.</summary>
+/// <summary>Recognizes backward(), clipping, Optimizer.step() and zero_grad() calls by symbol, directly or inside helpers of the same file.</summary>
 internal sealed class TrainingStepEvents
 {
     private const int MaxHelperDepth = 3;
@@ -42,6 +45,10 @@ internal sealed class TrainingStepEvents
                 return SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.NnUtils) ? TrainingEventKind.Clip : null;
             case "step":
                 return TorchSharpSymbols.DerivesFrom(method.ContainingType, torch.Optimizer) ? TrainingEventKind.Step : null;
+            case "zero_grad":
+                return TorchSharpSymbols.DerivesFrom(method.ContainingType, torch.Optimizer) || TorchSharpSymbols.DerivesFrom(method.ContainingType, torch.Module)
+                    ? TrainingEventKind.ZeroGrad
+                    : null;
             default:
                 return null;
         }

@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Rules;
+
+/// <summary>
+/// GG0008: a loop that calls backward() and Optimizer.step() (directly or through helpers of the same file) but never
+/// zero_grad(), on the optimizer or the module. backward() adds into .grad, so every step applies the sum of all
+/// gradients so far. zero_grad anywhere in the loop counts, including a "step every k batches" branch.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
+{
+    /// <summary>Diagnostic property: the optimizer expression whose zero_grad() the fix inserts.</summary>
+    public const string OptimizerProperty = "Optimizer";
+
+    internal static readonly DiagnosticDescriptor Rule = new(
+        RuleIds.GradientsNeverReset,
+        title: "Gradients never reset",
+        messageFormat: "The loop calls backward() and '{0}' but never zero_grad(): gradients accumulate across iterations and every step applies their growing sum",
+        Categories.Optimization,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "backward() adds into each parameter's .grad; without zero_grad() the update of step n is the sum of n gradients.",
+        helpLinkUri: HelpLinks.For(RuleIds.GradientsNeverReset));
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
+    {
+        var events = new TrainingStepEvents(torch);
+        context.RegisterOperationAction(operationContext =>
+        {
+            var loop = (ILoopOperation)operationContext.Operation;
+            var calls = Calls(loop, events);
+            if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))
+                return;
+            var step = calls.FirstOrDefault(c => c.Kind == TrainingEventKind.Step);
+            // A nested loop that does both reports for itself.
+            if (step.Call is null || loop.Body.DescendantsAndSelf().OfType<ILoopOperation>().Any(inner => Calls(inner, events).Select(c => c.Kind).Distinct().Count(k => k is TrainingEventKind.Backward or TrainingEventKind.Step) == 2))
+                return;
+
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            if (step.Call.Instance is { } optimizer && events.Classify(step.Call) == TrainingEventKind.Step)
+                properties = properties.Add(OptimizerProperty, optimizer.Syntax.ToString());
+            operationContext.ReportDiagnostic(Diagnostic.Create(Rule, step.Call.Syntax.GetLocation(), properties, step.Call.Syntax.ToString()));
+        }, OperationKind.Loop);
+    }
+
+    // The training calls a loop makes, directly or through helpers, outside lambdas and local functions of its own.
+    private static List<(IInvocationOperation Call, TrainingEventKind Kind)> Calls(ILoopOperation loop, TrainingStepEvents events)
+    {
+        var calls = new List<(IInvocationOperation, TrainingEventKind)>();
+        foreach (var invocation in loop.Body.Descendants().OfType<IInvocationOperation>().Where(i => !InsideFunction(i, loop)))
+        {
+            if (events.Classify(invocation) is { } kind)
+                calls.Add((invocation, kind));
+            else
+                calls.AddRange(events.ThroughHelper(invocation).Select(k => (invocation, k)));
+        }
+        return calls;
+    }
+
+    private static bool InsideFunction(IOperation operation, IOperation loop)
+    {
+        for (var parent = operation.Parent; parent is not null && parent != loop; parent = parent.Parent)
+        {
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
+    GradientGuard.Analyzers.Rules.GG0008GradientsNeverResetAnalyzer,
+    GradientGuard.Analyzers.CodeFixes.GG0008AddZeroGradCodeFix>;
+
+namespace GradientGuard.Analyzers.Tests;
+
+public sealed class GG0008GradientsNeverResetTests
+{
+    private const string Usings = """
+        using System.Collections.Generic;
+        using TorchSharp;
+        using static TorchSharp.torch;
+
+        """;
+
+    private static DiagnosticResult Expected(int location, string step) =>
+        Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0008GradientsNeverResetAnalyzer.Rule).WithLocation(location).WithArguments(step);
+
+    [Fact]
+    public async Task A_loop_without_zero_grad_gets_one_at_the_start_of_its_body_even_when_one_runs_before_the_loop()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void Train(IEnumerable<(Tensor, Tensor)> data, nn.Module<Tensor, Tensor> model)
+                {
+                    var optimizer = optim.Adam(model.parameters());
+                    optimizer.zero_grad(); // once, before the loop: not enough
+                    foreach (var (x, y) in data)
+                    {
+                        var loss = nn.functional.mse_loss(model.call(x), y);
+                        loss.backward();
+                        {|#0:optimizer.step()|};
+                    }
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Trainer
+            {
+                void Train(IEnumerable<(Tensor, Tensor)> data, nn.Module<Tensor, Tensor> model)
+                {
+                    var optimizer = optim.Adam(model.parameters());
+                    optimizer.zero_grad(); // once, before the loop: not enough
+                    foreach (var (x, y) in data)
+                    {
+                        optimizer.zero_grad();
+                        var loss = nn.functional.mse_loss(model.call(x), y);
+                        loss.backward();
+                        optimizer.step();
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, Expected(0, "optimizer.step()"));
+    }
+
+    [Fact]
+    public async Task Nested_loops_report_once_for_the_inner_loop_and_helpers_are_followed()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                private readonly optim.Optimizer opt;
+                public Trainer(nn.Module<Tensor, Tensor> model) { opt = optim.SGD(model.parameters(), 0.1); }
+
+                void Train(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    for (int epoch = 0; epoch < 10; epoch++)
+                        for (int batch = 0; batch < 100; batch++)
+                        {
+                            Backward(model, x);
+                            {|#0:opt.step()|};
+                        }
+                }
+
+                static void Backward(nn.Module<Tensor, Tensor> model, Tensor x) => model.call(x).sum().backward();
+            }
+            """;
+        string fixedSource = Usings + """
+            class Trainer
+            {
+                private readonly optim.Optimizer opt;
+                public Trainer(nn.Module<Tensor, Tensor> model) { opt = optim.SGD(model.parameters(), 0.1); }
+
+                void Train(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    for (int epoch = 0; epoch < 10; epoch++)
+                        for (int batch = 0; batch < 100; batch++)
+                        {
+                            opt.zero_grad();
+                            Backward(model, x);
+                            opt.step();
+                        }
+                }
+
+                static void Backward(nn.Module<Tensor, Tensor> model, Tensor x) => model.call(x).sum().backward();
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, Expected(0, "opt.step()"));
+    }
+
+    [Fact]
+    public async Task Zero_grad_anywhere_in_the_loop_on_the_optimizer_or_the_module_or_in_an_accumulation_branch_is_fine()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void AfterStep(Tensor x, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+                {
+                    while (true)
+                    {
+                        model.call(x).sum().backward();
+                        optimizer.step();
+                        optimizer.zero_grad();
+                    }
+                }
+
+                void OnTheModule(Tensor x, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+                {
+                    for (int i = 0; i < 10; i++)
+                    {
+                        model.zero_grad();
+                        model.call(x).sum().backward();
+                        optimizer.step();
+                    }
+                }
+
+                void Accumulating(Tensor x, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+                {
+                    for (int i = 0; i < 100; i++)
+                    {
+                        model.call(x).sum().div(4).backward();
+                        if ((i + 1) % 4 == 0)
+                        {
+                            optimizer.step();
+                            optimizer.zero_grad();
+                        }
+                    }
+                }
+
+                void InAHelper(Tensor x, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+                {
+                    do
+                    {
+                        Reset(optimizer);
+                        model.call(x).sum().backward();
+                        optimizer.step();
+                    } while (true);
+                }
+
+                static void Reset(optim.Optimizer optimizer) => optimizer.zero_grad();
+
+                void NoStep(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    for (int i = 0; i < 3; i++)
+                        model.call(x).sum().backward();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+}
