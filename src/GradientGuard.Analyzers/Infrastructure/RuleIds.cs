@@ -12,6 +12,9 @@ public static class RuleIds
     /// <summary>optimizer.step() reached after backward() with no gradient clipping between them.</summary>
     public const string StepWithoutGradientClipping = "GG0003";
 
+    /// <summary>Gradient clipping in the wrong place or with a useless bound.</summary>
+    public const string MisplacedClipping = "GG0004";
+
     /// <summary>A plain RNN where LSTM/GRU belong.</summary>
     public const string PlainRnn = "GG0005";
 

@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Rules;
+
+/// <summary>
+/// GG0004: clip_grad_norm_/clip_grad_value_ after step() (the gradients were already applied) or before backward() (it
+/// clips stale or zeroed gradients), in the order the calls run in one body; or with a bound that is not a positive
+/// finite number. The step the clip belongs before is an additional location, where the fix moves it.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
+{
+    internal static readonly DiagnosticDescriptor Misplaced = new(
+        RuleIds.MisplacedClipping,
+        title: "Gradient clipping in the wrong place or with a useless bound",
+        messageFormat: "'{0}' runs {1}; clip between backward() and step()",
+        Categories.Optimization,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Clipping only protects the update when it rescales the gradients that step() is about to apply.",
+        helpLinkUri: HelpLinks.For(RuleIds.MisplacedClipping));
+
+    internal static readonly DiagnosticDescriptor UselessBound = new(
+        RuleIds.MisplacedClipping,
+        title: "Gradient clipping in the wrong place or with a useless bound",
+        messageFormat: "'{0}' with the bound {1} {2}",
+        Categories.Optimization,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A clipping bound must be a positive finite number.",
+        helpLinkUri: HelpLinks.For(RuleIds.MisplacedClipping));
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Misplaced, UselessBound);
+
+    internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
+    {
+        var events = new TrainingStepEvents(torch);
+        context.RegisterOperationBlockAction(block =>
+        {
+            foreach (var body in block.OperationBlocks)
+            {
+                var calls = body.Descendants().OfType<IInvocationOperation>()
+                    .Select(i => (Call: i, Kind: events.Classify(i)))
+                    .Where(c => c.Kind is not null && c.Kind != TrainingEventKind.ZeroGrad)
+                    .Select(c => (c.Call, Kind: c.Kind!.Value))
+                    .OrderBy(c => c.Call.Syntax.SpanStart)
+                    .ToList();
+                for (int i = 0; i < calls.Count; i++)
+                {
+                    if (calls[i].Kind == TrainingEventKind.Clip)
+                        Check(block.ReportDiagnostic, calls, i);
+                }
+            }
+        });
+    }
+
+    private static void Check(Action<Diagnostic> report, List<(IInvocationOperation Call, TrainingEventKind Kind)> calls, int index)
+    {
+        var clip = calls[index].Call;
+        string name = clip.TargetMethod.Name;
+        if (BoundProblem(clip) is { } bound)
+        {
+            report(Diagnostic.Create(UselessBound, clip.Syntax.GetLocation(), name, bound.Value, bound.Why));
+            return;
+        }
+
+        var previous = calls.Take(index).LastOrDefault(c => c.Kind != TrainingEventKind.Clip);
+        var next = calls.Skip(index + 1).FirstOrDefault(c => c.Kind != TrainingEventKind.Clip);
+        if (previous.Kind == TrainingEventKind.Step && previous.Call is not null)
+        {
+            // backward(); step(); clip(): the update is done; the clip belongs before that step.
+            report(Diagnostic.Create(Misplaced, clip.Syntax.GetLocation(), new[] { previous.Call.Syntax.GetLocation() }, name, "after step(), on gradients that were already applied"));
+        }
+        else if (next.Kind == TrainingEventKind.Backward && next.Call is not null)
+        {
+            // clip(); backward(); step(): it clips the previous iteration's (or zeroed) gradients; it belongs before the step.
+            var step = calls.Skip(index + 1).FirstOrDefault(c => c.Kind == TrainingEventKind.Step && c.Call.Syntax.SpanStart > next.Call.Syntax.SpanStart);
+            var additional = step.Call is null ? Enumerable.Empty<Location>() : new[] { step.Call.Syntax.GetLocation() };
+            report(Diagnostic.Create(Misplaced, clip.Syntax.GetLocation(), additional, name, "before backward(), on stale or zeroed gradients"));
+        }
+    }
+
+    // max_norm / clip_value that is a constant and not a positive finite number.
+    private static (string Value, string Why)? BoundProblem(IInvocationOperation clip)
+    {
+        var bound = clip.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1)?.Value.WithoutConversions();
+        if (bound?.ConstantValue is not { HasValue: true, Value: var value } || value is null or string)
+            return null;
+        double number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        string text = number.ToString(CultureInfo.InvariantCulture);
+        if (double.IsNaN(number))
+            return (text, "compares false with every norm, so nothing is ever clipped and NaN spreads into the gradients");
+        if (double.IsInfinity(number))
+            return (text, "never clips anything: the call costs a norm computation and protects nothing");
+        if (number <= 0)
+            return (text, "scales every gradient to zero (or flips its sign): no step will learn anything; use a positive bound such as 1.0");
+        return null;
+    }
+}
