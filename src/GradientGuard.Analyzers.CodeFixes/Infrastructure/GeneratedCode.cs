@@ -18,11 +18,13 @@ internal static class GeneratedCode
 
     public static StatementSyntax Statement(string code) => Simplified(SyntaxFactory.ParseStatement(code));
 
+    public static TypeSyntax Type(string code) => Simplified(SyntaxFactory.ParseTypeName(code));
+
     private static T Simplified<T>(T node)
         where T : SyntaxNode
     {
         var qualified = node.DescendantNodesAndSelf()
-            .Where(n => n is MemberAccessExpressionSyntax or QualifiedNameSyntax &&
+            .Where(n => n is MemberAccessExpressionSyntax or QualifiedNameSyntax or AliasQualifiedNameSyntax &&
                         n.ToString().StartsWith("global::", StringComparison.Ordinal) &&
                         n.Parent is not (MemberAccessExpressionSyntax or QualifiedNameSyntax))
             .ToList();

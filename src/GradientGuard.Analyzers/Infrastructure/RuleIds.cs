@@ -21,6 +21,9 @@ public static class RuleIds
     /// <summary>A training loop that never resets the gradients.</summary>
     public const string GradientsNeverReset = "GG0008";
 
+    /// <summary>Module fields holding layers in a List, array or Dictionary, which RegisterComponents() skips.</summary>
+    public const string UnregisteredLayers = "GG0009";
+
     /// <summary>An .editorconfig option of GradientGuard with an unknown key or an invalid value.</summary>
     public const string InvalidOption = "GG9001";
 }
