@@ -9,6 +9,9 @@ public static class RuleIds
     /// <summary>Initialization that does not suit the network.</summary>
     public const string Initialization = "GG0002";
 
+    /// <summary>A deep network without normalization or residual connections.</summary>
+    public const string DeepWithoutNormalization = "GG0006";
+
     /// <summary>optimizer.step() reached after backward() with no gradient clipping between them.</summary>
     public const string StepWithoutGradientClipping = "GG0003";
 

@@ -86,11 +86,12 @@ internal static class RuleOptions
     public static readonly CountOption MinDefaultInitLayers = new(RuleIds.Initialization, "min_default_init_layers", 4);
     public static readonly CountOption MaxSpreadFactor = new(RuleIds.Initialization, "max_spread_factor", 4);
     public static readonly SeverityOption DefaultInitSeverity = new(RuleIds.Initialization, "default_init_severity", DiagnosticSeverity.Info);
+    public static readonly CountOption MinPlainDepth = new(RuleIds.DeepWithoutNormalization, "min_weight_layers", 8);
     public static readonly SeverityOption RecurrentClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "recurrent_severity", DiagnosticSeverity.Warning);
     public static readonly SeverityOption DefaultClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "default_severity", DiagnosticSeverity.Info);
 
     public static IReadOnlyList<RuleOption> All { get; } = new RuleOption[]
     {
-        MinSaturatingActivations, MinDefaultInitLayers, MaxSpreadFactor, DefaultInitSeverity, RecurrentClippingSeverity, DefaultClippingSeverity,
+        MinSaturatingActivations, MinDefaultInitLayers, MaxSpreadFactor, DefaultInitSeverity, MinPlainDepth, RecurrentClippingSeverity, DefaultClippingSeverity,
     };
 }

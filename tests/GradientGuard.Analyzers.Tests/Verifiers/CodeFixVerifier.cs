@@ -33,10 +33,14 @@ public static class CodeFixVerifier<TAnalyzer, TCodeFix>
         VerifyCodeFixAsync(source, fixedSource, equivalenceKey: null, expected);
 
     /// <summary>Applies the action with <paramref name="equivalenceKey"/> (the first action when null), then Fix All, and compares.</summary>
-    public static Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey, params DiagnosticResult[] expected)
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey, params DiagnosticResult[] expected) =>
+        VerifyCodeFixAsync(source, fixedSource, equivalenceKey, editorConfig: null, expected);
+
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, string? equivalenceKey, string? editorConfig, params DiagnosticResult[] expected)
     {
         var test = new Test { TestCode = source, FixedCode = fixedSource, CodeActionEquivalenceKey = equivalenceKey };
         test.ExpectedDiagnostics.AddRange(expected);
+        AddEditorConfig(test, editorConfig);
         return test.RunAsync();
     }
 

@@ -1,0 +1,125 @@
+using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes;
+using GradientGuard.Analyzers.Rules;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
+    GradientGuard.Analyzers.Rules.GG0006DeepWithoutNormalizationAnalyzer,
+    GradientGuard.Analyzers.CodeFixes.GG0006AddNormalizationCodeFix>;
+
+namespace GradientGuard.Analyzers.Tests;
+
+public sealed class GG0006DeepWithoutNormalizationTests
+{
+    private const string Usings = """
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+
+        """;
+
+    private const string ThreeLayers = "gradientguard.GG0006.min_weight_layers = 3";
+
+    private static DiagnosticResult Expected(int depth, params int[] locations)
+    {
+        var result = Verify.Diagnostic(GG0006DeepWithoutNormalizationAnalyzer.Rule).WithArguments(depth);
+        foreach (int location in locations)
+            result = result.WithLocation(location);
+        return result;
+    }
+
+    [Fact]
+    public async Task Eight_plain_Linear_layers_are_flagged_by_default()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    {|#1:nn.Linear(8, 16)|}, nn.ReLU(), {|#2:nn.Linear(16, 16)|}, nn.ReLU(), {|#3:nn.Linear(16, 16)|}, nn.ReLU(), {|#4:nn.Linear(16, 16)|}, nn.ReLU(),
+                    {|#5:nn.Linear(16, 16)|}, nn.ReLU(), {|#6:nn.Linear(16, 16)|}, nn.ReLU(), {|#7:nn.Linear(16, 16)|}, nn.ReLU(), nn.Linear(16, 1));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(8, 0, 1, 2, 3, 4, 5, 6, 7));
+    }
+
+    [Fact]
+    public async Task BatchNorm1d_is_inserted_after_each_hidden_Linear_in_the_tuple_form()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    ("fc1", {|#1:nn.Linear(8, 32)|}), ("act1", nn.ReLU()),
+                    ("fc2", {|#2:nn.Linear(32, 32)|}), ("act2", nn.ReLU()),
+                    ("out", nn.Linear(32, 1)));
+            }
+            """;
+        string fixedSource = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.Sequential(
+                    ("fc1", nn.Linear(8, 32)), ("fc1_norm", nn.BatchNorm1d(32)), ("act1", nn.ReLU()),
+                    ("fc2", nn.Linear(32, 32)), ("fc2_norm", nn.BatchNorm1d(32)), ("act2", nn.ReLU()),
+                    ("out", nn.Linear(32, 1)));
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, GG0006AddNormalizationCodeFix.BatchNormKey, ThreeLayers, Expected(3, 0, 1, 2));
+    }
+
+    [Fact]
+    public async Task LayerNorm_is_the_second_action_and_Conv2d_gets_BatchNorm2d()
+    {
+        string linear = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}({|#1:nn.Linear(8, 32)|}, nn.GELU(), {|#2:nn.Linear(32, 32)|}, nn.GELU(), nn.Linear(32, 1));
+            }
+            """;
+        string linearFixed = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.Sequential(nn.Linear(8, 32), nn.LayerNorm(32), nn.GELU(), nn.Linear(32, 32), nn.LayerNorm(32), nn.GELU(), nn.Linear(32, 1));
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(linear, linearFixed, GG0006AddNormalizationCodeFix.LayerNormKey, ThreeLayers, Expected(3, 0, 1, 2));
+
+        string conv = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}({|#1:nn.Conv2d(3, 16, 3)|}, nn.ReLU(), {|#2:nn.Conv2d(16, 16, 3)|}, nn.ReLU(), nn.Conv2d(16, 4, 3));
+            }
+            """;
+        string convFixed = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 4, 3));
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(conv, convFixed, GG0006AddNormalizationCodeFix.BatchNormKey, ThreeLayers, Expected(3, 0, 1, 2));
+    }
+
+    [Fact]
+    public async Task A_module_class_is_flagged_on_forward_without_a_fix_and_residual_or_normalized_nets_are_not()
+    {
+        string source = Usings + """
+            class Plain : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear a = nn.Linear(8, 8), b = nn.Linear(8, 8), c = nn.Linear(8, 8);
+                public Plain() : base("p") { RegisterComponents(); }
+                public override Tensor {|#0:forward|}(Tensor x) => c.call(b.call(a.call(x).relu()).relu());
+            }
+
+            class Residual : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear a = nn.Linear(8, 8), b = nn.Linear(8, 8), c = nn.Linear(8, 8);
+                public Residual() : base("r") { RegisterComponents(); }
+                public override Tensor forward(Tensor x) => c.call(x + b.call(x + a.call(x).relu()).relu());
+            }
+
+            class Models
+            {
+                Sequential Normalized() => nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8), nn.Linear(8, 8), nn.Linear(8, 8));
+                Sequential Shallow() => nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, ThreeLayers, Expected(3, 0));
+    }
+}
