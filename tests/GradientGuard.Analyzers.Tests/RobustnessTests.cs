@@ -34,6 +34,10 @@ public sealed class RobustnessTests
             class Derived : TorchSharp.Modules.Sequential { Derived() : base(nn.Linear(1, 1), nn.Sigmoid(), ) { } }
             public override Tensor forward(Tensor x) { var h = fc.call(x).sigmoid(; return torch.tanh(undefined.call(h)); }
             void Init() { var fc = nn.Linear(4, ); nn.init.xavier_uniform_(fc.weight, ); fc.weight.normal_(0, ); nn.init.kaiming_normal_(; var m = nn.Sequential(fc, nn.ReLU(), ); m.apply(; }
+            Tensor Loss(Tensor z) { var c = nn.BCELoss(; return nn.functional.binary_cross_entropy(torch.sigmoid(, ) + torch.log(nn.functional.softmax(z, ) + c.forward(z.sigmoid(), ); }
+            List<Linear> layers = new List<Linear>(; Linear[] arr = new Linear[; Dictionary<string, > d;
+            void Loop(optim.Optimizer o) { for (;;) { undefined.backward(); o.step(); nn.utils.clip_grad_norm_(o.parameters(), -); } }
+            TorchSharp.Modules.RNN r = nn.RNN(4, ; 
             void Helper() => Helper();
             void Rec() { Rec2(); } void Rec2() { Rec(); opt.step(); }
         """;

@@ -12,7 +12,7 @@ namespace GradientGuard.Package.Tests;
 public sealed class SampleBuildTests : IClassFixture<PackedPackages>
 {
     // One rule each file of the sample is written to break.
-    private static readonly string[] ExpectedRules = { "GG0001", "GG0002", "GG0003", "GG0004", "GG0005", "GG0006", "GG0008", "GG0009" };
+    private static readonly string[] ExpectedRules = { "GG0001", "GG0002", "GG0003", "GG0004", "GG0005", "GG0006", "GG0007", "GG0008", "GG0009" };
 
     private readonly PackedPackages packages;
 

@@ -21,6 +21,9 @@ public static class RuleIds
     /// <summary>A plain RNN where LSTM/GRU belong.</summary>
     public const string PlainRnn = "GG0005";
 
+    /// <summary>A numerically unstable loss: NaN/Inf waiting to happen.</summary>
+    public const string UnstableLoss = "GG0007";
+
     /// <summary>A training loop that never resets the gradients.</summary>
     public const string GradientsNeverReset = "GG0008";
 

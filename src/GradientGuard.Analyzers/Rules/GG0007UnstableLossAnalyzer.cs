@@ -1,0 +1,155 @@
+using System.Collections.Immutable;
+using System.Linq;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace GradientGuard.Analyzers.Rules;
+
+/// <summary>
+/// GG0007: loss arithmetic that turns into NaN/Infinity or squashes gradients — a Sigmoid output fed to BCELoss /
+/// binary_cross_entropy, log(softmax(x)) (also with "+ eps"), and a softmax output fed to cross_entropy /
+/// CrossEntropyLoss, which applies log_softmax itself. Additional locations tell the fix what to rewrite: the activation
+/// to drop (only when its output has no other use) and, for the module form, the loss's construction.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
+{
+    /// <summary>Diagnostic property: which pattern (SigmoidBce, LogSoftmax, DoubleSoftmax).</summary>
+    public const string PatternProperty = "Pattern";
+
+    private const string Title = "Numerically unstable loss";
+    private const string Description = "The fused, log-space forms of these losses are exact where the naive ones round to 0 and take its log.";
+    private const string HelpLink = HelpLinks.Base + RuleIds.UnstableLoss + ".md";
+
+    internal static readonly DiagnosticDescriptor SigmoidBce = new(
+        RuleIds.UnstableLoss,
+        title: Title,
+        messageFormat: "A Sigmoid output fed to {0}: for large logits the sigmoid rounds to 0 or 1 and log(0) gives -Infinity; use BCEWithLogitsLoss / binary_cross_entropy_with_logits on the logits",
+        Categories.Numerics,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: Description,
+        helpLinkUri: HelpLink);
+
+    internal static readonly DiagnosticDescriptor LogSoftmax = new(
+        RuleIds.UnstableLoss,
+        title: Title,
+        messageFormat: "log(softmax(x)) underflows to log(0) = -Infinity for unlikely classes; use log_softmax(x, dim), which computes it stably",
+        Categories.Numerics,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: Description,
+        helpLinkUri: HelpLink);
+
+    internal static readonly DiagnosticDescriptor DoubleSoftmax = new(
+        RuleIds.UnstableLoss,
+        title: Title,
+        messageFormat: "A softmax output fed to {0}, which applies log_softmax itself: softmax twice squashes the gradients; pass the logits",
+        Categories.Numerics,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: Description,
+        helpLinkUri: HelpLink);
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(SigmoidBce, LogSoftmax, DoubleSoftmax);
+
+    internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
+    {
+        var bceLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.BCELoss");
+        var crossEntropyLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.CrossEntropyLoss");
+        context.RegisterOperationAction(operationContext =>
+        {
+            var call = (IInvocationOperation)operationContext.Operation;
+            var method = call.TargetMethod;
+            bool functional = SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional);
+
+            // log(softmax(x)), log(softmax(x) + eps)
+            if (method.Name == "log" && (SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Torch) || TorchSharpSymbols.DerivesFrom(method.ContainingType, torch.Tensor)))
+            {
+                var argument = (call.Instance ?? call.Arguments.FirstOrDefault()?.Value).WithoutConversions();
+                if (argument is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } plusEps)
+                    argument = plusEps.LeftOperand.WithoutConversions();
+                if (Activation(argument, "softmax", torch) is { } softmax)
+                    Report(operationContext, LogSoftmax, call, "LogSoftmax", softmax, creation: null, method.Name);
+                return;
+            }
+
+            IOperation? input;
+            string lossName;
+            IOperation? creation = null;
+            if (functional && method.Name is "binary_cross_entropy" or "cross_entropy")
+            {
+                input = call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value;
+                lossName = method.Name;
+            }
+            else if (method.Name is "forward" or "call" && call.Instance?.Type is { } lossType &&
+                     (SymbolEqualityComparer.Default.Equals(lossType, bceLoss) || SymbolEqualityComparer.Default.Equals(lossType, crossEntropyLoss)))
+            {
+                input = call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value;
+                lossName = lossType.Name;
+                creation = Creation(call.Instance, torch);
+            }
+            else
+            {
+                return;
+            }
+
+            bool binary = lossName is "binary_cross_entropy" or "BCELoss";
+            if (Activation(input.WithoutConversions(), binary ? "sigmoid" : "softmax", torch) is { } activation)
+                Report(operationContext, binary ? SigmoidBce : DoubleSoftmax, call, binary ? "SigmoidBce" : "DoubleSoftmax", activation, creation, lossName);
+        }, OperationKind.Invocation);
+    }
+
+    private static void Report(OperationAnalysisContext context, DiagnosticDescriptor descriptor, IInvocationOperation call, string pattern,
+        IInvocationOperation activation, IOperation? creation, string lossName)
+    {
+        // The fix drops or rewrites the activation only where it is written inline: a local's value may be used elsewhere.
+        bool inline = call.Syntax.Span.Contains(activation.Syntax.Span);
+        var additional = inline ? new[] { activation.Syntax.GetLocation() } : System.Array.Empty<Location>();
+        if (inline && creation is not null && pattern == "SigmoidBce")
+            additional = additional.Append(creation.Syntax.GetLocation()).ToArray();
+        bool fixable = inline && (pattern != "SigmoidBce" || call.TargetMethod.Name == "binary_cross_entropy" || creation is not null);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(PatternProperty, fixable ? pattern : null);
+        context.ReportDiagnostic(Diagnostic.Create(descriptor, call.Syntax.GetLocation(), additional, properties, lossName));
+    }
+
+    // sigmoid(x) / softmax(x, dim) as torch.*, nn.functional.* or a tensor method; through a local assigned in the same body.
+    private static IInvocationOperation? Activation(IOperation? operation, string name, TorchSharpSymbols torch)
+    {
+        if (operation is ILocalReferenceOperation local)
+        {
+            operation = operation.Root().Descendants().OfType<IVariableDeclaratorOperation>()
+                .FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local))?.GetVariableInitializer()?.Value.WithoutConversions();
+        }
+        return operation is IInvocationOperation call && call.TargetMethod.Name == name &&
+               (SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, torch.Functional) ||
+                SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, torch.Torch) ||
+                TorchSharpSymbols.DerivesFrom(call.TargetMethod.ContainingType, torch.Tensor) ||
+                call.TargetMethod.ContainingType?.Name == "special")
+            ? call
+            : null;
+    }
+
+    // The nn.BCELoss(...) call that created a local or field loss, in the same body or the field's initializer.
+    private static IOperation? Creation(IOperation? instance, TorchSharpSymbols torch)
+    {
+        var symbol = instance.WithoutConversions() switch
+        {
+            ILocalReferenceOperation l => (ISymbol)l.Local,
+            IFieldReferenceOperation f => f.Field,
+            _ => null,
+        };
+        if (symbol is null || instance is null)
+            return null;
+        var value = symbol is ILocalSymbol
+            ? instance.Root().Descendants().OfType<IVariableDeclaratorOperation>().FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, symbol))?.GetVariableInitializer()?.Value
+            : symbol.DeclaringSyntaxReferences.FirstOrDefault() is { } reference && reference.SyntaxTree == instance.Syntax.SyntaxTree &&
+              reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: var initializer }
+                ? instance.SemanticModel?.GetOperation(initializer)
+                : null;
+        return value.WithoutConversions() is IInvocationOperation factory && SymbolEqualityComparer.Default.Equals(factory.TargetMethod.ContainingType, torch.Nn) ? factory : null;
+    }
+}

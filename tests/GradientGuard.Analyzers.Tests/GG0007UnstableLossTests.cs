@@ -1,0 +1,150 @@
+using System.Threading.Tasks;
+using GradientGuard.Analyzers.Rules;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
+    GradientGuard.Analyzers.Rules.GG0007UnstableLossAnalyzer,
+    GradientGuard.Analyzers.CodeFixes.GG0007StableLossCodeFix>;
+
+namespace GradientGuard.Analyzers.Tests;
+
+public sealed class GG0007UnstableLossTests
+{
+    private const string Usings = """
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+
+        """;
+
+    [Fact]
+    public async Task Sigmoid_into_binary_cross_entropy_becomes_the_with_logits_form()
+    {
+        string source = Usings + """
+            class Losses
+            {
+                Tensor Loss(Tensor logits, Tensor y) => {|#0:nn.functional.binary_cross_entropy({|#1:torch.sigmoid(logits)|}, y)|};
+            }
+            """;
+        string fixedSource = Usings + """
+            class Losses
+            {
+                Tensor Loss(Tensor logits, Tensor y) => nn.functional.binary_cross_entropy_with_logits(logits, y);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithArguments("binary_cross_entropy"));
+    }
+
+    [Fact]
+    public async Task Sigmoid_into_a_BCELoss_module_becomes_BCEWithLogitsLoss_with_its_declared_type()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                Tensor Step(Tensor logits, Tensor y)
+                {
+                    BCELoss criterion = {|#2:nn.BCELoss()|};
+                    return {|#0:criterion.forward({|#1:logits.sigmoid()|}, y)|};
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Trainer
+            {
+                Tensor Step(Tensor logits, Tensor y)
+                {
+                    BCEWithLogitsLoss criterion = nn.BCEWithLogitsLoss();
+                    return criterion.forward(logits, y);
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithLocation(2).WithArguments("BCELoss"));
+    }
+
+    [Fact]
+    public async Task Log_of_softmax_becomes_log_softmax_in_each_spelling()
+    {
+        string source = Usings + """
+            class Losses
+            {
+                Tensor A(Tensor x) => {|#0:torch.log({|#1:nn.functional.softmax(x, 1)|})|};
+                Tensor B(Tensor x) => {|#2:{|#3:x.softmax(-1)|}.log()|};
+                Tensor C(Tensor x) => {|#4:torch.log({|#5:torch.softmax(x, 1)|} + 1e-8)|};
+            }
+            """;
+        string fixedSource = Usings + """
+            class Losses
+            {
+                Tensor A(Tensor x) => nn.functional.log_softmax(x, 1);
+                Tensor B(Tensor x) => x.log_softmax(-1);
+                Tensor C(Tensor x) => nn.functional.log_softmax(x, 1);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.LogSoftmax).WithLocation(0).WithLocation(1).WithArguments("log"),
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.LogSoftmax).WithLocation(2).WithLocation(3).WithArguments("log"),
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.LogSoftmax).WithLocation(4).WithLocation(5).WithArguments("log"));
+    }
+
+    [Fact]
+    public async Task Softmax_into_cross_entropy_is_dropped()
+    {
+        string source = Usings + """
+            class Losses
+            {
+                Tensor A(Tensor logits, Tensor y) => {|#0:nn.functional.cross_entropy({|#1:nn.functional.softmax(logits, 1)|}, y)|};
+
+                Tensor B(Tensor logits, Tensor y)
+                {
+                    var criterion = nn.CrossEntropyLoss();
+                    return {|#2:criterion.call({|#3:logits.softmax(1)|}, y)|};
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Losses
+            {
+                Tensor A(Tensor logits, Tensor y) => nn.functional.cross_entropy(logits, y);
+
+                Tensor B(Tensor logits, Tensor y)
+                {
+                    var criterion = nn.CrossEntropyLoss();
+                    return criterion.call(logits, y);
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.DoubleSoftmax).WithLocation(0).WithLocation(1).WithArguments("cross_entropy"),
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.DoubleSoftmax).WithLocation(2).WithLocation(3).WithArguments("CrossEntropyLoss"));
+    }
+
+    [Fact]
+    public async Task A_sigmoid_kept_in_a_local_is_reported_without_a_fix_and_with_logits_plus_a_metrics_sigmoid_is_fine()
+    {
+        string source = Usings + """
+            class Losses
+            {
+                Tensor Shared(Tensor logits, Tensor y)
+                {
+                    var probabilities = torch.sigmoid(logits);
+                    Report(probabilities);
+                    return {|#0:nn.functional.binary_cross_entropy(probabilities, y)|};
+                }
+
+                Tensor Fine(Tensor logits, Tensor y)
+                {
+                    var accuracy = torch.sigmoid(logits).round().eq(y).to_type(ScalarType.Float32).mean();
+                    Report(accuracy);
+                    return nn.functional.binary_cross_entropy_with_logits(logits, y);
+                }
+
+                Tensor LogOfSomethingElse(Tensor x) => torch.log(x.abs() + 1);
+
+                static void Report(Tensor t) { }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithArguments("binary_cross_entropy"));
+    }
+}
