@@ -58,8 +58,8 @@ public sealed class GG0007StableLossCodeFix : CodeFixProvider
             return document;
         var loss = Invocation(root, diagnostic.Location);
         var activation = Invocation(root, diagnostic.AdditionalLocations[0]);
-        // x.softmax() is a tensor method; torch.softmax(x) and nn.functional.softmax(x) are static.
-        bool onTensor = model.GetSymbolInfo(activation, cancellation).Symbol is IMethodSymbol { IsStatic: false };
+        // x.softmax() is a tensor method; torch.softmax(x), nn.functional.softmax(x) and a module's call(x) take the input as argument.
+        bool onTensor = model.GetSymbolInfo(activation, cancellation).Symbol is IMethodSymbol { IsStatic: false, Name: not ("call" or "forward") };
         var replacements = new Dictionary<SyntaxNode, SyntaxNode>();
 
         if (pattern == "LogSoftmax")

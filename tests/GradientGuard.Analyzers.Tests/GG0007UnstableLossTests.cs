@@ -147,4 +147,56 @@ public sealed class GG0007UnstableLossTests
         await Verify.VerifyCodeFixAsync(source, source,
             Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithArguments("binary_cross_entropy"));
     }
+
+    [Fact]
+    public async Task A_Sigmoid_module_applied_inline_is_dropped()
+    {
+        string source = Usings + """
+            class Losses
+            {
+                private readonly Sigmoid act = nn.Sigmoid();
+                Tensor Loss(Tensor logits, Tensor y) => {|#0:nn.functional.binary_cross_entropy({|#1:act.call(logits)|}, y)|};
+            }
+            """;
+        string fixedSource = Usings + """
+            class Losses
+            {
+                private readonly Sigmoid act = nn.Sigmoid();
+                Tensor Loss(Tensor logits, Tensor y) => nn.functional.binary_cross_entropy_with_logits(logits, y);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithArguments("binary_cross_entropy"));
+    }
+
+    [Fact]
+    public async Task A_model_whose_last_layer_is_a_Sigmoid_fed_to_BCE_is_reported_without_a_fix()
+    {
+        string source = Usings + """
+            class Classifier : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc = nn.Linear(4, 1);
+                public Classifier() : base("c") { RegisterComponents(); }
+                public override Tensor forward(Tensor x) => torch.sigmoid(fc.call(x));
+            }
+
+            class Trainer
+            {
+                Tensor A(Tensor x, Tensor y)
+                {
+                    var model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid());
+                    return {|#0:nn.functional.binary_cross_entropy(model.call(x), y)|};
+                }
+
+                Tensor B(Tensor x, Tensor y, Classifier classifier)
+                {
+                    var criterion = nn.BCELoss();
+                    return {|#1:criterion.forward(classifier.forward(x), y)|};
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithArguments("binary_cross_entropy"),
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(1).WithArguments("BCELoss"));
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
@@ -58,6 +59,8 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
 
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
+        var paths = new SequentialPaths(torch);
+        var classes = new ModuleClassPaths(torch, paths);
         var bceLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.BCELoss");
         var crossEntropyLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.CrossEntropyLoss");
         context.RegisterOperationAction(operationContext =>
@@ -100,8 +103,35 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
             bool binary = lossName is "binary_cross_entropy" or "BCELoss";
             if (Activation(input.WithoutConversions(), binary ? "sigmoid" : "softmax", torch) is { } activation)
                 Report(operationContext, binary ? SigmoidBce : DoubleSoftmax, call, binary ? "SigmoidBce" : "DoubleSoftmax", activation, creation, lossName);
+            else if (binary && ModelEndingInSigmoid(input.WithoutConversions(), paths, classes) is not null)
+                operationContext.ReportDiagnostic(Diagnostic.Create(SigmoidBce, call.Syntax.GetLocation(), lossName)); // the model's own last layer: no automatic fix
         }, OperationKind.Invocation);
     }
+
+    // model.call(x) / model.forward(x) where the model's path ends in a Sigmoid: a Sequential built in the same body or a
+    // field initializer, or a module class whose forward ends in one.
+    private static ISymbol? ModelEndingInSigmoid(IOperation? output, SequentialPaths paths, ModuleClassPaths classes)
+    {
+        if (output is not IInvocationOperation { TargetMethod.Name: "call" or "forward", Instance: { } model } || model.SemanticModel is not { } semanticModel)
+            return null;
+        var instance = model.WithoutConversions();
+        List<LayerElement>? path = null;
+        if (instance is ILocalReferenceOperation local)
+        {
+            var value = instance.Root().Descendants().OfType<IVariableDeclaratorOperation>()
+                .FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local))?.GetVariableInitializer()?.Value.WithoutConversions();
+            path = value is IInvocationOperation sequential && paths.IsConstruction(sequential) ? paths.Elements(sequential) : null;
+        }
+        if (path is null && instance?.Type is INamedTypeSymbol type)
+        {
+            var forward = type.GetMembers("forward").OfType<IMethodSymbol>().SelectMany(m => m.DeclaringSyntaxReferences).FirstOrDefault(r => r.SyntaxTree == semanticModel.SyntaxTree);
+            path = forward is not null && semanticModel.GetOperation(forward.GetSyntax()) is { } body && classes.IsForward(semanticModel.GetDeclaredSymbol(forward.GetSyntax())!) ? classes.Elements(body) : null;
+        }
+        return path is { Count: > 0 } && path[path.Count - 1] is { Kind: LayerKind.Saturating } last && IsSigmoid(last, semanticModel) ? model.Type : null;
+    }
+
+    private static bool IsSigmoid(LayerElement element, SemanticModel model) =>
+        model.GetOperation(element.Syntax) is IInvocationOperation call && (call.TargetMethod.Name == "sigmoid" || call.Type?.Name == "Sigmoid");
 
     private static void Report(OperationAnalysisContext context, DiagnosticDescriptor descriptor, IInvocationOperation call, string pattern,
         IInvocationOperation activation, IOperation? creation, string lossName)
@@ -111,7 +141,9 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         var additional = inline ? new[] { activation.Syntax.GetLocation() } : System.Array.Empty<Location>();
         if (inline && creation is not null && pattern == "SigmoidBce")
             additional = additional.Append(creation.Syntax.GetLocation()).ToArray();
-        bool fixable = inline && (pattern != "SigmoidBce" || call.TargetMethod.Name == "binary_cross_entropy" || creation is not null);
+        bool moduleCall = activation.TargetMethod.Name is "call" or "forward";
+        bool fixable = inline && (pattern != "SigmoidBce" || call.TargetMethod.Name == "binary_cross_entropy" || creation is not null) &&
+                       !(pattern == "LogSoftmax" && moduleCall); // a Softmax module carries its dim in its construction
         var properties = ImmutableDictionary<string, string?>.Empty.Add(PatternProperty, fixable ? pattern : null);
         context.ReportDiagnostic(Diagnostic.Create(descriptor, call.Syntax.GetLocation(), additional, properties, lossName));
     }
@@ -123,6 +155,12 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         {
             operation = operation.Root().Descendants().OfType<IVariableDeclaratorOperation>()
                 .FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local))?.GetVariableInitializer()?.Value.WithoutConversions();
+        }
+        // A Sigmoid/Softmax module applied to the logits: act.call(x).
+        if (operation is IInvocationOperation { TargetMethod.Name: "call" or "forward", Instance: { } module } moduleCall &&
+            module.Type?.ContainingAssembly?.Name == "TorchSharp" && string.Equals(module.Type.Name, name, System.StringComparison.OrdinalIgnoreCase))
+        {
+            return moduleCall;
         }
         return operation is IInvocationOperation call && call.TargetMethod.Name == name &&
                (SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, torch.Functional) ||
