@@ -25,6 +25,7 @@ public sealed class GradientMonitor : IDisposable
     private readonly IGradientDetector[] detectors = { new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
     private readonly List<GradientDiagnostic> history = new();
     private readonly JsonLinesLog? jsonLines;
+    private readonly TensorBoardLog? tensorBoard;
     private readonly GradientMetrics? metrics;
     private bool disposed;
 
@@ -43,6 +44,7 @@ public sealed class GradientMonitor : IDisposable
             }
         }
         jsonLines = options.JsonLinesPath is null ? null : new JsonLinesLog(options.JsonLinesPath);
+        tensorBoard = options.TensorBoardLogDir is null ? null : new TensorBoardLog(options.TensorBoardLogDir);
         metrics = options.EmitMetrics ? new GradientMetrics() : null;
     }
 
@@ -140,6 +142,7 @@ public sealed class GradientMonitor : IDisposable
     private void Publish(GradientReport report)
     {
         jsonLines?.WriteCheck(report);
+        tensorBoard?.WriteCheck(report);
         metrics?.Record(report);
         GradientDiagnostic? fatal = null;
         foreach (var diagnostic in report.Diagnostics)

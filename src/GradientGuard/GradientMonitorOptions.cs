@@ -66,6 +66,9 @@ public sealed class GradientMonitorOptions
     /// <summary>Sink: a JSON Lines file with one line per check and per diagnostic, flushed line by line.</summary>
     public string? JsonLinesPath { get; set; }
 
+    /// <summary>Sink: a folder for TensorBoard event files (per-layer and global gradient norms, loss, diagnostics as text).</summary>
+    public string? TensorBoardLogDir { get; set; }
+
     /// <summary>Sink: publish per-layer gradient norms and a diagnostics counter on the <c>GradientGuard</c> meter. Default true.</summary>
     public bool EmitMetrics { get; set; } = true;
 
@@ -85,6 +88,7 @@ public sealed class GradientMonitorOptions
             RequirePositive(clip, nameof(ClipMaxNorm));
         Require(Layers.All(l => !string.IsNullOrWhiteSpace(l)), nameof(Layers), "must not contain empty names");
         Require(JsonLinesPath is null || !string.IsNullOrWhiteSpace(JsonLinesPath), nameof(JsonLinesPath), "must be a file path or null");
+        Require(TensorBoardLogDir is null || !string.IsNullOrWhiteSpace(TensorBoardLogDir), nameof(TensorBoardLogDir), "must be a folder path or null");
     }
 
     private static bool IsFinite(double value) => !double.IsNaN(value) && !double.IsInfinity(value);

@@ -97,6 +97,27 @@ public sealed class OutputTests
     }
 
     [Fact]
+    public void TensorBoard_event_file_records_layer_norms_and_diagnostics()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"gg-tb-{Guid.NewGuid():N}");
+        using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
+        using (var monitor = model.MonitorGradients(new GradientMonitorOptions { TensorBoardLogDir = folder }))
+        {
+            PoisonAndCheck(model, monitor, step: 1, poison: false);
+            PoisonAndCheck(model, monitor, step: 2);
+        }
+
+        var events = Directory.GetFiles(folder, "events.out.tfevents.*", SearchOption.AllDirectories);
+        byte[] content = File.ReadAllBytes(Assert.Single(events));
+        string text = System.Text.Encoding.ASCII.GetString(content);
+        Assert.Contains("gradient_norm/global", text, StringComparison.Ordinal);
+        Assert.Contains("gradient_norm/0", text, StringComparison.Ordinal);
+        Assert.Contains("gradient_norm/4", text, StringComparison.Ordinal);
+        Assert.Contains("diagnostics", text, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public void DiagnosticRaised_fires_for_each_diagnostic_and_the_history_keeps_them()
     {
         using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
