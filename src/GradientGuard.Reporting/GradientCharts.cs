@@ -21,7 +21,11 @@ internal static class GradientCharts
         }
         foreach (var diagnostic in run.Diagnostics)
             plot.Add.VerticalLine(diagnostic.Step, color: diagnostic.Kind == "Vanishing" ? Colors.SteelBlue : Colors.Crimson);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = y => $"1e{y:0}" };
+        // Only whole powers of ten get a label: a tick at 10^0.5 labelled "1e0" would lie.
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = y => Math.Abs(y - Math.Round(y)) < 1e-9 ? FormattableString.Invariant($"1e{Math.Round(y):0}") : "",
+        };
         plot.Axes.Left.Label.Text = "gradient L2 norm";
         plot.Axes.Bottom.Label.Text = "step";
         plot.Title($"{run.Name}: gradient flow per layer");
@@ -41,6 +45,7 @@ internal static class GradientCharts
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        heatmap.Smooth = false; // one cell per layer and check: no interpolation between them
         plot.Add.ColorBar(heatmap).Label = "log10 gradient norm";
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, run.Layers.Count).Select(i => (double)(run.Layers.Count - 1 - i)).ToArray(), run.Layers.ToArray());

@@ -38,6 +38,7 @@ public static class HtmlReport
             th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
             .healthy { color: #2e7d32; } .vanishing { color: #1565c0; } .exploding { color: #c62828; }
             section { margin-top: 2.5em; }
+            svg image { image-rendering: pixelated; }
             </style>
             </head>
             <body>
