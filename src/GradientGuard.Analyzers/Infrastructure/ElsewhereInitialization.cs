@@ -28,7 +28,7 @@ internal static class ElsewhereInitialization
     /// calls init-style functions, or an apply callback. Computed once per compilation, and only when a rule needs it.
     /// </summary>
     public static bool Anywhere(Compilation compilation, CancellationToken cancellation) =>
-        compilation.SyntaxTrees.Any(tree => tree.GetRoot(cancellation).DescendantNodes().Any(node => node switch
+        compilation.SyntaxTrees.Any(tree => MayInitialize(tree, cancellation) && tree.GetRoot(cancellation).DescendantNodes().Any(node => node switch
         {
             ForEachStatementSyntax loop => IsParameterInitLoop(loop.Expression, loop.Statement),
             ForEachVariableStatementSyntax loop => IsParameterInitLoop(loop.Expression, loop.Statement),
@@ -36,6 +36,13 @@ internal static class ElsewhereInitialization
                 call.ArgumentList.Arguments.Count == 1,
             _ => false,
         }));
+
+    // A text search first: only files that mention parameters() or apply( are worth a syntax walk.
+    private static bool MayInitialize(SyntaxTree tree, CancellationToken cancellation)
+    {
+        string text = tree.GetText(cancellation).ToString();
+        return text.IndexOf("parameters(", StringComparison.Ordinal) >= 0 || text.IndexOf("apply(", StringComparison.Ordinal) >= 0;
+    }
 
     private static bool IsParameterInitLoop(SyntaxNode collection, SyntaxNode body) =>
         collection.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => Name(i) is "parameters" or "named_parameters") &&

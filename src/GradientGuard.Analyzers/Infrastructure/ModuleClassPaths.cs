@@ -16,6 +16,7 @@ internal sealed class ModuleClassPaths
 {
     private readonly TorchSharpSymbols torch;
     private readonly SequentialPaths sequentials;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
 
     public ModuleClassPaths(TorchSharpSymbols torch, SequentialPaths sequentials)
     {
@@ -27,7 +28,10 @@ internal sealed class ModuleClassPaths
     public bool IsForward(ISymbol symbol) =>
         symbol is IMethodSymbol { Name: "forward", IsStatic: false } method && TorchSharpSymbols.DerivesFrom(method.ContainingType, torch.Module);
 
-    public List<LayerElement>? Elements(IOperation forwardBody)
+    public List<LayerElement>? Elements(IOperation forwardBody) =>
+        cache.GetOrAdd(forwardBody.Syntax, _ => Read(forwardBody)); // a forward is read once per compilation, however many checks ask
+
+    private List<LayerElement>? Read(IOperation forwardBody)
     {
         var model = forwardBody.SemanticModel;
         if (model is null || forwardBody.Descendants().Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type)))

@@ -14,6 +14,7 @@ namespace GradientGuard.Analyzers.Infrastructure;
 internal sealed class SequentialPaths
 {
     private readonly TorchSharpSymbols torch;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
 
     public SequentialPaths(TorchSharpSymbols torch) => this.torch = torch;
 
@@ -50,7 +51,10 @@ internal sealed class SequentialPaths
     }
 
     /// <summary>The flattened path of a Sequential construction, or null when it is only known at run time.</summary>
-    public List<LayerElement>? Elements(IInvocationOperation sequential)
+    public List<LayerElement>? Elements(IInvocationOperation sequential) =>
+        cache.GetOrAdd(sequential.Syntax, _ => Read(sequential)); // rules ask for the same Sequential more than once
+
+    private List<LayerElement>? Read(IInvocationOperation sequential)
     {
         var path = new List<LayerElement>();
         foreach (var argument in sequential.Arguments)
@@ -127,7 +131,11 @@ internal sealed class SequentialPaths
     {
         var root = use.Root();
         bool initialized = false;
-        foreach (var operation in root.Descendants().Where(o => o.Syntax.SpanStart < use.Syntax.SpanStart).OrderBy(o => o.Syntax.SpanStart))
+        // Only the local's declaration and the calls on it matter: filter before sorting, the body may be large.
+        var relevant = root.Descendants()
+            .Where(o => o.Syntax.SpanStart < use.Syntax.SpanStart && (o is IVariableDeclaratorOperation || o is IInvocationOperation { Instance: not null }))
+            .OrderBy(o => o.Syntax.SpanStart);
+        foreach (var operation in relevant)
         {
             switch (operation)
             {

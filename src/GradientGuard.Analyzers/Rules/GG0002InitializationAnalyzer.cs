@@ -115,12 +115,19 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     }
 
     // Every constructor and method of the class in the file: where its layers get initialized.
+    // Only members whose tokens could set weights are bound: binding every member of every module class is the
+    // costliest thing this rule could do (measured: benchmarks/results.md).
     private static IEnumerable<IOperation> MemberBodies(INamedTypeSymbol type, SemanticModel model) =>
         type.GetMembers().OfType<IMethodSymbol>()
             .SelectMany(m => m.DeclaringSyntaxReferences)
             .Where(r => r.SyntaxTree == model.SyntaxTree)
-            .Select(r => model.GetOperation(r.GetSyntax()))
+            .Select(r => r.GetSyntax())
+            .Where(MaySetWeights)
+            .Select(syntax => model.GetOperation(syntax))
             .Where(o => o is not null)!;
+
+    private static bool MaySetWeights(SyntaxNode member) => member.DescendantTokens().Any(t => t.ValueText is
+        "init" or "weight" or "normal_" or "uniform_" or "apply" or "load" or "load_state_dict" or "load_checkpoint" or "parameters" or "named_parameters");
 
     private static Location NameLocation(SyntaxNode syntax) => syntax switch
     {

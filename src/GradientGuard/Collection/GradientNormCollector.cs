@@ -37,14 +37,18 @@ internal static class GradientNormCollector
 
         var probeTensors = probe?.LatestReadings() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
         var device = gradients.Count > 0 ? gradients[0].device : loss?.device ?? CPU;
-        var pieces = new List<Tensor>(2 * gradients.Count + 1 + probeTensors.Count);
-        pieces.AddRange(gradients.Select(g => Norm(g, device)));
-        pieces.AddRange(weights.Select(w => Norm(w, device)));
+        // Scalars are stacked (no per-parameter reshape); the probe's two-number readings are appended after them.
+        var scalars = new List<Tensor>(2 * gradients.Count + 1);
+        scalars.AddRange(gradients.Select(g => Norm(g, device)));
+        scalars.AddRange(weights.Select(w => Norm(w, device)));
         if (loss is not null)
-            pieces.Add(AsFloat(loss.detach(), device).sum().reshape(1));
+            scalars.Add(AsFloat(loss.detach(), device).sum());
+        var pieces = new List<Tensor>(1 + probeTensors.Count);
+        if (scalars.Count > 0)
+            pieces.Add(stack(scalars));
         pieces.AddRange(probeTensors.Select(p => AsFloat(p.Reading, device)));
 
-        float[] host = pieces.Count == 0 ? Array.Empty<float>() : cat(pieces).cpu().data<float>().ToArray();
+        float[] host = pieces.Count == 0 ? Array.Empty<float>() : (pieces.Count == 1 ? pieces[0] : cat(pieces)).cpu().data<float>().ToArray();
 
         var gradientSquares = new double[layers.Count];
         var weightSquares = new double[layers.Count];
@@ -83,12 +87,12 @@ internal static class GradientNormCollector
         return new GradientSnapshot(stats, Math.Sqrt(globalSquares), lossValue, activations);
     }
 
-    private static Tensor Norm(Tensor t, Device device) => linalg.vector_norm(AsFloat(t, device)).reshape(1);
+    private static Tensor Norm(Tensor t, Device device) => linalg.vector_norm(AsFloat(t, device));
 
     private static Tensor AsFloat(Tensor t, Device device)
     {
         var floats = t.dtype == ScalarType.Float32 ? t : t.to_type(ScalarType.Float32);
-        return floats.device == device ? floats.reshape(-1) : floats.to(device).reshape(-1);
+        return floats.device == device ? floats : floats.to(device);
     }
 
     private static long CountNonFinite(Tensor gradient) => gradient.isfinite().logical_not().sum().item<long>();

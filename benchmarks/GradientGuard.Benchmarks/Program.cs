@@ -1,0 +1,34 @@
+using System;
+using System.IO;
+using System.Linq;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using GradientGuard.Benchmarks;
+
+// Runs the runtime and the analyzer benchmarks (or one of them: `runtime`, `analyzers`) and writes benchmarks/results.md.
+bool runtime = args.Length == 0 || args.Contains("runtime");
+bool analyzers = args.Length == 0 || args.Contains("analyzers");
+if (args.Any(a => a is not ("runtime" or "analyzers")))
+{
+    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [analyzers]");
+    return 2;
+}
+
+
+var analyzerResult = analyzers ? await AnalyzerCost.MeasureAsync() : null;
+
+// In process: BenchmarkDotNet's usual generated child project would not get libtorch's build-time setup.
+var config = ManualConfig.Create(DefaultConfig.Instance)
+    .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
+    .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+var summary = runtime ? BenchmarkRunner.Run<MonitorOverheadBenchmarks>(config) : null;
+
+string root = AppContext.BaseDirectory;
+while (!File.Exists(Path.Combine(root, "GradientGuard.sln")))
+    root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Run from inside the repository.");
+string results = Path.Combine(root, "benchmarks", "results.md");
+Console.WriteLine(ResultsWriter.Write(summary, analyzerResult, results));
+Console.WriteLine($"Written to {results}");
+return 0;
