@@ -3,6 +3,7 @@ using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes.Infrastructure;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -67,7 +68,7 @@ public sealed class GG0001ReplaceSaturatingActivationsCodeFix : CodeFixProvider
         var forms = nodes.ToDictionary(n => n, n => n is InvocationExpressionSyntax call ? (model.GetSymbolInfo(call, cancellation).Symbol as IMethodSymbol)?.ContainingType?.Name : null);
         return document.WithSyntaxRoot(root.ReplaceNodes(nodes, (original, _) => original switch
         {
-            TypeSyntax type => RenameType(type, activation),
+            TypeSyntax type => NameRewriter.WithLastName(type, activation),
             InvocationExpressionSyntax call => Replace(call, forms[original], activation),
             _ => original,
         }));
@@ -100,12 +101,7 @@ public sealed class GG0001ReplaceSaturatingActivationsCodeFix : CodeFixProvider
 
     private static InvocationExpressionSyntax Rename(InvocationExpressionSyntax call, string name, bool slopeFirst, int flagIndex)
     {
-        ExpressionSyntax callee = call.Expression switch
-        {
-            MemberAccessExpressionSyntax member => member.WithName(Renamed(member.Name, name)),
-            SimpleNameSyntax simple => Renamed(simple, name),
-            var other => other,
-        };
+        var callee = NameRewriter.WithLastName(call.Expression, name);
         var arguments = call.ArgumentList;
         // LeakyReLU's next parameter is the slope: a positional inplace flag must be named to keep its meaning.
         if (slopeFirst && flagIndex >= 0 && arguments.Arguments.Count == flagIndex + 1 && arguments.Arguments[flagIndex].NameColon is null)
@@ -115,14 +111,4 @@ public sealed class GG0001ReplaceSaturatingActivationsCodeFix : CodeFixProvider
         }
         return call.WithExpression(callee).WithArgumentList(arguments);
     }
-
-    private static TypeSyntax RenameType(TypeSyntax type, string activation) => type switch
-    {
-        QualifiedNameSyntax qualified => qualified.WithRight((SimpleNameSyntax)Renamed(qualified.Right, activation)),
-        SimpleNameSyntax simple => Renamed(simple, activation),
-        _ => type,
-    };
-
-    private static SimpleNameSyntax Renamed(SimpleNameSyntax name, string activation) =>
-        name.WithIdentifier(SyntaxFactory.Identifier(name.Identifier.LeadingTrivia, activation, name.Identifier.TrailingTrivia));
 }

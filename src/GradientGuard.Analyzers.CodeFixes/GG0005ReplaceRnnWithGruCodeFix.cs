@@ -3,6 +3,7 @@ using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes.Infrastructure;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -54,7 +55,7 @@ public sealed class GG0005ReplaceRnnWithGruCodeFix : CodeFixProvider
         return document.WithSyntaxRoot(root.ReplaceNodes(nodes, (original, rewritten) => rewritten switch
         {
             InvocationExpressionSyntax invocation => Gru(invocation, nonLinearity is null ? -1 : call.ArgumentList.Arguments.IndexOf(nonLinearity)),
-            TypeSyntax type => Renamed(type),
+            TypeSyntax type => NameRewriter.WithLastName(type, "GRU"),
             _ => rewritten,
         }));
     }
@@ -62,19 +63,6 @@ public sealed class GG0005ReplaceRnnWithGruCodeFix : CodeFixProvider
     private static InvocationExpressionSyntax Gru(InvocationExpressionSyntax call, int dropped)
     {
         var arguments = dropped < 0 ? call.ArgumentList : call.ArgumentList.WithArguments(call.ArgumentList.Arguments.RemoveAt(dropped));
-        ExpressionSyntax callee = call.Expression switch
-        {
-            MemberAccessExpressionSyntax member => member.WithName((SimpleNameSyntax)Renamed(member.Name)),
-            SimpleNameSyntax name => Renamed(name),
-            var other => other,
-        };
-        return call.WithExpression(callee).WithArgumentList(arguments);
+        return call.WithExpression(NameRewriter.WithLastName(call.Expression, "GRU")).WithArgumentList(arguments);
     }
-
-    private static TypeSyntax Renamed(TypeSyntax type) => type switch
-    {
-        QualifiedNameSyntax qualified => qualified.WithRight((SimpleNameSyntax)Renamed(qualified.Right)),
-        SimpleNameSyntax simple => simple.WithIdentifier(SyntaxFactory.Identifier(simple.Identifier.LeadingTrivia, "GRU", simple.Identifier.TrailingTrivia)),
-        _ => type,
-    };
 }

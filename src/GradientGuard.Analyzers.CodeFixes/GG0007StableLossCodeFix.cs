@@ -70,13 +70,13 @@ public sealed class GG0007StableLossCodeFix : CodeFixProvider
         {
             replacements[activation] = InputOf(activation, onTensor).WithTriviaFrom(activation);
             if (pattern == "SigmoidBce" && Name(loss) == "binary_cross_entropy")
-                replacements[loss.Expression] = Renamed(loss.Expression, "binary_cross_entropy_with_logits");
+                replacements[loss.Expression] = NameRewriter.WithLastName(loss.Expression, "binary_cross_entropy_with_logits");
             if (pattern == "SigmoidBce" && diagnostic.AdditionalLocations.Count > 1)
             {
                 var creation = Invocation(root, diagnostic.AdditionalLocations[1]);
-                replacements[creation.Expression] = Renamed(creation.Expression, "BCEWithLogitsLoss");
+                replacements[creation.Expression] = NameRewriter.WithLastName(creation.Expression, "BCEWithLogitsLoss");
                 if (creation.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Type: var type } } } && !type.IsVar)
-                    replacements[type] = Renamed(type, "BCEWithLogitsLoss");
+                    replacements[type] = NameRewriter.WithLastName(type, "BCEWithLogitsLoss");
             }
         }
 
@@ -88,7 +88,7 @@ public sealed class GG0007StableLossCodeFix : CodeFixProvider
     private static InvocationExpressionSyntax LogSoftmaxOf(InvocationExpressionSyntax softmax, bool onTensor)
     {
         if (onTensor && softmax.Expression is MemberAccessExpressionSyntax member)
-            return softmax.WithExpression(Renamed(member, "log_softmax"));
+            return softmax.WithExpression(NameRewriter.WithLastName(member, "log_softmax"));
         var arguments = SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(softmax.ArgumentList.Arguments.Take(2)));
         return SyntaxFactory.InvocationExpression(GeneratedCode.Expression("global::TorchSharp.torch.nn.functional.log_softmax"), arguments);
     }
@@ -110,15 +110,4 @@ public sealed class GG0007StableLossCodeFix : CodeFixProvider
         SimpleNameSyntax simple => simple.Identifier.ValueText,
         _ => null,
     };
-
-    private static ExpressionSyntax Renamed(ExpressionSyntax expression, string name) => expression switch
-    {
-        MemberAccessExpressionSyntax member => member.WithName(Identifier(member.Name, name)),
-        QualifiedNameSyntax qualified => qualified.WithRight(Identifier(qualified.Right, name)),
-        SimpleNameSyntax simple => Identifier(simple, name),
-        _ => expression,
-    };
-
-    private static IdentifierNameSyntax Identifier(SimpleNameSyntax name, string text) =>
-        SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(name.Identifier.LeadingTrivia, text, name.Identifier.TrailingTrivia));
 }

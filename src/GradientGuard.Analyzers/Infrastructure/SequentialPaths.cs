@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradientGuard.Analyzers.Infrastructure;
@@ -26,6 +27,15 @@ internal sealed class SequentialPaths
             ? SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Sequential)
             : method.Name == "Sequential" && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Nn);
     }
+
+    /// <summary>The narrowest place that names a Sequential construction: the method name, or the base keyword of ": base(...)".</summary>
+    public static Location NameLocation(SyntaxNode construction) => construction switch
+    {
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.GetLocation(),
+        InvocationExpressionSyntax { Expression: var expression } => expression.GetLocation(),
+        ConstructorInitializerSyntax initializer => initializer.ThisOrBaseKeyword.GetLocation(),
+        _ => construction.GetLocation(),
+    };
 
     /// <summary>Whether this Sequential is itself an element of an enclosing one (then the enclosing one is analyzed).</summary>
     public bool IsNested(IInvocationOperation sequential)

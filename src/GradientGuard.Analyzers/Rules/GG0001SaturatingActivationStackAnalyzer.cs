@@ -38,7 +38,7 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
             if (paths.IsConstruction(invocation) && !paths.IsNested(invocation) && paths.Elements(invocation) is { } path)
-                Check(operationContext.ReportDiagnostic, operationContext.Options, path, NameLocation(invocation.Syntax));
+                Check(operationContext.ReportDiagnostic, operationContext.Options, path, SequentialPaths.NameLocation(invocation.Syntax));
         }, OperationKind.Invocation);
         context.RegisterOperationBlockAction(blockContext =>
         {
@@ -63,12 +63,4 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
         report(Diagnostic.Create(Rule, location, places, run.Count));
     }
 
-    // The narrowest place that names the Sequential: the method name, or the base keyword of ": base(...)".
-    private static Location NameLocation(SyntaxNode syntax) => syntax switch
-    {
-        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.GetLocation(),
-        InvocationExpressionSyntax { Expression: var expression } => expression.GetLocation(),
-        ConstructorInitializerSyntax initializer => initializer.ThisOrBaseKeyword.GetLocation(),
-        _ => syntax.GetLocation(),
-    };
 }

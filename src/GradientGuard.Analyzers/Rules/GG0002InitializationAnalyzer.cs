@@ -70,7 +70,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 return;
             var root = invocation.Root();
             new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel)
-                .DefaultInitDepth(path, InitCalls.Find(new[] { root }, torch), NameLocation(invocation.Syntax), () => initializedElsewhere.Value || ElsewhereInitialization.In(root));
+                .DefaultInitDepth(path, InitCalls.Find(new[] { root }, torch), SequentialPaths.NameLocation(invocation.Syntax), () => initializedElsewhere.Value || ElsewhereInitialization.In(root));
         }, OperationKind.Invocation);
 
         context.RegisterOperationBlockAction(blockContext =>
@@ -129,13 +129,6 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     private static bool MaySetWeights(SyntaxNode member) => member.DescendantTokens().Any(t => t.ValueText is
         "init" or "weight" or "normal_" or "uniform_" or "apply" or "load" or "load_state_dict" or "load_checkpoint" or "parameters" or "named_parameters");
 
-    private static Location NameLocation(SyntaxNode syntax) => syntax switch
-    {
-        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.GetLocation(),
-        InvocationExpressionSyntax { Expression: var expression } => expression.GetLocation(),
-        ConstructorInitializerSyntax initializer => initializer.ThisOrBaseKeyword.GetLocation(),
-        _ => syntax.GetLocation(),
-    };
 
     /// <summary>The two checks over one path.</summary>
     private sealed class Check

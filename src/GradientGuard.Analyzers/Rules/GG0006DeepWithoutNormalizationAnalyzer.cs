@@ -40,11 +40,7 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
             var invocation = (IInvocationOperation)operationContext.Operation;
             if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || paths.Elements(invocation) is not { } path || !TooDeep(path, operationContext.Options, invocation.Syntax.SyntaxTree, out int depth))
                 return;
-            var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } ? member.Name.GetLocation()
-                : invocation.Syntax is InvocationExpressionSyntax call ? call.Expression.GetLocation()
-                : invocation.Syntax is ConstructorInitializerSyntax initializer ? initializer.ThisOrBaseKeyword.GetLocation()
-                : invocation.Syntax.GetLocation();
-            operationContext.ReportDiagnostic(Diagnostic.Create(Rule, location, FixableLayers(path, invocation), depth));
+            operationContext.ReportDiagnostic(Diagnostic.Create(Rule, SequentialPaths.NameLocation(invocation.Syntax), FixableLayers(path, invocation), depth));
         }, OperationKind.Invocation);
         context.RegisterOperationBlockAction(blockContext =>
         {
