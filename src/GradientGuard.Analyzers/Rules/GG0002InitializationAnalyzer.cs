@@ -69,8 +69,10 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || paths.Elements(invocation) is not { } path)
                 return;
             var root = invocation.Root();
+            bool mayInitialize = MaySetWeights(root.Syntax);
+            var inits = mayInitialize ? InitCalls.Find(new[] { root }, torch) : new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default);
             new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel)
-                .DefaultInitDepth(path, InitCalls.Find(new[] { root }, torch), SequentialPaths.NameLocation(invocation.Syntax), () => initializedElsewhere.Value || ElsewhereInitialization.In(root));
+                .DefaultInitDepth(path, inits, SequentialPaths.NameLocation(invocation.Syntax), () => initializedElsewhere.Value || (mayInitialize && ElsewhereInitialization.In(root)));
         }, OperationKind.Invocation);
 
         context.RegisterOperationBlockAction(blockContext =>
@@ -90,6 +92,9 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             }
 
             // Mismatched init calls: reported where they stand, judged against the path their layer is used in.
+            // Most methods set no weights: a token scan spares them the operation walk.
+            if (!blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
+                return;
             foreach (var holder in InitCalls.Find(blockContext.OperationBlocks, torch))
             {
                 if (PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
