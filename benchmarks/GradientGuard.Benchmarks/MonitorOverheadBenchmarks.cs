@@ -17,7 +17,7 @@ public class MonitorOverheadBenchmarks
     private Tensor x = null!, y = null!;
     private Parameter[] parameters = null!;
     private optim.Optimizer optimizer = null!;
-    private GradientMonitor everyStep = null!, everyTenth = null!, clipping = null!;
+    private GradientMonitor everyStep = null!, everyTenth = null!, clipping = null!, lightWeights = null!, lightClipping = null!;
 
     [Params("mlp", "cnn", "lstm")]
     public string Model { get; set; } = "mlp";
@@ -31,6 +31,8 @@ public class MonitorOverheadBenchmarks
         everyStep = model.MonitorGradients(new GradientMonitorOptions { EmitMetrics = false });
         everyTenth = model.MonitorGradients(new GradientMonitorOptions { EmitMetrics = false, CheckEvery = 10 });
         clipping = model.MonitorGradients(new GradientMonitorOptions { EmitMetrics = false, ClipMaxNorm = 1.0 });
+        lightWeights = model.MonitorGradients(new GradientMonitorOptions { EmitMetrics = false, WeightNormEvery = 10 });
+        lightClipping = model.MonitorGradients(new GradientMonitorOptions { EmitMetrics = false, WeightNormEvery = 10, ClipMaxNorm = 1.0 });
         PlainStep();
     }
 
@@ -40,6 +42,8 @@ public class MonitorOverheadBenchmarks
         everyStep.Dispose();
         everyTenth.Dispose();
         clipping.Dispose();
+        lightWeights.Dispose();
+        lightClipping.Dispose();
         optimizer.Dispose();
         model.Dispose();
     }
@@ -76,6 +80,12 @@ public class MonitorOverheadBenchmarks
 
     [Benchmark]
     public GradientReport MonitorClipOnly() => clipping.Check();
+
+    [Benchmark]
+    public GradientReport CheckWeightNormEvery10Only() => lightWeights.Check();
+
+    [Benchmark]
+    public GradientReport MonitorClipWeightNormEvery10Only() => lightClipping.Check();
 
     // The floor: every gradient's norm (and, for the like-for-like comparison with Check, every weight's) in one
     // batched expression, one host synchronization.

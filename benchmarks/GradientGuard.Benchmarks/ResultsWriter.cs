@@ -47,6 +47,7 @@ internal static class ResultsWriter
             double stepClip = Mean("StepWithMonitorClip") / Mean("StepWithClipGradNorm");
             md.AppendLine(CultureInfo.InvariantCulture, $"- `Check()` / floor of gradient norms: **{checkToFloor:F2}x** (target ≤ 1.1x: {(checkToFloor <= 1.1 ? "met" : "missed")}); / floor of gradient and weight norms (the same kernels Check runs): **{checkToFloorWithWeights:F2}x**.");
             md.AppendLine(CultureInfo.InvariantCulture, $"- monitor clip / `clip_grad_norm_` alone: **{monitorClipToClip:F2}x**; as whole steps: **{stepClip:F2}x** (target < 1: {(monitorClipToClip < 1 ? "met" : "missed")}).");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- with `WeightNormEvery = 10` (weight norms refreshed every 10th check): `Check()` / floor **{Mean("CheckWeightNormEvery10Only") / Mean("FloorOnly"):F2}x** (target ≤ 1.1x: {(Mean("CheckWeightNormEvery10Only") / Mean("FloorOnly") <= 1.1 ? "met" : "missed")}); monitor clip / `clip_grad_norm_` **{Mean("MonitorClipWeightNormEvery10Only") / Mean("ClipGradNormOnly"):F2}x** (target < 1: {(Mean("MonitorClipWeightNormEvery10Only") < Mean("ClipGradNormOnly") ? "met" : "missed")}).");
             md.AppendLine(CultureInfo.InvariantCulture, $"- step + `Check()` every step: **{Mean("StepWithCheck") / plain:F3}x** the plain step; every 10 steps: **{Mean("StepWithCheckEvery10") / plain:F3}x**.").AppendLine();
         }
     }

@@ -22,6 +22,7 @@ public sealed class GradientMonitor : IDisposable
     private readonly IReadOnlyList<WatchedLayer> layers;
     private readonly ModelTraits traits;
     private readonly ActivationProbe? probe;
+    private readonly WeightNormCache weightNorms;
     private readonly IGradientDetector[] detectors = { new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
     private readonly List<GradientDiagnostic> history = new();
     private readonly JsonLinesLog? jsonLines;
@@ -34,6 +35,7 @@ public sealed class GradientMonitor : IDisposable
         this.options = options;
         layers = LayerCatalog.Build(model, options.Layers);
         traits = ModelTraits.Read(model);
+        weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
         if (options.ProbeActivations)
         {
             probe = new ActivationProbe(model);
@@ -93,7 +95,8 @@ public sealed class GradientMonitor : IDisposable
         if ((Step - 1) % options.CheckEvery != 0)
             return new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
 
-        var snapshot = GradientNormCollector.Collect(layers, loss, probe);
+        weightNorms.BeginCheck();
+        var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms);
         var report = new GradientReport(Step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
         var context = new CheckContext(Step, snapshot, layers, traits, options);
 

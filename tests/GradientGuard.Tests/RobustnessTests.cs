@@ -31,6 +31,7 @@ public sealed class RobustnessTests
     [InlineData(nameof(GradientMonitorOptions.VanishingDepthRatio))]
     [InlineData(nameof(GradientMonitorOptions.VanishingPatience))]
     [InlineData(nameof(GradientMonitorOptions.ClipMaxNorm))]
+    [InlineData(nameof(GradientMonitorOptions.WeightNormEvery))]
     public void Invalid_options_name_the_option(string option)
     {
         var options = new GradientMonitorOptions();
@@ -42,6 +43,7 @@ public sealed class RobustnessTests
             case nameof(GradientMonitorOptions.VanishingDepthRatio): options.VanishingDepthRatio = 2; break;
             case nameof(GradientMonitorOptions.VanishingPatience): options.VanishingPatience = 0; break;
             case nameof(GradientMonitorOptions.ClipMaxNorm): options.ClipMaxNorm = -1; break;
+            case nameof(GradientMonitorOptions.WeightNormEvery): options.WeightNormEvery = 0; break;
         }
         using var model = nn.Linear(2, 2);
 
@@ -204,6 +206,26 @@ public sealed class RobustnessTests
         var checkedSteps = Enumerable.Range(0, 7).Select(_ => monitor.Check()).Where(r => r.IsChecked).Select(r => r.Step);
 
         Assert.Equal(new long[] { 1, 4, 7 }, checkedSteps);
+    }
+
+    [Fact]
+    public void WeightNormEvery_reuses_weight_norms_between_refreshes_while_gradients_are_measured_each_check()
+    {
+        torch.manual_seed(51);
+        using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients(new GradientMonitorOptions { WeightNormEvery = 3 });
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 0.5);
+
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(16, 4), steps: 4);
+
+        double Weight(int check) => reports[check].Layers[0].WeightNorm;
+        double Gradient(int check) => reports[check].Layers[0].GradientNorm;
+        Assert.Equal(Weight(0), Weight(1));     // checks 2 and 3 reuse check 1's weight norms...
+        Assert.Equal(Weight(0), Weight(2));
+        Assert.NotEqual(Weight(0), Weight(3));  // ...check 4 measures the trained weights again
+        Assert.NotEqual(Gradient(0), Gradient(1)); // gradients are measured at every check
+        double actual = Math.Sqrt(((Linear)model[0]).parameters().Sum(p => Math.Pow(p.norm().item<float>(), 2)));
+        Assert.NotEqual(actual, Weight(1), 6);
     }
 
     [Fact]

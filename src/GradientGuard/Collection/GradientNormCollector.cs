@@ -14,31 +14,44 @@ namespace GradientGuard.Collection;
 /// </summary>
 internal static class GradientNormCollector
 {
-    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe)
+    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe, WeightNormCache weightNorms)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
 
         var owners = new List<int>();
         var gradients = new List<Tensor>();
-        var weights = new List<Tensor>();
+        var parameterIndex = new List<int>();
+        var weights = new List<Tensor>();          // the weights measured this check
+        var weightSlot = new List<int>();          // per gradient: its position among the measured weights, or -1
+        int flat = 0;
         for (int l = 0; l < layers.Count; l++)
         {
             foreach (var parameter in layers[l].Parameters)
             {
+                int index = flat++;
                 var gradient = parameter.grad;
                 if (gradient is null)
                     continue;
                 owners.Add(l);
                 gradients.Add(gradient);
-                weights.Add(parameter);
+                parameterIndex.Add(index);
+                if (weightNorms.MustMeasure(index))
+                {
+                    weightSlot.Add(weights.Count);
+                    weights.Add(parameter);
+                }
+                else
+                {
+                    weightSlot.Add(-1);
+                }
             }
         }
 
         var probeTensors = probe?.LatestReadings() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
         var device = gradients.Count > 0 ? gradients[0].device : loss?.device ?? CPU;
         // Scalars are stacked (no per-parameter reshape); the probe's two-number readings are appended after them.
-        var scalars = new List<Tensor>(2 * gradients.Count + 1);
+        var scalars = new List<Tensor>(gradients.Count + weights.Count + 1);
         scalars.AddRange(gradients.Select(g => Norm(g, device)));
         scalars.AddRange(weights.Select(w => Norm(w, device)));
         if (loss is not null)
@@ -60,7 +73,8 @@ internal static class GradientNormCollector
             double norm = host[i];
             hasGradient[l] = true;
             gradientSquares[l] += norm * norm;
-            weightSquares[l] += (double)host[gradients.Count + i] * host[gradients.Count + i];
+            double weight = weightSlot[i] >= 0 ? weightNorms[parameterIndex[i]] = host[gradients.Count + weightSlot[i]] : weightNorms[parameterIndex[i]];
+            weightSquares[l] += weight * weight;
             if (!double.IsFinite(norm))
                 nonFinite[l] += CountNonFinite(gradients[i]);
         }
@@ -75,7 +89,7 @@ internal static class GradientNormCollector
             stats.Add(new LayerGradient(layers[l].Name, Math.Sqrt(gradientSquares[l]), Math.Sqrt(weightSquares[l]), nonFinite[l]));
         }
 
-        int next = 2 * gradients.Count;
+        int next = gradients.Count + weights.Count;
         double? lossValue = loss is null ? null : host[next++];
         var activations = new List<ActivationReading>(probeTensors.Count);
         foreach (var (site, _) in probeTensors)
