@@ -74,7 +74,7 @@ public sealed class GradientMonitor : IDisposable
     public static GradientMonitor Attach(nn.Module model, GradientMonitorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        options ??= new GradientMonitorOptions();
+        options = options?.Copy() ?? new GradientMonitorOptions();
         options.Validate();
         return new GradientMonitor(model, options);
     }

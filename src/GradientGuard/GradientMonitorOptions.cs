@@ -49,7 +49,9 @@ public sealed class GradientMonitorOptions
     /// Layers to watch, by their name in <c>named_modules()</c>; an entry ending in '.' watches every layer under
     /// that prefix. Empty (default): every layer that owns parameters.
     /// </summary>
-    public ICollection<string> Layers { get; } = new List<string>();
+    public ICollection<string> Layers => layers;
+
+    private List<string> layers = new();
 
     /// <summary>
     /// Hook Sigmoid, Tanh and ReLU-family modules to measure saturated or dead outputs, so a vanishing warning can
@@ -64,7 +66,9 @@ public sealed class GradientMonitorOptions
     public bool SkipNonFiniteSteps { get; set; }
 
     /// <summary>Action: throw <see cref="GradientGuardException"/> when a diagnostic of one of these kinds is raised. Default: none.</summary>
-    public ICollection<GradientIssueKind> FailFastOn { get; } = new HashSet<GradientIssueKind>();
+    public ICollection<GradientIssueKind> FailFastOn => failFastOn;
+
+    private HashSet<GradientIssueKind> failFastOn = new();
 
     /// <summary>Sink: each diagnostic becomes a structured log event (Warning; Error for non-finite values).</summary>
     public ILogger? Logger { get; set; }
@@ -77,6 +81,15 @@ public sealed class GradientMonitorOptions
 
     /// <summary>Sink: publish per-layer gradient norms and a diagnostics counter on the <c>GradientGuard</c> meter. Default true.</summary>
     public bool EmitMetrics { get; set; } = true;
+
+    /// <summary>A copy the monitor keeps, so that changing these options after Attach cannot bypass their validation.</summary>
+    internal GradientMonitorOptions Copy()
+    {
+        var copy = (GradientMonitorOptions)MemberwiseClone();
+        copy.layers = new List<string>(Layers);
+        copy.failFastOn = new HashSet<GradientIssueKind>(FailFastOn);
+        return copy;
+    }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that makes no sense.</summary>
     public void Validate()

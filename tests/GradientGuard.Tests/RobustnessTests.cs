@@ -54,6 +54,25 @@ public sealed class RobustnessTests
     }
 
     [Fact]
+    public void Options_changed_after_attach_do_not_reach_the_monitor()
+    {
+        using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
+        var options = new GradientMonitorOptions { ClipMaxNorm = 1e9 };
+        using var monitor = model.MonitorGradients(options);
+        options.ClipMaxNorm = -1; // would scale every gradient by a negative factor, had it been read
+        options.FailFastOn.Add(GradientIssueKind.NonFinite);
+        using var x = randn(2, 4);
+        model.call(x).sum().backward();
+        using (var grad = ((Linear)model[0]).weight.grad!)
+            grad[0, 0] = float.NaN;
+
+        var report = monitor.Check(); // no exception: FailFastOn was empty at attach
+
+        Assert.False(report.Clipped);
+        Assert.True(report.HasNonFinite);
+    }
+
+    [Fact]
     public void Unknown_layer_filter_lists_the_layers_that_exist()
     {
         using var model = Models.ReluMlp(inputs: 4, width: 4, hiddenLayers: 1);
