@@ -16,7 +16,7 @@ public abstract class GradientGuardAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var torch = TorchSharpSymbols.TryCreate(start.Compilation);
+            var torch = TorchSharpSymbols.For(start.Compilation);
             if (torch is not null)
                 Register(start, torch);
         });

@@ -18,11 +18,14 @@ internal sealed class ModuleClassPaths
     private readonly SequentialPaths sequentials;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
 
-    public ModuleClassPaths(TorchSharpSymbols torch, SequentialPaths sequentials)
+    private ModuleClassPaths(TorchSharpSymbols torch)
     {
         this.torch = torch;
-        this.sequentials = sequentials;
+        sequentials = SequentialPaths.For(torch);
     }
+
+    /// <summary>The compilation's one instance: every rule reads a forward once.</summary>
+    public static ModuleClassPaths For(TorchSharpSymbols torch) => torch.Shared(t => new ModuleClassPaths(t));
 
     /// <summary>Whether this method is the forward of a module class.</summary>
     public bool IsForward(ISymbol symbol) =>

@@ -17,7 +17,10 @@ internal sealed class SequentialPaths
     private readonly TorchSharpSymbols torch;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
 
-    public SequentialPaths(TorchSharpSymbols torch) => this.torch = torch;
+    private SequentialPaths(TorchSharpSymbols torch) => this.torch = torch;
+
+    /// <summary>The compilation's one instance: every rule reads a Sequential once.</summary>
+    public static SequentialPaths For(TorchSharpSymbols torch) => torch.Shared(t => new SequentialPaths(t));
 
     /// <summary>Whether the call builds a Sequential: <c>nn.Sequential(...)</c> or a Sequential constructor (<c>: base(...)</c>).</summary>
     public bool IsConstruction(IInvocationOperation invocation)

@@ -1,53 +1,60 @@
+using System;
+using System.Collections.Concurrent;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>
-/// The TorchSharp types the rules recognize, resolved once per compilation by metadata name and checked to come
-/// from the TorchSharp assembly (user code may declare look-alikes, even inside namespace TorchSharp.Modules).
+/// The TorchSharp types the rules recognize, resolved by metadata name inside the TorchSharp assembly only (user code
+/// may declare look-alikes, even inside namespace TorchSharp.Modules). Created once per compilation and shared by every
+/// rule, with the per-compilation caches the rules share (<see cref="Shared{T}"/>): a layer path read for one rule is not
+/// read again for the next.
 /// </summary>
 internal sealed class TorchSharpSymbols
 {
     private const string AssemblyName = "TorchSharp";
+    private static readonly ConditionalWeakTable<Compilation, Holder> PerCompilation = new();
+    private readonly ConcurrentDictionary<Type, Lazy<object>> shared = new();
     private static readonly string[] RectifierNames = { "ReLU", "ReLU6", "LeakyReLU", "RReLU", "PReLU", "GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardswish" };
 
-    private TorchSharpSymbols(Compilation compilation, INamedTypeSymbol optimizer, INamedTypeSymbol tensor, INamedTypeSymbol module)
+    private TorchSharpSymbols(IAssemblySymbol assembly, INamedTypeSymbol optimizer, INamedTypeSymbol tensor, INamedTypeSymbol module)
     {
         Optimizer = optimizer;
         Tensor = tensor;
         Module = module;
-        Autograd = Resolve(compilation, "TorchSharp.torch+autograd");
-        NnUtils = Resolve(compilation, "TorchSharp.torch+nn+utils");
-        Parameter = Resolve(compilation, "TorchSharp.Modules.Parameter");
-        Nn = Resolve(compilation, "TorchSharp.torch+nn");
-        Functional = Resolve(compilation, "TorchSharp.torch+nn+functional");
-        Torch = Resolve(compilation, "TorchSharp.torch");
-        Sequential = Resolve(compilation, "TorchSharp.Modules.Sequential");
+        Autograd = Resolve(assembly, "TorchSharp.torch+autograd");
+        NnUtils = Resolve(assembly, "TorchSharp.torch+nn+utils");
+        Parameter = Resolve(assembly, "TorchSharp.Modules.Parameter");
+        Nn = Resolve(assembly, "TorchSharp.torch+nn");
+        Functional = Resolve(assembly, "TorchSharp.torch+nn+functional");
+        Torch = Resolve(assembly, "TorchSharp.torch");
+        Sequential = Resolve(assembly, "TorchSharp.Modules.Sequential");
         WeightLayers = new[]
         {
-            Resolve(compilation, "TorchSharp.Modules.Linear"), Resolve(compilation, "TorchSharp.Modules.Convolution"),
-            Resolve(compilation, "TorchSharp.Modules.Bilinear"),
+            Resolve(assembly, "TorchSharp.Modules.Linear"), Resolve(assembly, "TorchSharp.Modules.Convolution"),
+            Resolve(assembly, "TorchSharp.Modules.Bilinear"),
         };
-        Init = Resolve(compilation, "TorchSharp.torch+nn+init");
+        Init = Resolve(assembly, "TorchSharp.torch+nn+init");
         Rectifiers = RectifierNames
-            .Select(n => Resolve(compilation, "TorchSharp.Modules." + n))
+            .Select(n => Resolve(assembly, "TorchSharp.Modules." + n))
             .ToArray();
-        Saturating = new[] { Resolve(compilation, "TorchSharp.Modules.Sigmoid"), Resolve(compilation, "TorchSharp.Modules.Tanh") };
+        Saturating = new[] { Resolve(assembly, "TorchSharp.Modules.Sigmoid"), Resolve(assembly, "TorchSharp.Modules.Tanh") };
         Normalization = new[]
         {
-            Resolve(compilation, "TorchSharp.Modules.NormBase"), Resolve(compilation, "TorchSharp.Modules.LayerNorm"),
-            Resolve(compilation, "TorchSharp.Modules.GroupNorm"), Resolve(compilation, "TorchSharp.Modules.LocalResponseNorm"),
+            Resolve(assembly, "TorchSharp.Modules.NormBase"), Resolve(assembly, "TorchSharp.Modules.LayerNorm"),
+            Resolve(assembly, "TorchSharp.Modules.GroupNorm"), Resolve(assembly, "TorchSharp.Modules.LocalResponseNorm"),
         };
-        Rnn = Resolve(compilation, "TorchSharp.Modules.RNN");
+        Rnn = Resolve(assembly, "TorchSharp.Modules.RNN");
         Recurrent = new[]
         {
-            Resolve(compilation, "TorchSharp.Modules.RNN"), Resolve(compilation, "TorchSharp.Modules.LSTM"),
-            Resolve(compilation, "TorchSharp.Modules.GRU"), Resolve(compilation, "TorchSharp.Modules.RNNCell"),
-            Resolve(compilation, "TorchSharp.Modules.LSTMCell"), Resolve(compilation, "TorchSharp.Modules.GRUCell"),
-            Resolve(compilation, "TorchSharp.Modules.Transformer"), Resolve(compilation, "TorchSharp.Modules.TransformerEncoder"),
-            Resolve(compilation, "TorchSharp.Modules.TransformerDecoder"), Resolve(compilation, "TorchSharp.Modules.TransformerEncoderLayer"),
-            Resolve(compilation, "TorchSharp.Modules.TransformerDecoderLayer"), Resolve(compilation, "TorchSharp.Modules.MultiheadAttention"),
+            Resolve(assembly, "TorchSharp.Modules.RNN"), Resolve(assembly, "TorchSharp.Modules.LSTM"),
+            Resolve(assembly, "TorchSharp.Modules.GRU"), Resolve(assembly, "TorchSharp.Modules.RNNCell"),
+            Resolve(assembly, "TorchSharp.Modules.LSTMCell"), Resolve(assembly, "TorchSharp.Modules.GRUCell"),
+            Resolve(assembly, "TorchSharp.Modules.Transformer"), Resolve(assembly, "TorchSharp.Modules.TransformerEncoder"),
+            Resolve(assembly, "TorchSharp.Modules.TransformerDecoder"), Resolve(assembly, "TorchSharp.Modules.TransformerEncoderLayer"),
+            Resolve(assembly, "TorchSharp.Modules.TransformerDecoderLayer"), Resolve(assembly, "TorchSharp.Modules.MultiheadAttention"),
         };
     }
 
@@ -102,13 +109,32 @@ internal sealed class TorchSharpSymbols
     /// <summary>Recurrent and attention modules, whose gradients explode most readily.</summary>
     public INamedTypeSymbol?[] Recurrent { get; }
 
-    /// <summary>Resolves the symbols, or returns null when the compilation does not reference TorchSharp (then no rule registers anything).</summary>
-    public static TorchSharpSymbols? TryCreate(Compilation compilation)
+    /// <summary>
+    /// The symbols of this compilation, resolved on the first call and shared by every rule after it; null when the
+    /// compilation does not reference TorchSharp (then no rule registers anything).
+    /// </summary>
+    public static TorchSharpSymbols? For(Compilation compilation) =>
+        PerCompilation.GetValue(compilation, c => new Holder(Create(c))).Symbols;
+
+    /// <summary>
+    /// The one instance of <typeparamref name="T"/> for this compilation, made by <paramref name="create"/> on first use:
+    /// how rules share caches of what they read (layer paths, helper summaries).
+    /// </summary>
+    public T Shared<T>(Func<TorchSharpSymbols, T> create) where T : class =>
+        (T)shared.GetOrAdd(typeof(T), _ => new Lazy<object>(() => create(this))).Value;
+
+    private static TorchSharpSymbols? Create(Compilation compilation)
     {
-        var optimizer = Resolve(compilation, "TorchSharp.torch+optim+Optimizer");
-        var tensor = Resolve(compilation, "TorchSharp.torch+Tensor");
-        var module = Resolve(compilation, "TorchSharp.torch+nn+Module");
-        return optimizer is null || tensor is null || module is null ? null : new TorchSharpSymbols(compilation, optimizer, tensor, module);
+        // Looking in the one assembly is cheaper than a compilation-wide lookup, which searches every reference.
+        var assembly = compilation.Assembly.Name == AssemblyName
+            ? compilation.Assembly
+            : compilation.References.Select(compilation.GetAssemblyOrModuleSymbol).OfType<IAssemblySymbol>().FirstOrDefault(a => a.Name == AssemblyName);
+        if (assembly is null)
+            return null;
+        var optimizer = Resolve(assembly, "TorchSharp.torch+optim+Optimizer");
+        var tensor = Resolve(assembly, "TorchSharp.torch+Tensor");
+        var module = Resolve(assembly, "TorchSharp.torch+nn+Module");
+        return optimizer is null || tensor is null || module is null ? null : new TorchSharpSymbols(assembly, optimizer, tensor, module);
     }
 
     /// <summary>Whether <paramref name="type"/> is or derives from <paramref name="baseType"/>.</summary>
@@ -133,9 +159,13 @@ internal sealed class TorchSharpSymbols
         return false;
     }
 
-    private static INamedTypeSymbol? Resolve(Compilation compilation, string metadataName)
+    private static INamedTypeSymbol? Resolve(IAssemblySymbol assembly, string metadataName) => assembly.GetTypeByMetadataName(metadataName);
+
+    // ConditionalWeakTable needs a reference type to hold a possibly null result.
+    private sealed class Holder
     {
-        var type = compilation.GetTypeByMetadataName(metadataName);
-        return type?.ContainingAssembly?.Name == AssemblyName ? type : null;
+        public Holder(TorchSharpSymbols? symbols) => Symbols = symbols;
+
+        public TorchSharpSymbols? Symbols { get; }
     }
 }

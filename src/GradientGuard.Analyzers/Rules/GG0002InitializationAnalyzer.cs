@@ -57,10 +57,12 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
 
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
-        var paths = new SequentialPaths(torch);
-        var classes = new ModuleClassPaths(torch, paths);
+        var paths = SequentialPaths.For(torch);
+        var classes = ModuleClassPaths.For(torch);
         var compilation = context.Compilation;
         var initializedElsewhere = new Lazy<bool>(() => ElsewhereInitialization.Anywhere(compilation, context.CancellationToken));
+        // Both checks judge a layer against a path in the same file: a Sequential, or a module class's forward.
+        var modelFiles = SourceMentions.AnyOf("Sequential", "forward");
 
         // A deep path at the default init: reported on the Sequential, or on forward() for a module class.
         context.RegisterOperationAction(operationContext =>
@@ -78,7 +80,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         context.RegisterOperationBlockAction(blockContext =>
         {
             var model = blockContext.OperationBlocks.Select(b => b.SemanticModel).FirstOrDefault(m => m is not null);
-            if (model is null)
+            if (model is null || !modelFiles.In(model.SyntaxTree))
                 return;
             var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model);
             if (classes.IsForward(blockContext.OwningSymbol))

@@ -35,24 +35,27 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
 
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
-        var events = new TrainingStepEvents(torch);
+        var events = TrainingStepEvents.For(torch);
+        // backward() and step() are both in the file, directly or in a helper of the file: nothing else can be reported.
+        var trainingFiles = SourceMentions.AllOf("backward", "step");
         context.RegisterOperationBlockStartAction(block =>
         {
+            if (!trainingFiles.In(block.OperationBlocks[0].Syntax.SyntaxTree))
+                return;
             var calls = new List<TrainingCall>();
             block.RegisterOperationAction(operationContext =>
             {
                 var invocation = (IInvocationOperation)operationContext.Operation;
-                var body = EnclosingBody(invocation);
                 if (events.Classify(invocation) is { } kind)
                 {
                     lock (calls)
-                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, body));
+                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, EnclosingBody(invocation)));
                     return;
                 }
                 foreach (var through in events.ThroughHelper(invocation))
                 {
                     lock (calls)
-                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
+                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, EnclosingBody(invocation)));
                 }
             }, OperationKind.Invocation);
             block.RegisterOperationAction(operationContext =>

@@ -43,9 +43,12 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
 
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
-        var events = new TrainingStepEvents(torch);
+        var events = TrainingStepEvents.For(torch);
+        var clippingFiles = SourceMentions.AnyOf("clip_grad_norm_", "clip_grad_value_"); // the rule judges direct clip calls only
         context.RegisterOperationBlockAction(block =>
         {
+            if (!clippingFiles.In(block.OperationBlocks[0].Syntax.SyntaxTree))
+                return;
             foreach (var body in block.OperationBlocks)
             {
                 var calls = body.Descendants().OfType<IInvocationOperation>()

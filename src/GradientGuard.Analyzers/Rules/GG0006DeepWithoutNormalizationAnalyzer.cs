@@ -33,8 +33,8 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
 
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
-        var paths = new SequentialPaths(torch);
-        var classes = new ModuleClassPaths(torch, paths);
+        var paths = SequentialPaths.For(torch);
+        var classes = ModuleClassPaths.For(torch);
         context.RegisterOperationAction(operationContext =>
         {
             var invocation = (IInvocationOperation)operationContext.Operation;

@@ -59,8 +59,8 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
 
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
-        var paths = new SequentialPaths(torch);
-        var classes = new ModuleClassPaths(torch, paths);
+        var paths = SequentialPaths.For(torch);
+        var classes = ModuleClassPaths.For(torch);
         var bceLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.BCELoss");
         var crossEntropyLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.CrossEntropyLoss");
         context.RegisterOperationAction(operationContext =>

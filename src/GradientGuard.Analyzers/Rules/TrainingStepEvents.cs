@@ -27,7 +27,10 @@ internal sealed class TrainingStepEvents
     // Per compilation: each helper is summarized once, however many calls reach it.
     private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyCollection<TrainingEventKind>> helpers = new(SymbolEqualityComparer.Default);
 
-    public TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
+    private TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
+
+    /// <summary>The compilation's one instance: every rule summarizes a helper once.</summary>
+    public static TrainingStepEvents For(TorchSharpSymbols torch) => torch.Shared(t => new TrainingStepEvents(t));
 
     /// <summary>The kind of a direct TorchSharp call, if it is one of the three.</summary>
     public TrainingEventKind? Classify(IInvocationOperation invocation) => Classify(invocation.TargetMethod);
