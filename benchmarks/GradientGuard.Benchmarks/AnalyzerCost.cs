@@ -1,86 +1,142 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Threading.Tasks;
+using System.Text.RegularExpressions;
 using GradientGuard.Analyzers.Infrastructure;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradientGuard.Benchmarks;
 
 /// <summary>
-/// Compiles a generated TorchSharp code base (models and training loops of the shapes the rules look for) and measures
-/// each GradientGuard analyzer's execution time (the compiler's analyzer telemetry) against the compilation's own time.
+/// Builds a generated TorchSharp code base (models and training loops of the shapes the rules look for) with
+/// <c>dotnet build</c>, as a user's build does, with and without the GradientGuard analyzers, and reads the compiler's
+/// own analyzer telemetry (<c>-p:ReportAnalyzer=true</c>). The SDK's default analyzers run in both builds, so the
+/// difference is what GradientGuard adds. Builds alternate with and without; every figure is a median.
 /// </summary>
-internal static class AnalyzerCost
+internal static partial class AnalyzerCost
 {
-    /// <param name="DriverBaseline">Wall time of the analyzer driver with only an empty operation analyzer: operation trees and driver overhead, paid by any operation-based analyzer in a build.</param>
-    /// <param name="WithGradientGuard">Wall time of the driver with the empty analyzer and every GradientGuard analyzer.</param>
-    public sealed record Result(int Files, int Lines, TimeSpan Compile, TimeSpan DriverBaseline, TimeSpan WithGradientGuard, IReadOnlyList<(string Analyzer, TimeSpan Time)> Analyzers, int Diagnostics)
+    /// <param name="CompileWithout">The Csc task's wall time without GradientGuard (the SDK's own analyzers included).</param>
+    /// <param name="CompileWith">The Csc task's wall time with GradientGuard.</param>
+    /// <param name="Telemetry">GradientGuard's execution time as the compiler reports it: all rules, and each rule.</param>
+    public sealed record Result(int Files, int Lines, int Builds, TimeSpan CompileWithout, TimeSpan CompileWith, (TimeSpan Min, TimeSpan Max) RangeWithout, (TimeSpan Min, TimeSpan Max) RangeWith, TimeSpan SdkAnalyzers, TimeSpan Telemetry, IReadOnlyList<(string Rule, TimeSpan Time)> Rules, int Diagnostics)
     {
-        public TimeSpan AnalyzersTotal => TimeSpan.FromTicks(Analyzers.Sum(a => a.Time.Ticks));
+        /// <summary>GradientGuard's execution time over the compile time without it. An upper bound: the compiler charges an analyzer for binding it triggers first, which the build would otherwise do for the SDK's analyzers.</summary>
+        public double TelemetryShare => Telemetry.TotalMilliseconds / CompileWithout.TotalMilliseconds;
 
-        /// <summary>The rules' own cost: wall time they add to the driver, over the compile time.</summary>
-        public double Share => (WithGradientGuard - DriverBaseline).TotalMilliseconds / Compile.TotalMilliseconds;
+        /// <summary>The wall time the analyzers add to the compile, over the compile time without them.</summary>
+        public double WallShare => (CompileWith - CompileWithout).TotalMilliseconds / CompileWithout.TotalMilliseconds;
     }
 
-    public static async Task<Result> MeasureAsync(int files = 400, int repetitions = 3)
+    public static Result Measure(int files = 400, int builds = 5)
     {
-        var trees = Enumerable.Range(0, files).Select(i => CSharpSyntaxTree.ParseText(CodeBase.File(i), path: $"File{i}.cs")).ToList();
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => p.EndsWith(".dll", StringComparison.Ordinal))
-            .Select(p => MetadataReference.CreateFromFile(p))
-            .Append(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location))
-            .ToList();
-        var analyzers = typeof(GradientGuardAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-            .ToImmutableArray();
-
-        Result? best = null;
-        for (int r = 0; r <= repetitions; r++) // the first round warms up the JIT and is not kept
+        string directory = Path.Combine(Path.GetTempPath(), "gradientguard-codebase-" + Guid.NewGuid().ToString("N"));
+        try
         {
-            var compilation = CSharpCompilation.Create($"Bench{r}", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            // What a build does without analyzers: bind, check, lower and emit the assembly.
-            var clock = Stopwatch.StartNew();
-            var emitted = compilation.Emit(Stream.Null);
-            var compile = clock.Elapsed;
-            if (!emitted.Success)
-                throw new InvalidOperationException("The generated code base does not compile: " + emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error));
-
-            var driverBaseline = await DriverTime(Fresh(trees, references, r), ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyOperationAnalyzer())).ConfigureAwait(false);
-            var withGradientGuard = await DriverTime(Fresh(trees, references, r), analyzers.Insert(0, new EmptyOperationAnalyzer())).ConfigureAwait(false);
-
-            var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
-                new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
-            var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
-            var times = new List<(string, TimeSpan)>();
-            foreach (var analyzer in analyzers)
-                times.Add((analyzer.GetType().Name, (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default).ConfigureAwait(false)).ExecutionTime));
-            var result = new Result(files, trees.Sum(t => t.GetText().Lines.Count), compile, driverBaseline, withGradientGuard, times, diagnostics.Count(d => d.Id.StartsWith("GG", StringComparison.Ordinal)));
-            if (r > 0 && (best is null || result.Share < best.Share))
-                best = result;
+            int lines = Generate(directory, files);
+            Build(directory, withGradientGuard: true, restore: true); // restores and starts the compiler server, not kept
+            var without = new List<BuildReport>();
+            var with = new List<BuildReport>();
+            for (int i = 0; i < builds; i++)
+            {
+                without.Add(Build(directory, withGradientGuard: false, restore: false));
+                with.Add(Build(directory, withGradientGuard: true, restore: false));
+            }
+            var rules = with[0].Rules.Keys.OrderBy(k => k, StringComparer.Ordinal)
+                .Select(rule => (rule, Median(with.Select(b => b.Rules.GetValueOrDefault(rule)))))
+                .ToList();
+            return new Result(files, lines, builds, Median(without.Select(b => b.Csc)), Median(with.Select(b => b.Csc)),
+                (without.Min(b => b.Csc), without.Max(b => b.Csc)), (with.Min(b => b.Csc), with.Max(b => b.Csc)),
+                Median(without.Select(b => b.Sdk)), Median(with.Select(b => b.GradientGuard)), rules, with[^1].Diagnostics);
         }
-        return best!;
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
-    // A new compilation, emitted (as a build does) before the analyzers run on it.
-    private static CSharpCompilation Fresh(List<SyntaxTree> trees, List<PortableExecutableReference> references, int round)
+    // A project of its own, out of the repository (none of its build settings apply): TorchSharp and the analyzers by path.
+    private static int Generate(string directory, int files)
     {
-        var compilation = CSharpCompilation.Create($"Driver{round}", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        compilation.Emit(Stream.Null);
-        return compilation;
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(directory, "Directory.Build.targets"), "<Project />");
+        File.WriteAllText(Path.Combine(directory, "CodeBase.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>disable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <Reference Include="TorchSharp" HintPath="{typeof(TorchSharp.torch).Assembly.Location}" />
+              </ItemGroup>
+              <ItemGroup Condition="'$(WithGradientGuard)' == 'true'">
+                <Analyzer Include="{typeof(GradientGuardAnalyzer).Assembly.Location}" />
+              </ItemGroup>
+            </Project>
+            """);
+        int lines = 0;
+        for (int i = 0; i < files; i++)
+        {
+            string source = CodeBase.File(i);
+            lines += source.Split('\n').Length;
+            File.WriteAllText(Path.Combine(directory, $"File{i}.cs"), source);
+        }
+        return lines;
     }
 
-    private static async Task<TimeSpan> DriverTime(CSharpCompilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers)
+    private sealed record BuildReport(TimeSpan Csc, TimeSpan Sdk, TimeSpan GradientGuard, Dictionary<string, TimeSpan> Rules, int Diagnostics);
+
+    private static BuildReport Build(string directory, bool withGradientGuard, bool restore)
     {
-        var clock = Stopwatch.StartNew();
-        await compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false))
-            .GetAnalyzerDiagnosticsAsync().ConfigureAwait(false);
-        return clock.Elapsed;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "build", "--no-incremental", "-v:d", "-clp:PerformanceSummary", "-p:ReportAnalyzer=true", $"-p:WithGradientGuard={withGradientGuard}" })
+            start.ArgumentList.Add(argument);
+        if (!restore)
+            start.ArgumentList.Add("--no-restore");
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"The generated code base did not build (exit {process.ExitCode}):\n{output[^Math.Min(output.Length, 4000)..]}{error.Result}");
+
+        var csc = CscTime().Match(output);
+        if (!csc.Success)
+            throw new InvalidOperationException("No Csc task time in the build's performance summary.");
+        var rules = RuleTime().Matches(output).ToDictionary(m => m.Groups["rule"].Value, m => Seconds(m.Groups["time"].Value));
+        return new BuildReport(
+            TimeSpan.FromMilliseconds(int.Parse(csc.Groups["ms"].Value, CultureInfo.InvariantCulture)),
+            AssemblyTime(output, "Microsoft.CodeAnalysis.NetAnalyzers"),
+            AssemblyTime(output, "GradientGuard.Analyzers"),
+            rules,
+            Warning().Matches(output).Select(m => m.Value).Distinct().Count()); // the build prints a warning as it happens and again in its summary
+    }
+
+    // "    0.234   20      GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer (GG0002)"; "<0.001" for the fastest.
+    [GeneratedRegex(@"^\s*(?<time><?[\d.]+)\s+\S+\s+GradientGuard\.Analyzers\.Rules\.\w+ \((?<rule>GG\d{4})\)\s*$", RegexOptions.Multiline)]
+    private static partial Regex RuleTime();
+
+    [GeneratedRegex(@"\S+\(\d+,\d+\): warning GG\d{4}:")]
+    private static partial Regex Warning();
+
+    [GeneratedRegex(@"^\s*(?<ms>\d+) ms\s+Csc\s+\d+ calls", RegexOptions.Multiline)]
+    private static partial Regex CscTime();
+
+    private static TimeSpan AssemblyTime(string output, string assembly)
+    {
+        var match = Regex.Match(output, @"^\s*(?<time><?[\d.]+)\s+\S+\s+" + Regex.Escape(assembly) + @", Version=", RegexOptions.Multiline);
+        return match.Success ? Seconds(match.Groups["time"].Value) : TimeSpan.Zero;
+    }
+
+    private static TimeSpan Seconds(string text) =>
+        TimeSpan.FromSeconds(text.StartsWith('<') ? 0 : double.Parse(text, CultureInfo.InvariantCulture));
+
+    private static TimeSpan Median(IEnumerable<TimeSpan> times)
+    {
+        var sorted = times.OrderBy(t => t).ToList();
+        return sorted[sorted.Count / 2];
     }
 }

@@ -17,7 +17,7 @@ if (args.Any(a => a is not ("runtime" or "analyzers")))
 }
 
 
-var analyzerResult = analyzers ? await AnalyzerCost.MeasureAsync() : null;
+var analyzerResult = analyzers ? AnalyzerCost.Measure() : null;
 
 // In process: BenchmarkDotNet's usual generated child project would not get libtorch's build-time setup.
 var config = ManualConfig.Create(DefaultConfig.Instance)

@@ -16,10 +16,11 @@ public sealed class GradientMonitorOptions
     public int CheckEvery { get; set; } = 1;
 
     /// <summary>
-    /// Measure weight norms (for the gradient-to-weight ratios) every N checks and reuse them in between: weights move
-    /// slowly, and skipping them halves the norm work of those checks. Default 1: every check.
+    /// Measure weight norms (for the gradient-to-weight ratios and init-scale estimates) every N checks and reuse them
+    /// in between: weights move slowly, and skipping them halves the norm work of those checks. Default 10; 1 measures
+    /// them at every check (exact weight norms in every report and log line).
     /// </summary>
-    public int WeightNormEvery { get; set; } = 1;
+    public int WeightNormEvery { get; set; } = 10;
 
     /// <summary>Checks that only learn each layer's usual gradient size before relative explosion alarms arm. Default 10.</summary>
     public int WarmupChecks { get; set; } = 10;
