@@ -28,21 +28,34 @@ internal static class ElsewhereInitialization
     /// calls init-style functions, or an apply callback. Computed once per compilation, and only when a rule needs it.
     /// </summary>
     public static bool Anywhere(Compilation compilation, CancellationToken cancellation) =>
-        compilation.SyntaxTrees.Any(tree => MayInitialize(tree, cancellation) && tree.GetRoot(cancellation).DescendantNodes().Any(node => node switch
-        {
-            ForEachStatementSyntax loop => IsParameterInitLoop(loop.Expression, loop.Statement),
-            ForEachVariableStatementSyntax loop => IsParameterInitLoop(loop.Expression, loop.Statement),
-            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "apply" } } call =>
-                call.ArgumentList.Arguments.Count == 1,
-            _ => false,
-        }));
+        compilation.SyntaxTrees.Any(tree => InTree(tree, cancellation));
 
-    // A text search first: only files that mention parameters() or apply( are worth a syntax walk.
-    private static bool MayInitialize(SyntaxTree tree, CancellationToken cancellation)
+    // A text search finds the few places that mention parameters( or apply(; only their enclosing syntax is looked at,
+    // instead of walking every node of every file.
+    private static bool InTree(SyntaxTree tree, CancellationToken cancellation)
     {
         string text = tree.GetText(cancellation).ToString();
-        return text.IndexOf("parameters(", StringComparison.Ordinal) >= 0 || text.IndexOf("apply(", StringComparison.Ordinal) >= 0;
+        SyntaxNode? root = null;
+        foreach (string mention in new[] { "parameters(", "apply(" })
+        {
+            for (int at = text.IndexOf(mention, StringComparison.Ordinal); at >= 0; at = text.IndexOf(mention, at + 1, StringComparison.Ordinal))
+            {
+                root ??= tree.GetRoot(cancellation);
+                if (root.FindToken(at).Parent?.AncestorsAndSelf().Any(SetsWeights) == true)
+                    return true;
+            }
+        }
+        return false;
     }
+
+    private static bool SetsWeights(SyntaxNode node) => node switch
+    {
+        ForEachStatementSyntax loop => IsParameterInitLoop(loop.Expression, loop.Statement),
+        ForEachVariableStatementSyntax loop => IsParameterInitLoop(loop.Expression, loop.Statement),
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "apply" } } call =>
+            call.ArgumentList.Arguments.Count == 1,
+        _ => false,
+    };
 
     private static bool IsParameterInitLoop(SyntaxNode collection, SyntaxNode body) =>
         collection.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => Name(i) is "parameters" or "named_parameters") &&

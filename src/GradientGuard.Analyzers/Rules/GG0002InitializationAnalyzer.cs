@@ -71,10 +71,12 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || paths.Elements(invocation) is not { } path)
                 return;
             var root = invocation.Root();
-            bool mayInitialize = MaySetWeights(root.Syntax);
-            var inits = mayInitialize ? InitCalls.Find(new[] { root }, torch) : new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default);
-            new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel)
-                .DefaultInitDepth(path, inits, SequentialPaths.NameLocation(invocation.Syntax), () => initializedElsewhere.Value || (mayInitialize && ElsewhereInitialization.In(root)));
+            var mayInitialize = new Lazy<bool>(() => MaySetWeights(root.Syntax));
+            new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel).DefaultInitDepth(
+                path,
+                () => mayInitialize.Value ? InitCalls.Find(new[] { root }, torch) : new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default),
+                SequentialPaths.NameLocation(invocation.Syntax),
+                () => initializedElsewhere.Value || (mayInitialize.Value && ElsewhereInitialization.In(root)));
         }, OperationKind.Invocation);
 
         context.RegisterOperationBlockAction(blockContext =>
@@ -85,11 +87,12 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model);
             if (classes.IsForward(blockContext.OwningSymbol))
             {
-                var members = MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList();
+                // The class's members are bound only for a path deep enough to report.
+                var members = new Lazy<List<IOperation>>(() => MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList());
                 foreach (var body in blockContext.OperationBlocks)
                 {
                     if (classes.Elements(body) is { } path)
-                        check.DefaultInitDepth(path, InitCalls.Find(members, torch), blockContext.OwningSymbol.Locations[0], () => initializedElsewhere.Value || members.Any(ElsewhereInitialization.In));
+                        check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), blockContext.OwningSymbol.Locations[0], () => initializedElsewhere.Value || members.Value.Any(ElsewhereInitialization.In));
                 }
             }
 
@@ -166,17 +169,19 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         }
 
         /// <summary>At least N weight layers, none explicitly initialized, no normalization, and nothing sets the weights elsewhere.</summary>
-        public void DefaultInitDepth(List<LayerElement> path, Dictionary<ISymbol, List<InitCall>> inits, Location modelLocation, Func<bool> initializedElsewhere)
+        /// <remarks>The init calls and the "elsewhere" test are functions: they walk bodies, so they run only for a path deep enough to report.</remarks>
+        public void DefaultInitDepth(List<LayerElement> path, Func<Dictionary<ISymbol, List<InitCall>>> inits, Location modelLocation, Func<bool> initializedElsewhere)
         {
             var tree = modelLocation.SourceTree!;
             var weights = path.Where(e => e.Kind == LayerKind.Weight).ToList();
             if (path.Any(e => e.Kind is LayerKind.Normalization or LayerKind.Opaque) ||
-                weights.Count < RuleOptions.MinDefaultInitLayers.Read(options, tree) ||
-                weights.Any(w => w.Holder is { } h && inits.ContainsKey(h)) ||
-                initializedElsewhere())
+                weights.Count < RuleOptions.MinDefaultInitLayers.Read(options, tree))
             {
                 return;
             }
+            var initialized = inits();
+            if (weights.Any(w => w.Holder is { } h && initialized.ContainsKey(h)) || initializedElsewhere())
+                return;
             string names = string.Join(", ", weights.Select((w, k) => w.Holder?.Name ?? $"#{k + 1}"));
             var severity = RuleOptions.DefaultInitSeverity.Read(options, tree);
             report(Diagnostic.Create(DeepDefault, modelLocation, severity, additionalLocations: null, InitProperties(path), weights.Count, names));

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -144,7 +145,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     {
         if (origin?.Parameters is IInvocationOperation { TargetMethod.Name: "parameters", Instance: { } model } call &&
             OptimizerOrigin.ReferencedSymbol(model) is { } symbol &&
-            step.Call.SemanticModel?.LookupSymbols(step.Call.Syntax.SpanStart, name: symbol.Name).Contains(symbol, SymbolEqualityComparer.Default) == true)
+            InScope(symbol, step.Call))
         {
             return call.Syntax.ToString();
         }
@@ -152,6 +153,13 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
             return optimizer.Syntax.ToString() + ".parameters()";
         return null;
     }
+
+    // Whether the name means this symbol where the step stands (declared, and not shadowed). Binding the one name
+    // speculatively is a hashed lookup; LookupSymbols would enumerate every symbol in scope (all of torch, with
+    // `using static TorchSharp.torch`).
+    private static bool InScope(ISymbol symbol, IOperation site) =>
+        site.SemanticModel?.GetSpeculativeSymbolInfo(site.Syntax.SpanStart, SyntaxFactory.IdentifierName(symbol.Name), SpeculativeBindingOption.BindAsExpression).Symbol is { } bound &&
+        SymbolEqualityComparer.Default.Equals(bound, symbol);
 
     private static string? RecurrentPart(ITypeSymbol? modelType, TorchSharpSymbols torch)
     {
