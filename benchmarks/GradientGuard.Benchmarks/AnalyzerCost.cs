@@ -17,10 +17,11 @@ namespace GradientGuard.Benchmarks;
 /// </summary>
 internal static partial class AnalyzerCost
 {
+    /// <summary>One way of running the compiler, measured with and without GradientGuard.</summary>
     /// <param name="CompileWithout">The Csc task's wall time without GradientGuard (the SDK's own analyzers included).</param>
     /// <param name="CompileWith">The Csc task's wall time with GradientGuard.</param>
     /// <param name="Telemetry">GradientGuard's execution time as the compiler reports it: all rules, and each rule.</param>
-    public sealed record Result(int Files, int Lines, int Builds, TimeSpan CompileWithout, TimeSpan CompileWith, (TimeSpan Min, TimeSpan Max) RangeWithout, (TimeSpan Min, TimeSpan Max) RangeWith, TimeSpan SdkAnalyzers, TimeSpan Telemetry, IReadOnlyList<(string Rule, TimeSpan Time)> Rules, int Diagnostics)
+    public sealed record Mode(string Name, int Builds, TimeSpan CompileWithout, TimeSpan CompileWith, (TimeSpan Min, TimeSpan Max) RangeWithout, (TimeSpan Min, TimeSpan Max) RangeWith, TimeSpan SdkAnalyzers, TimeSpan Telemetry, IReadOnlyList<(string Rule, TimeSpan Time)> Rules)
     {
         /// <summary>GradientGuard's execution time over the compile time without it. An upper bound: the compiler charges an analyzer for binding it triggers first, which the build would otherwise do for the SDK's analyzers.</summary>
         public double TelemetryShare => Telemetry.TotalMilliseconds / CompileWithout.TotalMilliseconds;
@@ -29,31 +30,47 @@ internal static partial class AnalyzerCost
         public double WallShare => (CompileWith - CompileWithout).TotalMilliseconds / CompileWithout.TotalMilliseconds;
     }
 
-    public static Result Measure(int files = 400, int builds = 5)
+    /// <param name="Cold">A new compiler process per build (UseSharedCompilation=false, as CI machines often run it): the analyzers are loaded and JIT-compiled every time.</param>
+    /// <param name="Warm">The compiler server (the SDK's default on developer machines), after warm-up builds: the analyzers' steady cost.</param>
+    public sealed record Result(int Files, int Lines, int Diagnostics, Mode Cold, Mode Warm);
+
+    public static Result Measure(int files = 400, int coldBuilds = 7, int warmBuilds = 15)
     {
         string directory = Path.Combine(Path.GetTempPath(), "gradientguard-codebase-" + Guid.NewGuid().ToString("N"));
         try
         {
             int lines = Generate(directory, files);
-            Build(directory, withGradientGuard: true, restore: true); // restores and starts the compiler server, not kept
-            var without = new List<BuildReport>();
-            var with = new List<BuildReport>();
-            for (int i = 0; i < builds; i++)
-            {
-                without.Add(Build(directory, withGradientGuard: false, restore: false));
-                with.Add(Build(directory, withGradientGuard: true, restore: false));
-            }
-            var rules = with[0].Rules.Keys.OrderBy(k => k, StringComparer.Ordinal)
-                .Select(rule => (rule, Median(with.Select(b => b.Rules.GetValueOrDefault(rule)))))
-                .ToList();
-            return new Result(files, lines, builds, Median(without.Select(b => b.Csc)), Median(with.Select(b => b.Csc)),
-                (without.Min(b => b.Csc), without.Max(b => b.Csc)), (with.Min(b => b.Csc), with.Max(b => b.Csc)),
-                Median(without.Select(b => b.Sdk)), Median(with.Select(b => b.GradientGuard)), rules, with[^1].Diagnostics);
+            var first = Build(directory, withGradientGuard: true, server: false, restore: true); // restores; not kept
+            var cold = MeasureMode("new compiler process per build", directory, coldBuilds, server: false, warmups: 0);
+            var warm = MeasureMode("compiler server, warm", directory, warmBuilds, server: true, warmups: 3);
+            return new Result(files, lines, first.Diagnostics, cold, warm);
         }
         finally
         {
+            Run(directory, "build-server", "shutdown"); // the server started for the warm builds
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static Mode MeasureMode(string name, string directory, int builds, bool server, int warmups)
+    {
+        for (int i = 0; i < warmups; i++)
+        {
+            Build(directory, withGradientGuard: i % 2 == 0, server, restore: false);
+        }
+        var without = new List<BuildReport>();
+        var with = new List<BuildReport>();
+        for (int i = 0; i < builds; i++)
+        {
+            without.Add(Build(directory, withGradientGuard: false, server, restore: false));
+            with.Add(Build(directory, withGradientGuard: true, server, restore: false));
+        }
+        var rules = with[0].Rules.Keys.OrderBy(k => k, StringComparer.Ordinal)
+            .Select(rule => (rule, Median(with.Select(b => b.Rules.GetValueOrDefault(rule)))))
+            .ToList();
+        return new Mode(name, builds, Median(without.Select(b => b.Csc)), Median(with.Select(b => b.Csc)),
+            (without.Min(b => b.Csc), without.Max(b => b.Csc)), (with.Min(b => b.Csc), with.Max(b => b.Csc)),
+            Median(without.Select(b => b.Sdk)), Median(with.Select(b => b.GradientGuard)), rules);
     }
 
     // A project of its own, out of the repository (none of its build settings apply): TorchSharp and the analyzers by path.
@@ -89,19 +106,12 @@ internal static partial class AnalyzerCost
 
     private sealed record BuildReport(TimeSpan Csc, TimeSpan Sdk, TimeSpan GradientGuard, Dictionary<string, TimeSpan> Rules, int Diagnostics);
 
-    private static BuildReport Build(string directory, bool withGradientGuard, bool restore)
+    private static BuildReport Build(string directory, bool withGradientGuard, bool server, bool restore)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "build", "--no-incremental", "-v:d", "-clp:PerformanceSummary", "-p:ReportAnalyzer=true", $"-p:WithGradientGuard={withGradientGuard}" })
-            start.ArgumentList.Add(argument);
+        var arguments = new List<string> { "build", "--no-incremental", "-v:d", "-clp:PerformanceSummary", "-p:ReportAnalyzer=true", $"-p:WithGradientGuard={withGradientGuard}", $"-p:UseSharedCompilation={server}" };
         if (!restore)
-            start.ArgumentList.Add("--no-restore");
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"The generated code base did not build (exit {process.ExitCode}):\n{output[^Math.Min(output.Length, 4000)..]}{error.Result}");
+            arguments.Add("--no-restore");
+        string output = Run(directory, arguments.ToArray());
 
         var csc = CscTime().Match(output);
         if (!csc.Success)
@@ -113,6 +123,21 @@ internal static partial class AnalyzerCost
             AssemblyTime(output, "GradientGuard.Analyzers"),
             rules,
             Warning().Matches(output).Select(m => m.Value).Distinct().Count()); // the build prints a warning as it happens and again in its summary
+    }
+
+    // dotnet with these arguments in the directory: its output, or an exception with the end of it.
+    private static string Run(string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} failed (exit {process.ExitCode}):\n{output[^Math.Min(output.Length, 4000)..]}{error.Result}");
+        return output;
     }
 
     // "    0.234   20      GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer (GG0002)"; "<0.001" for the fastest.

@@ -54,24 +54,35 @@ internal static class ResultsWriter
 
     private static void Analyzers(StringBuilder md, AnalyzerCost.Result result)
     {
-        double Percent(TimeSpan t) => 100 * t.TotalMilliseconds / result.CompileWithout.TotalMilliseconds;
         md.AppendLine("## Analyzers: share of compilation time").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"A generated TorchSharp code base of {result.Files} files ({result.Lines:N0} lines: Sequential models, module classes with ModuleList loops, training loops, losses; {result.Diagnostics:N0} GradientGuard warnings) built with `dotnet build --no-incremental -p:ReportAnalyzer=true`, {result.Builds} times without and {result.Builds} times with the GradientGuard analyzers, alternating, after a warm-up build. The SDK's default analyzers run in every build. Medians.").AppendLine();
-        md.AppendLine("| measure | time (ms) | share of compile |").AppendLine("|---|---:|---:|");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| Csc task without GradientGuard (range {result.RangeWithout.Min.TotalMilliseconds:F0}–{result.RangeWithout.Max.TotalMilliseconds:F0}) | {result.CompileWithout.TotalMilliseconds:F0} | 100 % |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| SDK's own analyzers (Microsoft.CodeAnalysis.NetAnalyzers, compiler telemetry) | {result.SdkAnalyzers.TotalMilliseconds:F0} | {Percent(result.SdkAnalyzers):F1} % |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| Csc task with GradientGuard (range {result.RangeWith.Min.TotalMilliseconds:F0}–{result.RangeWith.Max.TotalMilliseconds:F0}) | {result.CompileWith.TotalMilliseconds:F0} | {Percent(result.CompileWith):F1} % |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| **wall time GradientGuard adds** | **{(result.CompileWith - result.CompileWithout).TotalMilliseconds:F0}** | **{100 * result.WallShare:F1} %** |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| **GradientGuard, compiler telemetry** | **{result.Telemetry.TotalMilliseconds:F0}** | **{100 * result.TelemetryShare:F1} %** |").AppendLine();
-        md.AppendLine("Per rule, from the compiler's telemetry (summed over the compiler's threads; it charges a rule for binding it triggers first, which the build would otherwise do for another analyzer, so it over-states each):").AppendLine();
-        md.AppendLine("| rule | time (ms) | share of compile | share of GradientGuard |").AppendLine("|---|---:|---:|---:|");
-        double total = Math.Max(1, result.Rules.Sum(r => r.Time.TotalMilliseconds));
-        foreach (var (rule, time) in result.Rules.OrderByDescending(r => r.Time))
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {rule} | {time.TotalMilliseconds:F0} | {Percent(time):F1} % | {100 * time.TotalMilliseconds / total:F0} % |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"A generated TorchSharp code base of {result.Files} files ({result.Lines:N0} lines: Sequential models, module classes with ModuleList loops, training loops, losses; {result.Diagnostics:N0} GradientGuard warnings) built with `dotnet build --no-incremental -p:ReportAnalyzer=true` without and with the GradientGuard analyzers, alternating ({result.Cold.Builds} + {result.Cold.Builds} builds with a new compiler process each; {result.Warm.Builds} + {result.Warm.Builds} on the compiler server after 3 warm-up builds). The SDK's default analyzers run in every build. Medians; ranges in brackets.").AppendLine();
+        md.AppendLine("| measure | " + string.Join(" | ", new[] { result.Cold, result.Warm }.Select(m => m.Name)) + " |").AppendLine("|---|---:|---:|");
+        Row("Csc task without GradientGuard (ms)", m => $"{m.CompileWithout.TotalMilliseconds:F0} [{m.RangeWithout.Min.TotalMilliseconds:F0}–{m.RangeWithout.Max.TotalMilliseconds:F0}]");
+        Row("Csc task with GradientGuard (ms)", m => $"{m.CompileWith.TotalMilliseconds:F0} [{m.RangeWith.Min.TotalMilliseconds:F0}–{m.RangeWith.Max.TotalMilliseconds:F0}]");
+        Row("**wall time GradientGuard adds**", m => $"**{(m.CompileWith - m.CompileWithout).TotalMilliseconds:F0} ms = {100 * m.WallShare:F1} %**");
+        Row("**GradientGuard, compiler telemetry**", m => $"**{m.Telemetry.TotalMilliseconds:F0} ms = {100 * m.TelemetryShare:F1} %**");
+        Row("SDK's NetAnalyzers, compiler telemetry, for scale", m => $"{m.SdkAnalyzers.TotalMilliseconds:F0} ms = {100 * m.SdkAnalyzers.TotalMilliseconds / m.CompileWithout.TotalMilliseconds:F1} %");
         md.AppendLine();
-        var top = result.Rules.OrderByDescending(r => r.Time).First();
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Target all GradientGuard analyzers < 2 % of compilation: {(result.TelemetryShare < 0.02 ? "met" : "missed")} ({100 * result.TelemetryShare:F1} % by telemetry, {100 * result.WallShare:F1} % by wall time).");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Largest single rule: {top.Rule}, {100 * top.Time.TotalMilliseconds / total:F0} % of GradientGuard's telemetry.").AppendLine();
+        md.AppendLine("Per rule, from the compiler's telemetry (ms; summed over the compiler's threads; it charges a rule for binding it triggers first, which the build would otherwise do for another analyzer):").AppendLine();
+        md.AppendLine("| rule | " + string.Join(" | ", new[] { result.Cold, result.Warm }.Select(m => m.Name)) + " |").AppendLine("|---|---:|---:|");
+        foreach (var (rule, _) in result.Warm.Rules.OrderByDescending(r => r.Time))
+        {
+            string Cell(AnalyzerCost.Mode m) =>
+                m.Rules.FirstOrDefault(r => r.Rule == rule).Time.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture) +
+                $" ({100 * m.Rules.FirstOrDefault(r => r.Rule == rule).Time.TotalMilliseconds / Math.Max(1, m.Rules.Sum(r => r.Time.TotalMilliseconds)):F0} %)";
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {rule} | {Cell(result.Cold)} | {Cell(result.Warm)} |");
+        }
+        md.AppendLine();
+        foreach (var mode in new[] { result.Cold, result.Warm })
+        {
+            var top = mode.Rules.OrderByDescending(r => r.Time).First();
+            double share = 100 * top.Time.TotalMilliseconds / Math.Max(1, mode.Rules.Sum(r => r.Time.TotalMilliseconds));
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {mode.Name}: target all GradientGuard analyzers < 2 % of compilation {(mode.WallShare < 0.02 && mode.TelemetryShare < 0.02 ? "met" : "missed")} ({100 * mode.WallShare:F1} % by wall time, {100 * mode.TelemetryShare:F1} % by telemetry); largest rule {top.Rule}, {share:F0} % of GradientGuard's telemetry.");
+        }
+        md.AppendLine();
+
+        void Row(string measure, Func<AnalyzerCost.Mode, string> cell) =>
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {measure} | {cell(result.Cold)} | {cell(result.Warm)} |");
     }
 
     private static string Param(BenchmarkReport report) =>

@@ -17,10 +17,11 @@ public sealed class GradientMonitorOptions
 
     /// <summary>
     /// Measure weight norms (for the gradient-to-weight ratios and init-scale estimates) every N checks and reuse them
-    /// in between: weights move slowly, and skipping them halves the norm work of those checks. Default 10; 1 measures
-    /// them at every check (exact weight norms in every report and log line).
+    /// in between: weights move slowly, the ratios are judged by orders of magnitude, and skipping them halves the norm
+    /// work of those checks. The first check always measures them. Default 100; 1 measures them at every check (exact
+    /// weight norms in every report and log line).
     /// </summary>
-    public int WeightNormEvery { get; set; } = 10;
+    public int WeightNormEvery { get; set; } = 100;
 
     /// <summary>Checks that only learn each layer's usual gradient size before relative explosion alarms arm. Default 10.</summary>
     public int WarmupChecks { get; set; } = 10;

@@ -1,20 +1,23 @@
 using System;
-using System.Collections.Concurrent;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>
-/// Whether a file's text mentions the words a rule needs (<c>backward</c> and <c>step</c> for a training loop): a text
-/// search, once per file, that spares a rule the operation walk of files that cannot hold what it looks for. Sound for
+/// Whether source text mentions the words a rule needs (<c>backward</c> and <c>step</c> for a training loop): a text
+/// search that spares a rule the operation walk of files or methods that cannot hold what it looks for. Sound for
 /// rules that only follow calls within one file, and for names that cannot be aliased (methods, <c>forward</c>).
+/// A word may match inside a longer name or a comment: the test only ever lets too much through, never too little.
 /// </summary>
 internal sealed class SourceMentions
 {
+    // Weak keys: the caches live as long as the trees, whichever compilation or rule asked.
+    private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new();
+    private readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> files = new();
     private readonly string[] words;
     private readonly bool all;
-    private readonly ConcurrentDictionary<SyntaxTree, bool> files = new();
 
     private SourceMentions(string[] words, bool all)
     {
@@ -22,17 +25,21 @@ internal sealed class SourceMentions
         this.all = all;
     }
 
-    /// <summary>Files that mention every one of <paramref name="words"/>.</summary>
+    /// <summary>Text that mentions every one of <paramref name="words"/>.</summary>
     public static SourceMentions AllOf(params string[] words) => new(words, all: true);
 
-    /// <summary>Files that mention at least one of <paramref name="words"/>.</summary>
+    /// <summary>Text that mentions at least one of <paramref name="words"/>.</summary>
     public static SourceMentions AnyOf(params string[] words) => new(words, all: false);
 
-    public bool In(SyntaxTree tree) => files.GetOrAdd(tree, t =>
-    {
-        string text = t.GetText().ToString();
-        return all
-            ? words.All(w => text.IndexOf(w, StringComparison.Ordinal) >= 0)
-            : words.Any(w => text.IndexOf(w, StringComparison.Ordinal) >= 0);
-    });
+    /// <summary>Whether the whole file mentions the words (computed once per file).</summary>
+    public bool In(SyntaxTree tree) => files.GetValue(tree, t => new StrongBox<bool>(Mentions(Text(t), 0, Text(t).Length))).Value;
+
+    /// <summary>Whether the text of <paramref name="node"/> (a method, say) mentions the words.</summary>
+    public bool In(SyntaxNode node) => Mentions(Text(node.SyntaxTree), node.FullSpan.Start, node.FullSpan.Length);
+
+    private static string Text(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
+
+    private bool Mentions(string text, int start, int length) => all
+        ? words.All(w => text.IndexOf(w, start, length, StringComparison.Ordinal) >= 0)
+        : words.Any(w => text.IndexOf(w, start, length, StringComparison.Ordinal) >= 0);
 }

@@ -136,8 +136,10 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             .Select(syntax => model.GetOperation(syntax))
             .Where(o => o is not null)!;
 
-    private static bool MaySetWeights(SyntaxNode member) => member.DescendantTokens().Any(t => t.ValueText is
-        "init" or "weight" or "normal_" or "uniform_" or "apply" or "load" or "load_state_dict" or "load_checkpoint" or "parameters" or "named_parameters");
+    private static bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member);
+
+    // nn.init.*, x.weight = ..., normal_/uniform_, apply(fn), load/load_state_dict/load_checkpoint, loops over (named_)parameters().
+    private static readonly SourceMentions WeightSetters = SourceMentions.AnyOf("init", "weight", "normal_", "uniform_", "apply", "load", "parameters");
 
 
     /// <summary>The two checks over one path.</summary>

@@ -44,13 +44,13 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
-        var clippingFiles = SourceMentions.AnyOf("clip_grad_norm_", "clip_grad_value_"); // the rule judges direct clip calls only
+        var clipping = SourceMentions.AnyOf("clip_grad_norm_", "clip_grad_value_"); // the rule judges direct clip calls only
         context.RegisterOperationBlockAction(block =>
         {
-            if (!clippingFiles.In(block.OperationBlocks[0].Syntax.SyntaxTree))
-                return;
             foreach (var body in block.OperationBlocks)
             {
+                if (!clipping.In(body.Syntax))
+                    continue;
                 var calls = body.Descendants().OfType<IInvocationOperation>()
                     .Select(i => (Call: i, Kind: events.Classify(i)))
                     .Where(c => c.Kind is not null && c.Kind != TrainingEventKind.ZeroGrad)

@@ -106,7 +106,8 @@ internal static class GradientNormCollector
     private static Tensor AsFloat(Tensor t, Device device)
     {
         var floats = t.dtype == ScalarType.Float32 ? t : t.to_type(ScalarType.Float32);
-        return floats.device == device ? floats : floats.to(device);
+        // Device has no value equality (== compares references): compare its parts, or every tensor would be copied.
+        return floats.device_type == device.type && floats.device_index == device.index ? floats : floats.to(device);
     }
 
     private static long CountNonFinite(Tensor gradient) => gradient.isfinite().logical_not().sum().item<long>();
