@@ -32,23 +32,30 @@ internal static partial class AnalyzerCost
 
     /// <param name="Cold">A new compiler process per build (UseSharedCompilation=false, as CI machines often run it): the analyzers are loaded and JIT-compiled every time.</param>
     /// <param name="Warm">The compiler server (the SDK's default on developer machines), after warm-up builds: the analyzers' steady cost.</param>
-    public sealed record Result(int Files, int Lines, int Diagnostics, Mode Cold, Mode Warm);
+    /// <param name="Mixed">The warm server on an application of the same size whose TorchSharp code is one file in ten.</param>
+    public sealed record Result(int Files, int Lines, int Diagnostics, int MixedTorchSharpFiles, Mode Cold, Mode Warm, Mode Mixed);
 
     public static Result Measure(int files = 400, int coldBuilds = 7, int warmBuilds = 15)
     {
         string directory = Path.Combine(Path.GetTempPath(), "gradientguard-codebase-" + Guid.NewGuid().ToString("N"));
+        string mixedDirectory = directory + "-mixed";
+        int torchSharpFiles = files / 10;
         try
         {
-            int lines = Generate(directory, files);
+            int lines = Generate(directory, Enumerable.Range(0, files).Select(CodeBase.File));
+            Generate(mixedDirectory, Enumerable.Range(0, files).Select(i => i < torchSharpFiles ? CodeBase.File(i) : CodeBase.PlainFile(i)));
             var first = Build(directory, withGradientGuard: true, server: false, restore: true); // restores; not kept
+            Build(mixedDirectory, withGradientGuard: true, server: false, restore: true);
             var cold = MeasureMode("new compiler process per build", directory, coldBuilds, server: false, warmups: 0);
             var warm = MeasureMode("compiler server, warm", directory, warmBuilds, server: true, warmups: 3);
-            return new Result(files, lines, first.Diagnostics, cold, warm);
+            var mixed = MeasureMode($"mixed project ({torchSharpFiles} of {files} files TorchSharp), warm server", mixedDirectory, warmBuilds, server: true, warmups: 3);
+            return new Result(files, lines, first.Diagnostics, torchSharpFiles, cold, warm, mixed);
         }
         finally
         {
             Run(directory, "build-server", "shutdown"); // the server started for the warm builds
             Directory.Delete(directory, recursive: true);
+            Directory.Delete(mixedDirectory, recursive: true);
         }
     }
 
@@ -74,7 +81,7 @@ internal static partial class AnalyzerCost
     }
 
     // A project of its own, out of the repository (none of its build settings apply): TorchSharp and the analyzers by path.
-    private static int Generate(string directory, int files)
+    private static int Generate(string directory, IEnumerable<string> sources)
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />");
@@ -94,12 +101,11 @@ internal static partial class AnalyzerCost
               </ItemGroup>
             </Project>
             """);
-        int lines = 0;
-        for (int i = 0; i < files; i++)
+        int lines = 0, file = 0;
+        foreach (string source in sources)
         {
-            string source = CodeBase.File(i);
             lines += source.Split('\n').Length;
-            File.WriteAllText(Path.Combine(directory, $"File{i}.cs"), source);
+            File.WriteAllText(Path.Combine(directory, $"File{file++}.cs"), source);
         }
         return lines;
     }

@@ -13,6 +13,48 @@ internal static class CodeBase
         _ => Losses(i),
     };
 
+    /// <summary>An ordinary file of an application with no TorchSharp in it: records, LINQ, loops, strings, exceptions.</summary>
+    public static string PlainFile(int i) => string.Format(CultureInfo.InvariantCulture, """
+        using System;
+        using System.Collections.Generic;
+        using System.Globalization;
+        using System.Linq;
+
+        namespace Application{0};
+
+        public sealed record Order(int Id, string Customer, decimal Amount, DateTime Placed);
+
+        public sealed class OrderReport
+        {{
+            private readonly List<Order> orders = new();
+
+            public void Add(Order order)
+            {{
+                if (order.Amount < 0)
+                    throw new ArgumentOutOfRangeException(nameof(order), "An order cannot have a negative amount.");
+                orders.Add(order);
+            }}
+
+            public IReadOnlyDictionary<string, decimal> TotalsByCustomer() =>
+                orders.GroupBy(o => o.Customer).ToDictionary(g => g.Key, g => g.Sum(o => o.Amount));
+
+            public string Summary(DateTime from, DateTime to)
+            {{
+                var inRange = orders.Where(o => o.Placed >= from && o.Placed < to).OrderByDescending(o => o.Amount).ToList();
+                var lines = new List<string>();
+                foreach (var order in inRange.Take(10))
+                    lines.Add(string.Format(CultureInfo.InvariantCulture, "{{0,6}} {{1,-20}} {{2,10:F2}}", order.Id, order.Customer, order.Amount));
+                decimal total = 0;
+                for (int k = 0; k < inRange.Count; k++)
+                    total += inRange[k].Amount;
+                lines.Add($"{{inRange.Count}} orders, {{total.ToString("F2", CultureInfo.InvariantCulture)}} in total");
+                return string.Join(Environment.NewLine, lines);
+            }}
+
+            public Order? Largest() => orders.Count == 0 ? null : orders.MaxBy(o => o.Amount);
+        }}
+        """, i);
+
     private static string Header(int i) => string.Format(CultureInfo.InvariantCulture, """
         using System;
         using System.Collections.Generic;

@@ -11,22 +11,46 @@ namespace GradientGuard.Benchmarks;
 /// <summary>Writes benchmarks/results.md: the runtime table per model with ratios, the analyzer cost, and each target met or missed.</summary>
 internal static class ResultsWriter
 {
+    private const string RuntimeHeading = "## Runtime: monitor overhead per training step";
+    private const string AnalyzersHeading = "## Analyzers: share of compilation time";
+
+    /// <summary>
+    /// Writes the sections measured in this run; a section not measured (one benchmark run alone) is kept from the
+    /// existing file, so results.md always holds both.
+    /// </summary>
     public static string Write(Summary? runtime, AnalyzerCost.Result? analyzers, string path)
     {
+        string previous = File.Exists(path) ? File.ReadAllText(path) : "";
         var md = new StringBuilder();
         md.AppendLine("# GradientGuard benchmarks").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}), CPU libtorch, Release build. Regenerate with `dotnet run -c Release --project benchmarks/GradientGuard.Benchmarks`.").AppendLine();
+        md.AppendLine("Regenerate with `dotnet run -c Release --project benchmarks/GradientGuard.Benchmarks` (both) or with `-- runtime` / `-- analyzers` (one; the other section is kept). CPU libtorch, Release build.").AppendLine();
         if (runtime is not null)
-            Runtime(md, runtime);
+            Runtime(Measured(md.AppendLine(RuntimeHeading).AppendLine()), runtime);
+        else
+            md.Append(Section(previous, RuntimeHeading));
         if (analyzers is not null)
-            Analyzers(md, analyzers);
+            Analyzers(Measured(md.AppendLine(AnalyzersHeading).AppendLine()), analyzers);
+        else
+            md.Append(Section(previous, AnalyzersHeading));
         File.WriteAllText(path, md.ToString());
         return md.ToString();
     }
 
+    private static StringBuilder Measured(StringBuilder md) =>
+        md.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}).").AppendLine();
+
+    // A section of an earlier results.md: from its heading to the next "## " heading.
+    private static string Section(string markdown, string heading)
+    {
+        int start = markdown.IndexOf(heading, StringComparison.Ordinal);
+        if (start < 0)
+            return "";
+        int end = markdown.IndexOf("\n## ", start + heading.Length, StringComparison.Ordinal);
+        return end < 0 ? markdown[start..] : markdown[start..(end + 1)];
+    }
+
     private static void Runtime(StringBuilder md, Summary summary)
     {
-        md.AppendLine("## Runtime: monitor overhead per training step").AppendLine();
         md.AppendLine("BenchmarkDotNet (in process, short run), one process for all cases. *Step* rows are a whole training step (forward, backward, step) with the named work between backward and step; *Only* rows time that work alone on the last step's gradients.").AppendLine();
         foreach (var model in summary.Reports.Select(r => Param(r)).Distinct())
         {
@@ -54,9 +78,9 @@ internal static class ResultsWriter
 
     private static void Analyzers(StringBuilder md, AnalyzerCost.Result result)
     {
-        md.AppendLine("## Analyzers: share of compilation time").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"A generated TorchSharp code base of {result.Files} files ({result.Lines:N0} lines: Sequential models, module classes with ModuleList loops, training loops, losses; {result.Diagnostics:N0} GradientGuard warnings) built with `dotnet build --no-incremental -p:ReportAnalyzer=true` without and with the GradientGuard analyzers, alternating ({result.Cold.Builds} + {result.Cold.Builds} builds with a new compiler process each; {result.Warm.Builds} + {result.Warm.Builds} on the compiler server after 3 warm-up builds). The SDK's default analyzers run in every build. Medians; ranges in brackets.").AppendLine();
-        md.AppendLine("| measure | " + string.Join(" | ", new[] { result.Cold, result.Warm }.Select(m => m.Name)) + " |").AppendLine("|---|---:|---:|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"A generated TorchSharp code base of {result.Files} files ({result.Lines:N0} lines: Sequential models, module classes with ModuleList loops, training loops, losses; {result.Diagnostics:N0} GradientGuard warnings) built with `dotnet build --no-incremental -p:ReportAnalyzer=true` without and with the GradientGuard analyzers, alternating ({result.Cold.Builds} + {result.Cold.Builds} builds with a new compiler process each; {result.Warm.Builds} + {result.Warm.Builds} on the compiler server after 3 warm-up builds); and the same on an application of {result.Files} files of which {result.MixedTorchSharpFiles} are those TorchSharp files and the rest ordinary C# (records, LINQ, loops, strings). The SDK's default analyzers run in every build. Medians; ranges in brackets.").AppendLine();
+        var modes = new[] { result.Cold, result.Warm, result.Mixed };
+        md.AppendLine("| measure | " + string.Join(" | ", modes.Select(m => m.Name)) + " |").AppendLine("|---|---:|---:|---:|");
         Row("Csc task without GradientGuard (ms)", m => $"{m.CompileWithout.TotalMilliseconds:F0} [{m.RangeWithout.Min.TotalMilliseconds:F0}–{m.RangeWithout.Max.TotalMilliseconds:F0}]");
         Row("Csc task with GradientGuard (ms)", m => $"{m.CompileWith.TotalMilliseconds:F0} [{m.RangeWith.Min.TotalMilliseconds:F0}–{m.RangeWith.Max.TotalMilliseconds:F0}]");
         Row("**wall time GradientGuard adds**", m => $"**{(m.CompileWith - m.CompileWithout).TotalMilliseconds:F0} ms = {100 * m.WallShare:F1} %**");
@@ -64,16 +88,16 @@ internal static class ResultsWriter
         Row("SDK's NetAnalyzers, compiler telemetry, for scale", m => $"{m.SdkAnalyzers.TotalMilliseconds:F0} ms = {100 * m.SdkAnalyzers.TotalMilliseconds / m.CompileWithout.TotalMilliseconds:F1} %");
         md.AppendLine();
         md.AppendLine("Per rule, from the compiler's telemetry (ms; summed over the compiler's threads; it charges a rule for binding it triggers first, which the build would otherwise do for another analyzer):").AppendLine();
-        md.AppendLine("| rule | " + string.Join(" | ", new[] { result.Cold, result.Warm }.Select(m => m.Name)) + " |").AppendLine("|---|---:|---:|");
+        md.AppendLine("| rule | " + string.Join(" | ", modes.Select(m => m.Name)) + " |").AppendLine("|---|---:|---:|---:|");
         foreach (var (rule, _) in result.Warm.Rules.OrderByDescending(r => r.Time))
         {
             string Cell(AnalyzerCost.Mode m) =>
                 m.Rules.FirstOrDefault(r => r.Rule == rule).Time.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture) +
                 $" ({100 * m.Rules.FirstOrDefault(r => r.Rule == rule).Time.TotalMilliseconds / Math.Max(1, m.Rules.Sum(r => r.Time.TotalMilliseconds)):F0} %)";
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {rule} | {Cell(result.Cold)} | {Cell(result.Warm)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {rule} | {string.Join(" | ", modes.Select(Cell))} |");
         }
         md.AppendLine();
-        foreach (var mode in new[] { result.Cold, result.Warm })
+        foreach (var mode in modes)
         {
             var top = mode.Rules.OrderByDescending(r => r.Time).First();
             double share = 100 * top.Time.TotalMilliseconds / Math.Max(1, mode.Rules.Sum(r => r.Time.TotalMilliseconds));
@@ -82,7 +106,7 @@ internal static class ResultsWriter
         md.AppendLine();
 
         void Row(string measure, Func<AnalyzerCost.Mode, string> cell) =>
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {measure} | {cell(result.Cold)} | {cell(result.Warm)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {measure} | {string.Join(" | ", modes.Select(cell))} |");
     }
 
     private static string Param(BenchmarkReport report) =>
