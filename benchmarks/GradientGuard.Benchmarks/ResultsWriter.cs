@@ -51,7 +51,7 @@ internal static class ResultsWriter
 
     private static void Runtime(StringBuilder md, Summary summary)
     {
-        md.AppendLine("BenchmarkDotNet (in process, short run), one process for all cases. *Step* rows are a whole training step (forward, backward, step) with the named work between backward and step; *Only* rows time that work alone on the last step's gradients.").AppendLine();
+        md.AppendLine("BenchmarkDotNet (in process, short run with 6 iterations), one process for all cases; each case attaches only its own monitor. *Step* rows are a whole training step (forward, backward, step) with the named work between backward and step; *Only* rows time that work alone on the last step's gradients.").AppendLine();
         foreach (var model in summary.Reports.Select(r => Param(r)).Distinct())
         {
             var reports = summary.Reports.Where(r => Param(r) == model).ToDictionary(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name);
