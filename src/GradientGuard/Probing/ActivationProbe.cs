@@ -69,7 +69,7 @@ internal sealed class ActivationProbe : IDisposable
         using var noGrad = no_grad();
         // The reading must survive the user's dispose scopes: it is ours, and we dispose it ourselves.
         using var scope = NewDisposeScope();
-        var y = output.detach().to_type(ScalarType.Float32);
+        var y = Sample(output.detach()).to_type(ScalarType.Float32);
         Tensor saturated, derivative;
         switch (site.Kind)
         {
@@ -90,6 +90,23 @@ internal sealed class ActivationProbe : IDisposable
         lock (gate)
             site.Replace(reading);
     }
+
+    /// <summary>
+    /// An evenly strided view of about <see cref="SampleSize"/> elements of a large output: the two shares are means,
+    /// and a sample this size estimates them to within a percent, while reading a whole convolution's activations on
+    /// every forward pass measurably slowed training (a small CNN's step by half again).
+    /// </summary>
+    private static Tensor Sample(Tensor output)
+    {
+        long count = output.numel();
+        var flat = output.reshape(-1);
+        if (count <= 2 * SampleSize)
+            return flat;
+        long stride = (count + SampleSize - 1) / SampleSize;
+        return flat.slice(0, 0, count, stride);
+    }
+
+    private const long SampleSize = 16_384;
 
     /// <summary>One probed activation module and its latest reading.</summary>
     internal sealed class Site

@@ -1,0 +1,32 @@
+using GradientGuard.Probing;
+using GradientGuard.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Tests;
+
+[Collection(TorchSharpCollection.Name)]
+public sealed class ActivationProbeTests
+{
+    // The probe reads a strided sample of large outputs: the shares it reports must still be the whole output's.
+    [Theory]
+    [InlineData(1_000, 0.25)]      // small: read whole
+    [InlineData(2_000_000, 0.25)]  // large: sampled
+    [InlineData(2_000_000, 0.9)]
+    public void Dead_relu_share_of_a_large_output_is_estimated_from_a_sample_within_a_percent(int elements, double deadShare)
+    {
+        // Sorted inputs, the dead ones all first: a sample of the head alone would read them all dead.
+        var input = linspace(-deadShare, 1 - deadShare, elements);
+        using var model = nn.Sequential(("act", nn.ReLU()));
+        using var probe = new ActivationProbe(model);
+
+        using (NewDisposeScope())
+            model.call(input);
+
+        var (_, reading) = Assert.Single(probe.LatestReadings());
+        var values = reading.data<float>().ToArray();
+        Assert.InRange(values[0], deadShare - 0.01, deadShare + 0.01); // dead share
+        Assert.InRange(values[1], 1 - deadShare - 0.01, 1 - deadShare + 0.01); // mean derivative of the live share
+        input.Dispose();
+    }
+}
