@@ -32,7 +32,7 @@ internal sealed class SourceMentions
     public static SourceMentions AnyOf(params string[] words) => new(words, all: false);
 
     /// <summary>Whether the whole file mentions the words (computed once per file).</summary>
-    public bool In(SyntaxTree tree) => files.GetValue(tree, t => new StrongBox<bool>(Mentions(Text(t), 0, Text(t).Length))).Value;
+    public bool In(SyntaxTree tree) => files.GetValue(tree, t => new StrongBox<bool>(Mentions(Text(t), 0, t.Length))).Value;
 
     /// <summary>Whether the text of <paramref name="node"/> (a method, say) mentions the words.</summary>
     public bool In(SyntaxNode node) => Mentions(Text(node.SyntaxTree), node.FullSpan.Start, node.FullSpan.Length);

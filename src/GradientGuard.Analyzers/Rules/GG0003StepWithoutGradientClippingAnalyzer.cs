@@ -37,11 +37,9 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
-        // backward() and step() are both in the file, directly or in a helper of the file: nothing else can be reported.
-        var trainingFiles = SourceMentions.AllOf("backward", "step");
         context.RegisterOperationBlockStartAction(block =>
         {
-            if (!trainingFiles.In(block.OperationBlocks[0].Syntax.SyntaxTree))
+            if (!events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
                 return;
             var calls = new List<TrainingCall>();
             block.RegisterOperationAction(operationContext =>
@@ -53,10 +51,14 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                         calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, EnclosingBody(invocation)));
                     return;
                 }
-                foreach (var through in events.ThroughHelper(invocation))
+                var throughHelper = events.ThroughHelper(invocation);
+                if (throughHelper.Count == 0)
+                    return;
+                var body = EnclosingBody(invocation);
+                lock (calls)
                 {
-                    lock (calls)
-                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, EnclosingBody(invocation)));
+                    foreach (var through in throughHelper)
+                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
                 }
             }, OperationKind.Invocation);
             block.RegisterOperationAction(operationContext =>

@@ -35,12 +35,10 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
-        // backward() and step() are both in the file, directly or in a helper of the file: nothing else can be reported.
-        var trainingFiles = SourceMentions.AllOf("backward", "step");
         context.RegisterOperationAction(operationContext =>
         {
             var loop = (ILoopOperation)operationContext.Operation;
-            if (!trainingFiles.In(loop.Syntax.SyntaxTree))
+            if (!events.MayHoldTrainingStep(loop.Syntax.SyntaxTree))
                 return;
             var calls = Calls(loop, events);
             if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))

@@ -26,11 +26,18 @@ internal sealed class TrainingStepEvents
     private readonly TorchSharpSymbols torch;
     // Per compilation: each helper is summarized once, however many calls reach it.
     private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyCollection<TrainingEventKind>> helpers = new(SymbolEqualityComparer.Default);
+    private readonly SourceMentions trainingFiles = SourceMentions.AllOf("backward", "step");
 
     private TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
 
     /// <summary>The compilation's one instance: every rule summarizes a helper once.</summary>
     public static TrainingStepEvents For(TorchSharpSymbols torch) => torch.Shared(t => new TrainingStepEvents(t));
+
+    /// <summary>
+    /// Whether a file can hold a training step: it mentions both backward and step, directly or in a helper of the file
+    /// (helpers are followed only within one file). Files that cannot are not walked; the answer is kept per file.
+    /// </summary>
+    public bool MayHoldTrainingStep(SyntaxTree tree) => trainingFiles.In(tree);
 
     /// <summary>The kind of a direct TorchSharp call, if it is one of the three.</summary>
     public TrainingEventKind? Classify(IInvocationOperation invocation) => Classify(invocation.TargetMethod);
