@@ -53,9 +53,13 @@ internal static partial class AnalyzerCost
         }
         finally
         {
-            Run(directory, "build-server", "shutdown"); // the server started for the warm builds
-            Directory.Delete(directory, recursive: true);
-            Directory.Delete(mixedDirectory, recursive: true);
+            // Cleanup must not hide the failure that brought us here: it runs from a directory that exists.
+            Run(Path.GetTempPath(), "build-server", "shutdown"); // the server started for the warm builds
+            foreach (string generated in new[] { directory, mixedDirectory })
+            {
+                if (Directory.Exists(generated))
+                    Directory.Delete(generated, recursive: true);
+            }
         }
     }
 
