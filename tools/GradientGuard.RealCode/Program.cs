@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradientGuard.RealCode;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--reference PATH]...</c>:
+/// every GradientGuard analyzer over a folder of C# sources that has no project file. Prints each diagnostic as
+/// <c>file:line id severity message</c>, the count per rule, every analyzer exception (exit code 2 when there is one),
+/// and the analyzers' time next to the compile time.
+/// </summary>
+internal static class Program
+{
+    private const string Usage = """
+        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--reference PATH]...
+          FOLDER            C# sources (every .cs file below it; bin/ and obj/ skipped), compiled against .NET and TorchSharp;
+                            compile errors are tolerated
+          --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
+          --runs N          timed runs after the first (default 3; 0 skips timing); times are medians
+          --reference PATH  one more assembly, or a folder of them, to compile against (repeatable)
+        exit code: 0 done, 1 bad arguments, 2 an analyzer threw
+        """;
+
+    public static int Main(string[] args)
+    {
+        Options options;
+        IReadOnlyList<SourceFolder> projects;
+        IReadOnlyList<MetadataReference> references;
+        try
+        {
+            options = Options.Parse(args);
+            projects = options.Each ? SourceFolder.ReadEach(options.Folder) : new[] { SourceFolder.Read(options.Folder) };
+            references = References.Default(options.References);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            Console.Error.WriteLine(Usage);
+            return 1;
+        }
+
+        var rules = GradientGuardRules();
+        var reference = new ReferenceAnalyzer();
+        var analyzers = rules.Add(reference);
+        var analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
+        string root = System.IO.Path.GetFullPath(options.Folder);
+
+        // The first pass finds the diagnostics (and JIT-compiles everything); timed passes follow, compile and analysis interleaved.
+        var first = projects.Select(p => AnalyzerRun.Analyze(p.Compile(references), analyzers, analyzerOptions)).ToList();
+        var compileTimes = new List<double>();
+        var ruleTimes = new List<double>();
+        var referenceTimes = new List<double>();
+        var perRule = new Dictionary<string, List<double>>();
+        for (int run = 0; run < options.Runs; run++)
+        {
+            double compile = 0, ours = 0, floor = 0;
+            var ruleSums = new Dictionary<string, double>();
+            foreach (var project in projects)
+            {
+                compile += AnalyzerRun.Compile(() => project.Compile(references)).TotalMilliseconds;
+                var timed = AnalyzerRun.Analyze(project.Compile(references), analyzers, analyzerOptions);
+                foreach (var (name, time) in timed.TimePerAnalyzer)
+                {
+                    if (name == nameof(ReferenceAnalyzer))
+                    {
+                        floor += time.TotalMilliseconds;
+                        continue;
+                    }
+                    ours += time.TotalMilliseconds;
+                    ruleSums[name] = ruleSums.GetValueOrDefault(name) + time.TotalMilliseconds;
+                }
+            }
+            compileTimes.Add(compile);
+            ruleTimes.Add(ours);
+            referenceTimes.Add(floor);
+            foreach (var (name, time) in ruleSums)
+                (perRule.TryGetValue(name, out var list) ? list : perRule[name] = new List<double>()).Add(time);
+        }
+
+        var diagnostics = first.SelectMany(r => r.Diagnostics)
+            .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+            .ThenBy(d => d.Location.SourceSpan.Start)
+            .ThenBy(d => d.Id, StringComparer.Ordinal)
+            .ToList();
+        foreach (var diagnostic in diagnostics)
+        {
+            var span = diagnostic.Location.GetLineSpan();
+            string file = span.Path.Length == 0 ? "(no file)" : System.IO.Path.GetRelativePath(root, span.Path).Replace('\\', '/');
+            Console.WriteLine($"{file}:{span.StartLinePosition.Line + 1} {diagnostic.Id} {diagnostic.Severity.ToString().ToLowerInvariant()} {diagnostic.GetMessage(CultureInfo.InvariantCulture)}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("Diagnostics per rule:");
+        var ids = rules.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct().OrderBy(i => i, StringComparer.Ordinal);
+        foreach (string id in ids)
+            Console.WriteLine($"  {id}  {diagnostics.Count(d => d.Id == id)}");
+        Console.WriteLine($"  total   {diagnostics.Count(d => d.Id != "AD0001")}");
+
+        var exceptions = first.SelectMany(r => r.Exceptions).ToList();
+        Console.WriteLine();
+        Console.WriteLine(exceptions.Count == 0 ? "Analyzer exceptions: none" : $"Analyzer exceptions: {exceptions.Count}");
+        foreach (string exception in exceptions)
+            Console.WriteLine("  " + exception.Replace("\n", "\n    ", StringComparison.Ordinal));
+
+        Console.WriteLine();
+        int files = projects.Sum(p => p.Files.Count);
+        var errors = first.SelectMany(r => r.CompileErrors).ToList();
+        string commonErrors = string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(5).Select(g => $"{g.Key} x{g.Count()}"));
+        Console.WriteLine($"Sources: {files} files in {projects.Count} project(s); compile errors tolerated: {errors.Count} in {errors.Select(e => e.Location.SourceTree?.FilePath).Distinct().Count()} files{(errors.Count > 0 ? $" (most: {commonErrors})" : "")}");
+        if (options.Runs > 0)
+        {
+            double compile = Median(compileTimes), ours = Median(ruleTimes), floor = Median(referenceTimes);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Time (median of {options.Runs} runs): compile {compile:F0} ms; GradientGuard analyzers {ours:F0} ms ({100 * ours / compile:F1} % of compile); a do-nothing operation analyzer {floor:F1} ms ({100 * floor / compile:F2} %)"));
+            Console.WriteLine("  per analyzer: " + string.Join(", ", perRule.OrderByDescending(p => Median(p.Value))
+                .Select(p => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, p.Key)} {Median(p.Value):F0} ms"))));
+        }
+        return exceptions.Count == 0 && diagnostics.All(d => d.Id != "AD0001") ? 0 : 2;
+    }
+
+    // Every analyzer in the GradientGuard.Analyzers assembly, found by reflection so a new rule needs no change here.
+    private static ImmutableArray<DiagnosticAnalyzer> GradientGuardRules() =>
+        typeof(GradientGuardAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
+
+    private static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
+        rules.FirstOrDefault(r => r.GetType().Name == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private sealed record Options(string Folder, bool Each, int Runs, IReadOnlyList<string> References)
+    {
+        public static Options Parse(string[] args)
+        {
+            string? folder = null;
+            bool each = false;
+            int runs = 3;
+            var references = new List<string>();
+            for (int i = 0; i < args.Length; i++)
+            {
+                switch (args[i])
+                {
+                    case "--each":
+                        each = true;
+                        break;
+                    case "--runs":
+                        if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out runs) || runs > 100)
+                            throw new ArgumentException("--runs takes a whole number from 0 to 100.");
+                        break;
+                    case "--reference":
+                        if (i + 1 >= args.Length)
+                            throw new ArgumentException("--reference takes a path.");
+                        references.Add(args[++i]);
+                        break;
+                    case "-h" or "--help":
+                        throw new ArgumentException("help");
+                    default:
+                        if (args[i].StartsWith('-') || folder is not null)
+                            throw new ArgumentException($"unexpected argument '{args[i]}'.");
+                        folder = args[i];
+                        break;
+                }
+            }
+            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, references);
+        }
+    }
+}
