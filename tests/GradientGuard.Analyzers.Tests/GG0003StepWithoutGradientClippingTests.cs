@@ -423,4 +423,266 @@ public sealed class GG0003StepWithoutGradientClippingTests
             """;
         await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
     }
+
+    [Fact]
+    public async Task A_clip_covers_the_step_of_an_optimizer_passed_in_a_field_a_property_or_made_by_a_factory()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                private readonly nn.Module<Tensor, Tensor> model;
+                private readonly optim.Optimizer fieldOptimizer;
+                public optim.Optimizer PropertyOptimizer { get; private set; }
+
+                public Trainer(nn.Module<Tensor, Tensor> model)
+                {
+                    this.model = model;
+                    fieldOptimizer = optim.Adam(model.parameters());
+                    PropertyOptimizer = optim.SGD(model.parameters(), learningRate: 0.1);
+                }
+
+                static void Train(Tensor x, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+                {
+                    model.forward(x).sum().backward();
+                    nn.utils.clip_grad_norm_(model.parameters(), 0.5);
+                    optimizer.step();
+                }
+
+                void WithField(Tensor x)
+                {
+                    model.forward(x).sum().backward();
+                    nn.utils.clip_grad_norm_(this.model.parameters(), 0.5);
+                    this.fieldOptimizer.step();
+                }
+
+                void WithProperty(Tensor x)
+                {
+                    model.forward(x).sum().backward();
+                    nn.utils.clip_grad_value_(model.parameters(), 0.1);
+                    PropertyOptimizer.step();
+                }
+
+                void WithFactory(Tensor x)
+                {
+                    var optimizer = MakeOptimizer(model);
+                    model.forward(x).sum().backward();
+                    nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                    optimizer.step();
+                }
+
+                static optim.Optimizer MakeOptimizer(nn.Module<Tensor, Tensor> net) => optim.AdamW(net.parameters());
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Actor_and_critic_each_clipped_before_their_own_step_are_covered()
+    {
+        string source = Usings + """
+            class SoftActorCritic
+            {
+                public nn.Module<Tensor, Tensor> Actor { get; }
+                public nn.Module<Tensor, Tensor> Critic { get; }
+                public optim.Optimizer ActorOptimizer { get; }
+                public optim.Optimizer CriticOptimizer { get; }
+
+                public SoftActorCritic(nn.Module<Tensor, Tensor> actor, nn.Module<Tensor, Tensor> critic)
+                {
+                    Actor = actor;
+                    Critic = critic;
+                    ActorOptimizer = optim.Adam(actor.parameters());
+                    CriticOptimizer = optim.Adam(critic.parameters());
+                }
+
+                public void Update(Tensor state)
+                {
+                    CriticOptimizer.zero_grad();
+                    Critic.forward(state).mean().backward();
+                    nn.utils.clip_grad_norm_(Critic.parameters(), 1.0);
+                    CriticOptimizer.step();
+
+                    ActorOptimizer.zero_grad();
+                    (-Critic.forward(Actor.forward(state))).mean().backward();
+                    nn.utils.clip_grad_norm_(Actor.parameters(), 1.0);
+                    ActorOptimizer.step();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_clip_proved_to_belong_to_another_optimizers_model_does_not_cover_the_step()
+    {
+        string source = Usings + """
+            class Gan
+            {
+                private readonly nn.Module<Tensor, Tensor> generator;
+                private readonly nn.Module<Tensor, Tensor> critic;
+                private readonly optim.Optimizer criticOptimizer;
+
+                public Gan(nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> critic)
+                {
+                    this.generator = generator;
+                    this.critic = critic;
+                    criticOptimizer = optim.Adam(this.critic.parameters());
+                }
+
+                void Train(Tensor z)
+                {
+                    var generatorOptimizer = optim.Adam(generator.parameters());
+                    critic.forward(generator.forward(z)).mean().backward();
+                    nn.utils.clip_grad_norm_(generator.parameters(), 1.0);
+                    generatorOptimizer.step();
+                    {|#0:criticOptimizer.step()|};
+                }
+
+
+                void TrainWithTheOtherOptimizersParameters(Tensor z, optim.Optimizer other)
+                {
+                    var generatorOptimizer = optim.Adam(generator.parameters());
+                    critic.forward(generator.forward(z)).mean().backward();
+                    nn.utils.clip_grad_norm_(other.parameters(), 1.0);
+                    {|#1:generatorOptimizer.step()|};
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("criticOptimizer.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(1).WithArguments("generatorOptimizer.step()", ""));
+    }
+
+    [Fact]
+    public async Task Clipping_inside_a_helper_in_another_file_covers_the_step()
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Trainer.cs", Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer updater)
+                {
+                    net.forward(x).sum().backward();
+                    Utils.grad_clipping(net, 1.0);
+                    updater.step();
+                }
+
+                void TrainWithHandWrittenClip(Tensor x, nn.Module<Tensor, Tensor> net)
+                {
+                    var optimizer = optim.SGD(net.parameters(), learningRate: 0.1);
+                    net.forward(x).sum().backward();
+                    GradientUtils.ClipGrad(net, 5f);
+                    optimizer.step();
+                }
+
+                void ClipBeforeBackwardStillCountsForNothing(Tensor x, nn.Module<Tensor, Tensor> net)
+                {
+                    var optimizer = optim.SGD(net.parameters(), learningRate: 0.1);
+                    Utils.grad_clipping(net, 1.0);
+                    net.forward(x).sum().backward();
+                    {|#0:optimizer.step()|};
+                }
+            }
+            """));
+        test.TestState.Sources.Add(("/Utils.cs", Usings + """
+            static class Utils
+            {
+                // D2L's helper: clips through the library call.
+                public static void grad_clipping(nn.Module<Tensor, Tensor> net, double theta) =>
+                    nn.utils.clip_grad_norm_(net.parameters(), theta);
+            }
+
+            static class GradientUtils
+            {
+                // A hand-written clip: trusted by its name.
+                public static void ClipGrad(nn.Module<Tensor, Tensor> model, float maxNorm)
+                {
+                    foreach (var p in model.parameters())
+                        p.grad?.clamp_(-maxNorm, maxNorm);
+                }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation("/Trainer.cs", 28, 9).WithArguments("optimizer.step()", ""));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_step_and_a_backward_in_another_files_helper_raise_nothing()
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Trainer.cs", Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                {
+                    Steps.ForwardAndBackward(net, x);
+                    optimizer.step();
+                    net.forward(x).sum().backward();
+                    Steps.Update(optimizer);
+                }
+            }
+            """));
+        test.TestState.Sources.Add(("/Steps.cs", Usings + """
+            static class Steps
+            {
+                public static void ForwardAndBackward(nn.Module<Tensor, Tensor> net, Tensor x) => net.forward(x).sum().backward();
+                public static void Update(optim.Optimizer optimizer) => optimizer.step();
+            }
+            """));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_clip_after_the_step_is_reported_once_by_GG0004_not_again_here()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    var optimizer = optim.Adam(model.parameters());
+                    for (int i = 0; i < 3; i++)
+                    {
+                        optimizer.zero_grad();
+                        model.forward(x).sum().backward();
+                        optimizer.step();
+                        nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                    }
+                }
+
+                void ClipBeforeBackward(Tensor x, nn.Module<Tensor, Tensor> model)
+                {
+                    var optimizer = optim.Adam(model.parameters());
+                    nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                    model.forward(x).sum().backward();
+                    optimizer.step();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_helper_that_is_a_whole_training_step_is_reported_inside_not_again_at_each_call()
+    {
+        string source = Usings + """
+            class Benchmark
+            {
+                void Run()
+                {
+                    TrainTimeReport(torch.CPU);
+                    TrainTimeReport(torch.CUDA);
+                }
+
+                void TrainTimeReport(Device device)
+                {
+                    var model = nn.Linear(4, 1).to(device);
+                    var optimizer = optim.Adam(model.parameters());
+                    model.forward(torch.ones(2, 4)).sum().backward();
+                    {|#0:optimizer.step()|};
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
+    }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -13,7 +14,8 @@ namespace GradientGuard.Analyzers.Rules;
 /// <summary>
 /// GG0003: an <c>Optimizer.step()</c> reached after <c>backward()</c> with no <c>clip_grad_norm_</c>/<c>clip_grad_value_</c>
 /// between them. A warning when the model is recurrent or attention-based (where gradients explode most), a suggestion
-/// otherwise; silent for optimizers over a few hand-listed tensors.
+/// otherwise; silent for optimizers over a few hand-listed tensors, for clips it cannot prove belong to another
+/// optimizer, and for a step whose clip is misplaced (GG0004 reports that).
 /// </summary>
 [DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
 public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAnalyzer
@@ -54,10 +56,13 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 var throughHelper = events.ThroughHelper(invocation);
                 if (throughHelper.Count == 0)
                     return;
+                // A helper that does its own backward and step is a whole training step, judged in its own body: its
+                // call is no second step to report here.
+                bool wholeStep = throughHelper.Contains(TrainingEventKind.Backward) && throughHelper.Contains(TrainingEventKind.Step);
                 var body = EnclosingBody(invocation);
                 lock (calls)
                 {
-                    foreach (var through in throughHelper)
+                    foreach (var through in throughHelper.Where(k => !(wholeStep && k == TrainingEventKind.Step)))
                         calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
                 }
             }, OperationKind.Invocation);
@@ -83,35 +88,49 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         foreach (var body in calls.GroupBy(c => c.Body))
         {
             var ordered = body.OrderBy(c => c.Call.Syntax.SpanStart).ThenBy(c => c.Kind).ToList();
+            var ownedByGG0004 = StepsWithMisplacedClips(ordered);
             foreach (var step in ordered.Where(c => c.Kind == TrainingEventKind.Step))
             {
                 int position = step.Call.Syntax.SpanStart;
                 int lastBackward = ordered.FindLastIndex(c => c.Kind == TrainingEventKind.Backward && c.Call.Syntax.SpanStart <= position && c.Call != step.Call);
-                if (lastBackward < 0)
+                if (lastBackward < 0 || ownedByGG0004.Contains(step))
                     continue;
-                var origin = step.Direct ? OptimizerOrigin.Find(step.Instance, root, torch) : null;
+                var origin = new Lazy<OptimizerOrigin?>(() => step.Direct ? OptimizerOrigin.Find(step.Instance, root, torch) : null);
                 bool clipped = ordered.Skip(lastBackward).Any(c =>
                     c.Kind == TrainingEventKind.Clip && c.Call.Syntax.SpanStart <= position && Covers(c, step, origin));
                 if (!clipped)
-                    Report(context, step, origin, torch);
+                    Report(context, step, origin.Value, torch);
             }
         }
     }
 
-    // A clip guards a step unless it visibly clips another model's or optimizer's parameters (two optimizers, one clip).
-    private static bool Covers(TrainingCall clip, TrainingCall step, OptimizerOrigin? origin)
+    // A misplaced clip is GG0004's to report, on the step it belongs before: that step gets no second report here.
+    private static HashSet<TrainingCall> StepsWithMisplacedClips(List<TrainingCall> ordered)
+    {
+        var direct = ordered.Where(c => c.Direct && c.Kind != TrainingEventKind.ZeroGrad).ToList();
+        var owned = new HashSet<TrainingCall>();
+        for (int i = 0; i < direct.Count; i++)
+        {
+            if (direct[i].Kind == TrainingEventKind.Clip && ClipPlacement.Misplaced(direct, i, c => c.Kind) is { Step: >= 0 } misplaced)
+                owned.Add(direct[misplaced.Step]);
+        }
+        return owned;
+    }
+
+    // A clip covers the step unless it is proved to clip another optimizer's model: the step's optimizer was built from
+    // a known model that can be named at the clip, and the clip names parameters of a different one. Clipping of unknown origin (a helper, a
+    // parameters list built elsewhere, an optimizer passed in) is trusted: a report on a clipped step is the worst kind.
+    private static bool Covers(TrainingCall clip, TrainingCall step, Lazy<OptimizerOrigin?> origin)
     {
         if (!clip.Direct || clip.Invocation is null)
-            return true; // clipping inside a helper, or a call that did not bind: trust it
+            return true;
         var clipped = (clip.Invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value).WithoutConversions();
         var clippedOwner = OptimizerOrigin.ReferencedSymbol(OptimizerOrigin.ParametersOwner(clipped));
-        if (clippedOwner is null)
+        if (clippedOwner is null || SymbolEqualityComparer.Default.Equals(clippedOwner, OptimizerOrigin.ReferencedSymbol(step.Instance)))
             return true;
-        var optimizer = OptimizerOrigin.ReferencedSymbol(step.Instance);
-        var model = OptimizerOrigin.ReferencedSymbol(OptimizerOrigin.ParametersOwner(origin?.Parameters));
-        if (optimizer is null && model is null)
-            return true;
-        return SymbolEqualityComparer.Default.Equals(clippedOwner, optimizer) || SymbolEqualityComparer.Default.Equals(clippedOwner, model);
+        // The model must be nameable where the clip stands (a constructor's parameter that became a field is not).
+        var model = origin.Value?.Model;
+        return model is null || SymbolEqualityComparer.Default.Equals(clippedOwner, model) || !InScope(model, clip.Call);
     }
 
     /// <summary>

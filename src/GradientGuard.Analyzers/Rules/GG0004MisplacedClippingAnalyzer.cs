@@ -76,19 +76,15 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
             return;
         }
 
-        var previous = calls.Take(index).LastOrDefault(c => c.Kind != TrainingEventKind.Clip);
-        var next = calls.Skip(index + 1).FirstOrDefault(c => c.Kind != TrainingEventKind.Clip);
-        if (previous.Kind == TrainingEventKind.Step && previous.Call is not null)
+        switch (ClipPlacement.Misplaced(calls, index, c => c.Kind))
         {
-            // backward(); step(); clip(): the update is done; the clip belongs before that step.
-            report(Diagnostic.Create(Misplaced, clip.Syntax.GetLocation(), new[] { previous.Call.Syntax.GetLocation() }, name, "after step(), on gradients that were already applied"));
-        }
-        else if (next.Kind == TrainingEventKind.Backward && next.Call is not null)
-        {
-            // clip(); backward(); step(): it clips the previous iteration's (or zeroed) gradients; it belongs before the step.
-            var step = calls.Skip(index + 1).FirstOrDefault(c => c.Kind == TrainingEventKind.Step && c.Call.Syntax.SpanStart > next.Call.Syntax.SpanStart);
-            var additional = step.Call is null ? Enumerable.Empty<Location>() : new[] { step.Call.Syntax.GetLocation() };
-            report(Diagnostic.Create(Misplaced, clip.Syntax.GetLocation(), additional, name, "before backward(), on stale or zeroed gradients"));
+            case (Misplacement.AfterStep, int step):
+                report(Diagnostic.Create(Misplaced, clip.Syntax.GetLocation(), new[] { calls[step].Call.Syntax.GetLocation() }, name, "after step(), on gradients that were already applied"));
+                break;
+            case (Misplacement.BeforeBackward, int step):
+                var additional = step < 0 ? Enumerable.Empty<Location>() : new[] { calls[step].Call.Syntax.GetLocation() };
+                report(Diagnostic.Create(Misplaced, clip.Syntax.GetLocation(), additional, name, "before backward(), on stale or zeroed gradients"));
+                break;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradientGuard.Analyzers.Rules;
@@ -8,6 +9,8 @@ namespace GradientGuard.Analyzers.Rules;
 /// <summary>Where an optimizer's parameters come from, as far as the code that created it shows.</summary>
 internal sealed class OptimizerOrigin
 {
+    private static readonly OptimizerOrigin Unknown = new(null, null, false);
+
     private OptimizerOrigin(IOperation? parameters, ITypeSymbol? modelType, bool plainTensors)
     {
         Parameters = parameters;
@@ -24,28 +27,30 @@ internal sealed class OptimizerOrigin
     /// <summary>True when it optimizes a handful of tensors listed by hand (linear regression), not a model.</summary>
     public bool PlainTensors { get; }
 
+    /// <summary>The symbol of the model the optimizer was built from (<c>model</c> in <c>Adam(model.parameters())</c>), when known.</summary>
+    public ISymbol? Model => ReferencedSymbol(ParametersOwner(Parameters));
+
+    /// <summary>
+    /// The origin of the optimizer <paramref name="optimizer"/> refers to: its creation in the same body, or, for a field
+    /// or property, an assignment or initializer in its type's declaration in the same file (a constructor or a setup
+    /// method). Unknown for a parameter, a factory of the user's, or a creation in another file.
+    /// </summary>
     public static OptimizerOrigin Find(IOperation? optimizer, IOperation root, TorchSharpSymbols torch)
     {
         var symbol = ReferencedSymbol(optimizer);
         if (symbol is null)
-            return new OptimizerOrigin(null, null, false);
-
-        var creation = root.Descendants()
-            .Select(o => o switch
-            {
-                IVariableDeclaratorOperation d when SymbolEqualityComparer.Default.Equals(d.Symbol, symbol) => d.GetVariableInitializer()?.Value,
-                ISimpleAssignmentOperation a when SymbolEqualityComparer.Default.Equals(ReferencedSymbol(a.Target), symbol) => a.Value,
-                _ => null,
-            })
-            .FirstOrDefault(v => v is not null);
+            return Unknown;
+        var creation = Creation(root, symbol);
+        if (creation is null && symbol is IFieldSymbol or IPropertySymbol && optimizer!.SemanticModel is { } model)
+            creation = MemberCreation(symbol, model);
         var arguments = creation.WithoutConversions() switch
         {
-            IInvocationOperation i when TorchSharpSymbols.DerivesFrom(i.TargetMethod.ReturnType, torch.Optimizer) => i.Arguments,
+            IInvocationOperation i when FromTorchSharp(i.TargetMethod) && TorchSharpSymbols.DerivesFrom(i.TargetMethod.ReturnType, torch.Optimizer) => i.Arguments,
             IObjectCreationOperation c when TorchSharpSymbols.DerivesFrom(c.Type, torch.Optimizer) => c.Arguments,
             _ => default,
         };
         if (arguments.IsDefaultOrEmpty)
-            return new OptimizerOrigin(null, null, false);
+            return Unknown;
 
         var parameters = (arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value).WithoutConversions();
         if (parameters is IArrayCreationOperation || parameters is IObjectCreationOperation)
@@ -68,6 +73,57 @@ internal sealed class OptimizerOrigin
         IParameterReferenceOperation p => p.Parameter,
         IFieldReferenceOperation f => f.Field,
         IPropertyReferenceOperation p => p.Property,
+        _ => null,
+    };
+
+    // A user's factory (MakeOptimizer(model)) could build its optimizer from anything: only TorchSharp's own are read.
+    private static bool FromTorchSharp(IMethodSymbol method) => method.ContainingAssembly?.Name == "TorchSharp";
+
+    private static IOperation? Creation(IOperation root, ISymbol symbol) =>
+        root.Descendants()
+            .Select(o => o switch
+            {
+                IVariableDeclaratorOperation d when SymbolEqualityComparer.Default.Equals(d.Symbol, symbol) => d.GetVariableInitializer()?.Value,
+                ISimpleAssignmentOperation a when SymbolEqualityComparer.Default.Equals(ReferencedSymbol(a.Target), symbol) => a.Value,
+                _ => null,
+            })
+            .FirstOrDefault(v => v is not null);
+
+    // The field's or property's initializer, or the first assignment to it in its type's declaration in this file:
+    // a syntax search by name finds the few candidates, which alone are bound.
+    private static IOperation? MemberCreation(ISymbol member, SemanticModel model)
+    {
+        foreach (var declaration in member.ContainingType.DeclaringSyntaxReferences.Where(r => r.SyntaxTree == model.SyntaxTree).Select(r => r.GetSyntax()))
+        {
+            foreach (var node in declaration.DescendantNodes().Where(n => NamesMember(n, member.Name)))
+            {
+                var operation = model.GetOperation(node);
+                var value = operation switch
+                {
+                    ISimpleAssignmentOperation a when SymbolEqualityComparer.Default.Equals(ReferencedSymbol(a.Target), member) => a.Value,
+                    IFieldInitializerOperation f when f.InitializedFields.Contains(member, SymbolEqualityComparer.Default) => f.Value,
+                    IPropertyInitializerOperation p when p.InitializedProperties.Contains(member, SymbolEqualityComparer.Default) => p.Value,
+                    _ => null,
+                };
+                if (value is not null)
+                    return value;
+            }
+        }
+        return null;
+    }
+
+    private static bool NamesMember(SyntaxNode node, string name) => node switch
+    {
+        AssignmentExpressionSyntax { Left: var left } => LastName(left) == name,
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } => declarator.Identifier.ValueText == name,
+        EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax property } => property.Identifier.ValueText == name,
+        _ => false,
+    };
+
+    private static string? LastName(ExpressionSyntax expression) => expression switch
+    {
+        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
         _ => null,
     };
 }

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradientGuard.Analyzers.Rules;
@@ -19,7 +20,7 @@ internal enum TrainingEventKind
     ZeroGrad,
 }
 
-/// <summary>Recognizes backward(), clipping, Optimizer.step() and zero_grad() calls by symbol, directly or inside helpers of the same file.</summary>
+/// <summary>Recognizes backward(), clipping, Optimizer.step() and zero_grad() calls by symbol, directly or inside helpers (see <see cref="ThroughHelper"/>).</summary>
 internal sealed class TrainingStepEvents
 {
     private const int MaxHelperDepth = 3;
@@ -34,8 +35,8 @@ internal sealed class TrainingStepEvents
     public static TrainingStepEvents For(TorchSharpSymbols torch) => torch.Shared(t => new TrainingStepEvents(t));
 
     /// <summary>
-    /// Whether a file can hold a training step: it mentions both backward and step, directly or in a helper of the file
-    /// (helpers are followed only within one file). Files that cannot are not walked; the answer is kept per file.
+    /// Whether a file can hold a training step: it mentions both backward and step (a helper in another file never adds
+    /// either). Files that cannot are not walked; the answer is kept per file.
     /// </summary>
     public bool MayHoldTrainingStep(SyntaxTree tree) => trainingFiles.In(tree);
 
@@ -65,32 +66,48 @@ internal sealed class TrainingStepEvents
     }
 
     /// <summary>
-    /// The events a call of a method or local function declared in the same file leads to (looked up to a few calls deep),
-    /// so that backward/clip/step split across helpers of one type are seen together.
+    /// The events a call of a method or local function declared in source leads to (looked up to a few calls deep), so
+    /// that backward/clip/step split across helpers are seen together. Helpers in the same file are bound and read by
+    /// symbol. Helpers in other files are read by syntax only (an analyzer builds no semantic model of another file,
+    /// so the diagnostic stays live in the editor): there only the events that can silence a rule count, a clip or a
+    /// zero_grad, never a backward or a step that would raise one. A method named for clipping gradients
+    /// (<c>ClipGradNorm</c>, <c>grad_clipping</c>) is trusted to clip.
     /// </summary>
     public IReadOnlyCollection<TrainingEventKind> ThroughHelper(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod.OriginalDefinition;
         var model = invocation.SemanticModel;
-        if (model is null || !method.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == model.SyntaxTree))
-            return Array.Empty<TrainingEventKind>(); // only helpers in the same file: no semantic model of another tree is built here
+        if (model is null || method.DeclaringSyntaxReferences.IsEmpty)
+            return Array.Empty<TrainingEventKind>();
         return helpers.GetOrAdd(method, _ =>
         {
             var found = new HashSet<TrainingEventKind>();
-            Collect(invocation, model, depth: 0, found, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+            if (method.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == model.SyntaxTree))
+                Collect(invocation, model, depth: 0, found, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+            else
+                CollectBySyntax(method, found);
             return found;
         });
     }
+
+    /// <summary>Whether a method of the user's is named for clipping gradients: both words, in any case and style.</summary>
+    public static bool IsNamedForClipping(string name) =>
+        name.IndexOf("clip", StringComparison.OrdinalIgnoreCase) >= 0 && name.IndexOf("grad", StringComparison.OrdinalIgnoreCase) >= 0;
 
     private void Collect(IInvocationOperation invocation, SemanticModel? model, int depth, HashSet<TrainingEventKind> found, HashSet<IMethodSymbol> visited)
     {
         var method = invocation.TargetMethod.OriginalDefinition;
         if (model is null || depth >= MaxHelperDepth || !method.Locations.Any(l => l.IsInSource) || !visited.Add(method))
             return;
+        if (IsNamedForClipping(method.Name))
+            found.Add(TrainingEventKind.Clip);
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
             if (reference.SyntaxTree != model.SyntaxTree)
-                continue; // only helpers in the same file: no semantic model of another tree is built here
+            {
+                CollectBySyntax(method, found);
+                continue;
+            }
             var body = model.GetOperation(reference.GetSyntax());
             if (body is null)
                 continue;
@@ -100,6 +117,29 @@ internal sealed class TrainingStepEvents
                     found.Add(kind);
                 else
                     Collect(inner, model, depth + 1, found, visited);
+            }
+        }
+    }
+
+    // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).
+    private static void CollectBySyntax(IMethodSymbol method, HashSet<TrainingEventKind> found)
+    {
+        if (IsNamedForClipping(method.Name))
+            found.Add(TrainingEventKind.Clip);
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            foreach (var call in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                string? name = call.Expression switch
+                {
+                    MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+                    SimpleNameSyntax simple => simple.Identifier.ValueText,
+                    _ => null,
+                };
+                if (name is "clip_grad_norm_" or "clip_grad_value_" || name is not null && IsNamedForClipping(name))
+                    found.Add(TrainingEventKind.Clip);
+                else if (name == "zero_grad")
+                    found.Add(TrainingEventKind.ZeroGrad);
             }
         }
     }
