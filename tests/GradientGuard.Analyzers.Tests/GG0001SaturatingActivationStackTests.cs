@@ -491,4 +491,198 @@ public sealed class GG0001SaturatingActivationStackTests
             """;
         await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 3, 2, 1)); // additional locations in source order: outermost first
     }
+
+    [Fact]
+    public async Task A_list_filled_in_a_loop_with_a_constant_count_is_replayed_and_the_fix_rewrites_the_loop()
+    {
+        string source = Usings + """
+            class Models
+            {
+                const int Depth = 4;
+
+                Sequential Build()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < Depth; i++)
+                    {
+                        layers.Add(nn.Linear(32, 32));
+                        layers.Add({|#1:nn.Tanh()|});
+                    }
+                    layers.Add(nn.Linear(32, 1));
+                    return nn.{|#0:Sequential|}(layers);
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Models
+            {
+                const int Depth = 4;
+
+                Sequential Build()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < Depth; i++)
+                    {
+                        layers.Add(nn.Linear(32, 32));
+                        layers.Add(nn.ReLU());
+                    }
+                    layers.Add(nn.Linear(32, 1));
+                    return nn.Sequential(layers);
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource, GG0001ReplaceSaturatingActivationsCodeFix.ReLUKey, Expected(4, 0, 1));
+    }
+
+    [Fact]
+    public async Task Nested_loops_an_if_on_the_counter_ToArray_and_an_array_filled_by_index_are_replayed()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Blocks()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int block = 0; block < 2; block++)
+                        for (int i = 0; i < 2; i++)
+                        {
+                            layers.Add(nn.Linear(16, 16));
+                            layers.Add({|#1:nn.Sigmoid()|});
+                        }
+                    layers.Add(nn.Linear(16, 1));
+                    return nn.{|#0:Sequential|}(layers.ToArray());
+                }
+
+                Sequential LastWithoutActivation()
+                {
+                    const int depth = 5;
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < depth; i++)
+                    {
+                        layers.Add(nn.Linear(16, 16));
+                        if (i < depth - 1)
+                            layers.Add({|#3:nn.Tanh()|});
+                    }
+                    return nn.{|#2:Sequential|}(layers);
+                }
+
+                Sequential Indexed()
+                {
+                    var layers = new nn.Module<Tensor, Tensor>[7];
+                    for (int i = 0; i < 3; i++)
+                    {
+                        layers[2 * i] = nn.Linear(16, 16);
+                        layers[2 * i + 1] = {|#5:nn.Tanh()|};
+                    }
+                    layers[6] = nn.Linear(16, 1);
+                    return nn.{|#4:Sequential|}(layers);
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(4, 0, 1), Expected(4, 2, 3), Expected(3, 4, 5));
+    }
+
+    [Fact]
+    public async Task A_ModuleList_filled_in_a_constructor_loop_and_applied_in_a_foreach_is_replayed()
+    {
+        string source = Usings + """
+            class Deep : nn.Module<Tensor, Tensor>
+            {
+                private readonly ModuleList<nn.Module<Tensor, Tensor>> layers = new ModuleList<nn.Module<Tensor, Tensor>>();
+
+                public Deep() : base("deep")
+                {
+                    for (int i = 0; i < 3; i++)
+                    {
+                        layers.Add(nn.Linear(16, 16));
+                        layers.Add({|#1:nn.Sigmoid()|});
+                    }
+                    layers.Add(nn.Linear(16, 1));
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#0:forward|}(Tensor x)
+                {
+                    foreach (var layer in layers)
+                        x = layer.forward(x);
+                    return x;
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1));
+    }
+
+    [Fact]
+    public async Task Loops_whose_contents_are_not_known_or_not_saturating_are_not_flagged()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential RunTimeDepth(int depth)
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < depth; i++) { layers.Add(nn.Linear(16, 16)); layers.Add(nn.Tanh()); }
+                    return nn.Sequential(layers);
+                }
+
+                Sequential Rectified()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < 6; i++) { layers.Add(nn.Linear(16, 16)); layers.Add(nn.ReLU()); }
+                    return nn.Sequential(layers);
+                }
+
+                Sequential Shallow()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < 2; i++) { layers.Add(nn.Linear(16, 16)); layers.Add(nn.Tanh()); }
+                    layers.Add(nn.Linear(16, 1));
+                    return nn.Sequential(layers);
+                }
+
+                Sequential FilledByAHelper()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < 4; i++) { layers.Add(nn.Linear(16, 16)); layers.Add(nn.Tanh()); }
+                    AddMore(layers);
+                    return nn.Sequential(layers);
+                }
+
+                Sequential Normalized()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < 4; i++) { layers.Add(nn.Linear(16, 16)); layers.Add(nn.LayerNorm(16)); layers.Add(nn.Tanh()); }
+                    return nn.Sequential(layers);
+                }
+
+                Sequential Breaks()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < 4; i++) { layers.Add(nn.Linear(16, 16)); layers.Add(nn.Tanh()); if (i == 1) break; }
+                    return nn.Sequential(layers);
+                }
+
+                static void AddMore(List<nn.Module<Tensor, Tensor>> layers) => layers.Clear();
+            }
+
+            class Dynamic : nn.Module<Tensor, Tensor>
+            {
+                private readonly ModuleList<nn.Module<Tensor, Tensor>> layers = new ModuleList<nn.Module<Tensor, Tensor>>();
+
+                public Dynamic(int depth) : base("dynamic")
+                {
+                    for (int i = 0; i < depth; i++) { layers.Add(nn.Linear(16, 16)); layers.Add(nn.Sigmoid()); }
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x)
+                {
+                    foreach (var layer in layers)
+                        x = layer.forward(x);
+                    return x;
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }

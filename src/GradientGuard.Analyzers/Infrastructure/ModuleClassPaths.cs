@@ -9,8 +9,10 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// <summary>
 /// Reads the path of a module class from its <c>forward</c>: layers held in fields (typed, or created in a field
 /// initializer or constructor) applied through <c>call</c>/<c>forward</c>, and activations applied functionally
-/// (<c>torch.sigmoid(x)</c>, <c>nn.functional.tanh(x)</c>, <c>x.sigmoid()</c>), in the order they appear. A forward
-/// with a loop or a residual addition is only known at run time or is not a plain chain: null, and the rules stay quiet.
+/// (<c>torch.sigmoid(x)</c>, <c>nn.functional.tanh(x)</c>, <c>x.sigmoid()</c>), in the order they appear; loops with
+/// constant counts unrolled, and a <c>foreach</c> over a ModuleList filled in the constructor replayed layer by layer.
+/// A forward with any other loop or a residual addition is only known at run time or is not a plain chain: null, and
+/// the rules stay quiet.
 /// </summary>
 internal sealed class ModuleClassPaths
 {
@@ -43,9 +45,10 @@ internal sealed class ModuleClassPaths
         return Walk(forwardBody, model, path) ? path : null;
     }
 
-    // The calls of a body in evaluation order; a loop with a count known at compile time is unrolled, any other loop
-    // makes the depth a run-time matter (false).
-    private bool Walk(IOperation body, SemanticModel model, List<LayerElement> path)
+    // The calls of a body in evaluation order; a loop with a count known at compile time is unrolled, a foreach over a
+    // ModuleList whose contents are known applies each of its layers in turn, any other loop makes the depth a run-time
+    // matter (false). `applied` maps a foreach variable to the layer it holds in the current pass.
+    private bool Walk(IOperation body, SemanticModel model, List<LayerElement> path, Dictionary<ILocalSymbol, LayerElement>? applied = null)
     {
         var items = body.Descendants()
             .Where(o => o is ILoopOperation || o is IInvocationOperation)
@@ -53,17 +56,27 @@ internal sealed class ModuleClassPaths
             .OrderBy(o => o.Syntax.Span.End);
         foreach (var item in items)
         {
-            if (item is ILoopOperation loop)
+            if (item is IForEachLoopOperation each && ModuleListContents(each, model) is { } layers && LoopVariable(each) is { } variable)
             {
-                if (Iterations(loop, model) is not int count)
+                foreach (var layer in layers)
+                {
+                    var pass = applied is null ? new Dictionary<ILocalSymbol, LayerElement>(SymbolEqualityComparer.Default) : new Dictionary<ILocalSymbol, LayerElement>(applied, SymbolEqualityComparer.Default);
+                    pass[variable] = layer;
+                    if (!Walk(each.Body, model, path, pass))
+                        return false;
+                }
+            }
+            else if (item is ILoopOperation loop)
+            {
+                if (Iterations(loop) is not int count)
                     return false;
                 var once = new List<LayerElement>();
-                if (!Walk(loop.Body, model, once))
+                if (!Walk(loop.Body, model, once, applied))
                     return false;
                 for (int i = 0; i < count; i++)
                     path.AddRange(once);
             }
-            else if (!AddCall((IInvocationOperation)item, model, path))
+            else if (!AddCall((IInvocationOperation)item, model, path, applied))
             {
                 return false;
             }
@@ -71,7 +84,34 @@ internal sealed class ModuleClassPaths
         return true;
     }
 
-    private bool AddCall(IInvocationOperation call, SemanticModel model, List<LayerElement> path)
+    private static ILocalSymbol? LoopVariable(IForEachLoopOperation loop) =>
+        loop.LoopControlVariable is IVariableDeclaratorOperation declarator ? declarator.Symbol : null;
+
+    // The layers a ModuleList field or property of this class receives in its initializer and its one constructor
+    // (in this file), loops replayed; null when not known.
+    private List<LayerElement>? ModuleListContents(IForEachLoopOperation loop, SemanticModel model)
+    {
+        var collection = loop.Collection.WithoutConversions();
+        if (MemberOfThis(collection) is not { } member || ModuleListElement(collection) is null)
+            return null;
+        var constructors = member.ContainingType.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences).ToList();
+        if (constructors.Count > 1 || constructors.Any(c => c.SyntaxTree != model.SyntaxTree))
+            return null;
+        var bodies = member.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax() switch
+            {
+                VariableDeclaratorSyntax { Initializer: { } value } => value,
+                PropertyDeclarationSyntax { Initializer: { } value } => value,
+                _ => (SyntaxNode?)null,
+            })
+            .Concat(constructors.Select(c => c.GetSyntax()))
+            .Where(n => n is not null && n.SyntaxTree == model.SyntaxTree)
+            .Select(n => model.GetOperation(n!))
+            .ToList();
+        return bodies.All(b => b is not null) ? sequentials.Contents(member, bodies!) : null;
+    }
+
+    private bool AddCall(IInvocationOperation call, SemanticModel model, List<LayerElement> path, Dictionary<ILocalSymbol, LayerElement>? applied)
     {
         var method = call.TargetMethod;
         if (FunctionalActivation(method) is { } activation)
@@ -92,6 +132,9 @@ internal sealed class ModuleClassPaths
             case IPropertyReferenceOperation { Property.IsIndexer: true } element when ModuleListElement(element.Instance) is { } itemType:
                 path.Add(new LayerElement(sequentials.Classify(itemType), call.Syntax)); // layers[i].call(x)
                 return true;
+            case ILocalReferenceOperation local when applied is not null && applied.TryGetValue(local.Local, out var layer):
+                path.Add(layer); // foreach (var layer in layers) layer.call(x), the ModuleList's contents known
+                return true;
             case ILocalReferenceOperation { Local.IsForEach: true } local:
                 path.Add(new LayerElement(sequentials.Classify(local.Type), call.Syntax)); // foreach (var layer in layers) layer.call(x)
                 return true;
@@ -101,17 +144,11 @@ internal sealed class ModuleClassPaths
         }
     }
 
-    // for (int i = 0; i < N; i++) with constant bounds, or foreach over a ModuleList field filled a known number of times.
-    private static int? Iterations(ILoopOperation loop, SemanticModel model)
+    // for (int i = 0; i < N; i++) with constant bounds.
+    private static int? Iterations(ILoopOperation loop)
     {
         const int MaxUnrolled = 256;
-        int? count = loop switch
-        {
-            IForLoopOperation forLoop => ConstantCount(forLoop),
-            IForEachLoopOperation each when MemberOfThis(each.Collection.WithoutConversions()) is { } member && ModuleListElement(each.Collection.WithoutConversions()) is not null =>
-                ModuleListSize(member, model),
-            _ => null,
-        };
+        int? count = loop is IForLoopOperation forLoop ? ConstantCount(forLoop) : null;
         return count is >= 0 and <= MaxUnrolled ? count : null;
     }
 
@@ -135,32 +172,6 @@ internal sealed class ModuleClassPaths
             BinaryOperatorKind.LessThanOrEqual => end - start + 1,
             _ => null,
         };
-    }
-
-    // How many modules the constructors put in a ModuleList field: Add calls, each multiplied by its constant loops.
-    private static int? ModuleListSize(ISymbol member, SemanticModel model)
-    {
-        int total = 0;
-        foreach (var constructor in member.ContainingType.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences))
-        {
-            if (constructor.SyntaxTree != model.SyntaxTree || model.GetOperation(constructor.GetSyntax()) is not { } body)
-                return null;
-            foreach (var add in body.Descendants().OfType<IInvocationOperation>().Where(i => i.TargetMethod.Name == "Add" && SymbolEqualityComparer.Default.Equals(MemberOfThis(i.Instance.WithoutConversions()), member)))
-            {
-                int times = 1;
-                for (var parent = add.Parent; parent is not null && parent != body; parent = parent.Parent)
-                {
-                    if (parent is ILoopOperation enclosing)
-                    {
-                        if (enclosing is not IForLoopOperation forLoop || ConstantCount(forLoop) is not int n)
-                            return null;
-                        times *= n;
-                    }
-                }
-                total += times;
-            }
-        }
-        return total;
     }
 
     // ModuleList<T> (a field, or an element access on one): T.

@@ -9,8 +9,9 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// <summary>
 /// Reads the layers of a <c>Sequential</c> in every form real code uses: the factory's params of modules or of
 /// <c>("name", module)</c> / <c>Tuple</c> pairs, a <c>List</c> filled and then passed, a derived class's
-/// <c>: base(...)</c>, nested Sequentials. Returns null when the layers are only known at run time (a list filled in
-/// a loop, an array built elsewhere): then the rules stay quiet and the runtime monitor covers it.
+/// <c>: base(...)</c>, nested Sequentials, a list or array filled by loops with constant counts. Returns null when the
+/// layers are only known at run time (a depth passed in, an array built elsewhere): then the rules stay quiet and the
+/// runtime monitor covers it.
 /// </summary>
 internal sealed class SequentialPaths
 {
@@ -120,6 +121,9 @@ internal sealed class SequentialPaths
                 return true;
             case ILocalReferenceOperation local:
                 return AddLocal(local.Local, path, use);
+            case IInvocationOperation { TargetMethod.Name: "ToArray" or "ToList" or "AsEnumerable" } copy
+                when (copy.Instance ?? copy.Arguments.FirstOrDefault()?.Value).WithoutConversions() is ILocalReferenceOperation copied:
+                return AddLocal(copied.Local, path, use); // Sequential(layers.ToArray())
             case IInvalidOperation invalid when CandidateCalls.TryGet(invalid, out var method, out _) && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Nn):
                 path.Add(new LayerElement(Classify(method.ReturnType), invalid.Syntax)); // a factory call written for another TorchSharp version
                 return true;
@@ -139,54 +143,32 @@ internal sealed class SequentialPaths
         return true;
     }
 
-    // A local list: its initializer, then its Add calls before the use, in order. Filled in a loop: only known at run time.
+    // A local list or array: what the statements before the use put in it, loops with constant counts replayed
+    // (CollectionFill). A local holding one module: its initializer, and the element knows its holder (its init
+    // calls name it).
     private bool AddLocal(ILocalSymbol local, List<LayerElement> path, IOperation use)
     {
         var root = use.Root();
-        bool initialized = false;
-        // Only the local's declaration and the calls on it matter: filter before sorting, the body may be large.
-        var relevant = root.Descendants()
-            .Where(o => o.Syntax.SpanStart < use.Syntax.SpanStart && (o is IVariableDeclaratorOperation || o is IInvocationOperation { Instance: not null }))
-            .OrderBy(o => o.Syntax.SpanStart);
-        foreach (var operation in relevant)
-        {
-            switch (operation)
-            {
-                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
-                    if (declarator.GetVariableInitializer()?.Value is not { } value)
-                        return false;
-                    initialized = true;
-                    if (value.WithoutConversions() is IObjectCreationOperation creation && IsCollection(creation.Type))
-                    {
-                        if (creation.Initializer is { } initializer && !AddInitializer(initializer, path, use))
-                            return false;
-                    }
-                    else
-                    {
-                        int before = path.Count;
-                        if (!Add(value, path, use))
-                            return false;
-                        if (path.Count == before + 1)
-                            path[before] = path[before].HeldIn(local); // var fc1 = nn.Linear(...): its init calls name fc1
-                    }
-                    break;
-                case IInvocationOperation call when call.Instance.WithoutConversions() is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local):
-                    if (call.TargetMethod.Name != "Add" || call.Arguments.Length != 1 || InsideLoop(call, root) || !Add(call.Arguments[0].Value, path, use))
-                        return false;
-                    break;
-            }
-        }
-        return initialized;
+        if (local.Type is IArrayTypeSymbol || IsCollection(local.Type))
+            return CollectionFill.Replay(local, new[] { root }, use.Syntax.SpanStart) is { } values && values.All(v => Add(v, path, use));
+        var value = root.Descendants().OfType<IVariableDeclaratorOperation>()
+            .FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local) && d.Syntax.SpanStart < use.Syntax.SpanStart)
+            ?.GetVariableInitializer()?.Value;
+        int before = path.Count;
+        if (value is null || !Add(value, path, use))
+            return false;
+        if (path.Count == before + 1)
+            path[before] = path[before].HeldIn(local); // var fc1 = nn.Linear(...): its init calls name fc1
+        return true;
     }
 
-    private static bool InsideLoop(IOperation operation, IOperation root)
+    /// <summary>The layers a list, array or ModuleList held in <paramref name="symbol"/> receives from <paramref name="bodies"/>, or null when not known.</summary>
+    public List<LayerElement>? Contents(ISymbol symbol, IEnumerable<IOperation> bodies)
     {
-        for (var parent = operation.Parent; parent is not null && parent != root; parent = parent.Parent)
-        {
-            if (parent is ILoopOperation)
-                return true;
-        }
-        return false;
+        if (CollectionFill.Replay(symbol, bodies) is not { } values)
+            return null;
+        var path = new List<LayerElement>();
+        return values.All(v => Add(v, path, use: v)) ? path : null; // a local added is read in the body that adds it
     }
 
     private static bool IsTuple(ITypeSymbol? type) =>
