@@ -39,8 +39,13 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
     /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
+        // Only actions that can change the code are offered: Fix All (dotnet format) gives up on an action that returns
+        // the document unchanged.
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+            return;
         foreach (var diagnostic in context.Diagnostics)
         {
             if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.ActivationProperty, out var activation) && activation is not null)
@@ -48,16 +53,39 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
                 string title = activation == "ReLU" ? "Use kaiming_normal_ for ReLU" : $"Use xavier_uniform_ with the {activation} gain";
                 context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, diagnostic, activation, c), EquivalenceKey), diagnostic);
             }
-            else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitPlanProperty, out var plan) && plan is not null)
+            else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitPlanProperty, out var plan) && plan is not null &&
+                     SingleConstructorBody(root, diagnostic) is not null)
             {
                 context.RegisterCodeFix(CodeAction.Create("Initialize each layer for its activation", c => InitializeFieldsAsync(context.Document, diagnostic, plan, c), AddInitKey), diagnostic);
             }
-            else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitFamilyProperty, out var family) && family is not null)
+            else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitFamilyProperty, out var family) && family is not null &&
+                     SequentialStatement(root, diagnostic).Statement is not null)
             {
                 context.RegisterCodeFix(CodeAction.Create($"Initialize the Linear layers for {family}", c => InitializeSequentialAsync(context.Document, diagnostic, family, c), AddInitKey), diagnostic);
             }
         }
-        return Task.CompletedTask;
+    }
+
+    // The module class's one constructor with a block body, where the init calls go.
+    private static ConstructorDeclarationSyntax? SingleConstructorBody(SyntaxNode root, Diagnostic diagnostic)
+    {
+        var type = root.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();
+        var constructors = type?.Members.OfType<ConstructorDeclarationSyntax>().Where(c => !c.Modifiers.Any(SyntaxKind.StaticKeyword)).ToList();
+        return constructors is { Count: 1 } && constructors[0].Body is not null ? constructors[0] : null;
+    }
+
+    // var model = nn.Sequential(...); or model = nn.Sequential(...);: the statement an apply() goes after, and the model's name.
+    private static (StatementSyntax? Statement, string? Model) SequentialStatement(SyntaxNode root, Diagnostic diagnostic)
+    {
+        var call = root.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();
+        return call?.Parent switch
+        {
+            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax local } } declarator } =>
+                (local, declarator.Identifier.ValueText),
+            AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax assignment } set when set.Right == call =>
+                (assignment, set.Left.ToString()),
+            _ => (null, null),
+        };
     }
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, string activation, CancellationToken cancellation)
@@ -86,12 +114,10 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
     private static async Task<Document> InitializeFieldsAsync(Document document, Diagnostic diagnostic, string plan, CancellationToken cancellation)
     {
         var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
-        var type = root?.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();
-        var constructors = type?.Members.OfType<ConstructorDeclarationSyntax>().Where(c => !c.Modifiers.Any(SyntaxKind.StaticKeyword)).ToList();
-        if (root is null || constructors is not { Count: 1 } || constructors[0].Body is not { } body)
+        if (root is null || SingleConstructorBody(root, diagnostic) is not { Body: { } body } constructor)
             return document;
 
-        var parameters = constructors[0].ParameterList.Parameters.Select(p => p.Identifier.ValueText).ToList();
+        var parameters = constructor.ParameterList.Parameters.Select(p => p.Identifier.ValueText).ToList();
         var statements = plan.Split(';').SelectMany(entry =>
         {
             int equals = entry.IndexOf('=');
@@ -109,16 +135,7 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
     private static async Task<Document> InitializeSequentialAsync(Document document, Diagnostic diagnostic, string family, CancellationToken cancellation)
     {
         var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
-        var call = root?.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();
-        var (statement, model) = call?.Parent switch
-        {
-            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax local } } declarator } =>
-                ((StatementSyntax?)local, declarator.Identifier.ValueText),
-            AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax assignment } set when set.Right == call =>
-                (assignment, set.Left.ToString()),
-            _ => (null, null),
-        };
-        if (root is null || statement is null || model is null)
+        if (root is null || SequentialStatement(root, diagnostic) is not ({ } statement, { } model))
             return document;
 
         // The lambda's lines are laid out here, under the statement's own indentation and line ending.

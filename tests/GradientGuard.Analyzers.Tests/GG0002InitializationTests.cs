@@ -132,8 +132,10 @@ public sealed class GG0002InitializationTests
             Mismatch(1, "uniform_", "fc2", "with a spread of 0.577, 9.24x 1/sqrt(fan_in) = 0.0625: activations and gradients grow at every layer; scale to the fan-in with kaiming_normal_ or xavier_uniform_"));
     }
 
+    private const string FourLayers = "gradientguard.GG0002.min_default_init_layers = 4";
+
     [Fact]
-    public async Task Four_plain_layers_at_the_default_init_are_a_suggestion_naming_the_layers()
+    public async Task A_plain_stack_at_the_configured_depth_and_the_default_init_is_a_suggestion_naming_the_layers()
     {
         string source = Usings + """
             class Models
@@ -143,10 +145,43 @@ public sealed class GG0002InitializationTests
                     nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
             }
             """;
-        await Verify.VerifyAnalyzerAsync(source, DeepDefault(0, 4, "#1, #2, #3, #4"));
-        await Verify.VerifyAnalyzerAsync(source, "gradientguard.GG0002.default_init_severity = warning",
+        await Verify.VerifyAnalyzerAsync(source, FourLayers, DeepDefault(0, 4, "#1, #2, #3, #4"));
+        await Verify.VerifyAnalyzerAsync(source, FourLayers + "\ngradientguard.GG0002.default_init_severity = warning",
             Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.DeepDefault).WithSeverity(DiagnosticSeverity.Warning)
                 .WithLocation(0).WithArguments(4, "#1, #2, #3, #4"));
+    }
+
+    [Fact]
+    public async Task Ordinary_shallow_networks_at_the_default_init_are_quiet_by_default()
+    {
+        string source = Usings + """
+            class Models
+            {
+                // Four to six weight layers: tutorial CNNs and MLPs, which train at the default init.
+                Sequential Mlp() => nn.Sequential(
+                    nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10));
+
+                Sequential Cnn() => nn.Sequential(
+                    nn.Conv2d(3, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(64 * 10 * 10, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task At_GG0006s_depth_GG0006_owns_the_stack_and_this_rule_speaks_only_when_GG0006_is_off()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build() => nn.{|#0:Sequential|}(
+                    nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                    nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+        await Verify.VerifyAnalyzerAsync(source, "dotnet_diagnostic.GG0006.severity = none", DeepDefault(0, 8, "#1, #2, #3, #4, #5, #6, #7, #8"));
     }
 
     [Fact]
@@ -258,7 +293,7 @@ public sealed class GG0002InitializationTests
                 }
             }
             """;
-        await Verify.VerifyCodeFixAsync(source, fixedSource, DeepDefault(0, 4, "#1, #2, #3, #4"));
+        await Verify.VerifyCodeFixAsync(source, fixedSource, null, FourLayers, DeepDefault(0, 4, "#1, #2, #3, #4"));
     }
 
     [Fact]
@@ -299,6 +334,187 @@ public sealed class GG0002InitializationTests
                 public override Tensor forward(Tensor x) => fc4.call(fc3.call(fc2.call(fc1.call(x).relu()).relu()).tanh());
             }
             """;
-        await Verify.VerifyCodeFixAsync(source, fixedSource, DeepDefault(0, 4, "fc1, fc2, fc3, fc4"));
+        await Verify.VerifyCodeFixAsync(source, fixedSource, null, FourLayers, DeepDefault(0, 4, "fc1, fc2, fc3, fc4"));
     }
+
+    [Fact]
+    public async Task Init_through_a_foreach_over_layers_is_judged_for_each_layer_and_reported_once()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    var fc2 = nn.Linear(32, 32);
+                    var fc3 = nn.Linear(32, 1);
+                    foreach (var layer in new[] { fc1, fc2, fc3 })
+                        {|#0:nn.init.xavier_uniform_(layer.weight)|};
+                    return nn.Sequential(fc1, nn.ReLU(), fc2, nn.ReLU(), fc3);
+                }
+
+                Sequential FromAList()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    var fc2 = nn.Linear(32, 1);
+                    var layers = new List<Linear> { fc1, fc2 };
+                    foreach (var layer in layers)
+                        {|#1:nn.init.xavier_normal_(layer.weight)|};
+                    return nn.Sequential(fc1, nn.GELU(), fc2);
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    var fc2 = nn.Linear(32, 32);
+                    var fc3 = nn.Linear(32, 1);
+                    foreach (var layer in new[] { fc1, fc2, fc3 })
+                        nn.init.kaiming_normal_(layer.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    return nn.Sequential(fc1, nn.ReLU(), fc2, nn.ReLU(), fc3);
+                }
+
+                Sequential FromAList()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    var fc2 = nn.Linear(32, 1);
+                    var layers = new List<Linear> { fc1, fc2 };
+                    foreach (var layer in layers)
+                        nn.init.kaiming_normal_(layer.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    return nn.Sequential(fc1, nn.GELU(), fc2);
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Mismatch(0, "xavier_uniform_", "fc1", XavierBeforeReLU),
+            Mismatch(1, "xavier_normal_", "fc1", XavierBeforeReLU));
+    }
+
+    [Fact]
+    public async Task Init_through_apply_with_a_lambda_or_a_method_group_is_judged_for_the_layers_of_its_type()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Lambda()
+                {
+                    var model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1));
+                    model.apply(m =>
+                    {
+                        if (m is Linear linear)
+                            {|#0:nn.init.xavier_uniform_(linear.weight)|};
+                        if (m is Conv2d conv)
+                            nn.init.xavier_uniform_(conv.weight); // no Conv2d in this model
+                    });
+                    return model;
+                }
+            }
+
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(8, 8), fc2 = nn.Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    RegisterComponents();
+                    apply(InitWeights);
+                }
+
+                private static void InitWeights(nn.Module module)
+                {
+                    switch (module)
+                    {
+                        case Linear linear:
+                            {|#1:nn.init.kaiming_uniform_(linear.weight)|};
+                            break;
+                    }
+                }
+
+                public override Tensor forward(Tensor x) => fc2.call(fc1.call(x).tanh());
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Mismatch(0, "xavier_uniform_", "#1", XavierBeforeReLU),
+            Mismatch(1, "kaiming_uniform_", "fc1", KaimingBeforeTanh));
+    }
+
+    [Fact]
+    public async Task Init_in_a_loop_over_named_parameters_reaches_every_weight_layer_unless_a_name_picks_some()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(8, 8), fc2 = nn.Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    RegisterComponents();
+                    foreach (var (name, p) in named_parameters())
+                    {
+                        if (name.Contains("bias"))
+                            continue;
+                        if (name.EndsWith(".weight"))
+                            {|#0:nn.init.xavier_uniform_(p)|};
+                    }
+                    foreach (var (name, p) in named_parameters())
+                        if (name.StartsWith("attn"))
+                            nn.init.xavier_uniform_(p); // which layers "attn" names is not known here
+                }
+
+                public override Tensor forward(Tensor x) => fc2.call(fc1.call(x).relu());
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Mismatch(0, "xavier_uniform_", "fc1", XavierBeforeReLU));
+    }
+
+    [Fact]
+    public async Task Init_helpers_in_another_file_are_read_and_reported_at_their_call()
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Models.cs", Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    var fc2 = nn.Linear(32, 1);
+                    Inits.Glorot(fc1);
+                    Inits.He(fc2.weight);
+                    return nn.Sequential(fc1, nn.ReLU(), fc2);
+                }
+            }
+            """));
+        test.TestState.Sources.Add(("/Inits.cs", Usings + """
+            static class Inits
+            {
+                public static void Glorot(Linear layer) => nn.init.xavier_uniform_(layer.weight);
+                public static void He(Tensor weight) => nn.init.kaiming_normal_(weight);
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.Mismatch)
+            .WithSpan("/Models.cs", 12, 9, 12, 26).WithArguments("Glorot", "fc1", XavierBeforeReLU));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task He_init_before_a_Tanh_of_a_stack_GG0001_reports_is_left_to_GG0001_while_it_is_on()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(16, 16);
+                    {|#0:nn.init.kaiming_normal_(fc1.weight)|};
+                    return nn.Sequential(fc1, nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1));
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source);
+        await Verify.VerifyAnalyzerAsync(source, "dotnet_diagnostic.GG0001.severity = none", Mismatch(0, "kaiming_normal_", "fc1", KaimingBeforeTanh));
+    }
+
 }

@@ -26,22 +26,39 @@ internal enum InitKind
 internal sealed class InitCall
 {
     public InitCall(InitKind kind, IOperation operation, double spread = double.NaN)
+        : this(kind, operation is IInvocationOperation invocation ? invocation.TargetMethod.Name : "assignment", operation.Syntax.GetLocation(), fixable: true, spread)
+    {
+    }
+
+    public InitCall(InitKind kind, string name, Location location, bool fixable, double spread = double.NaN)
     {
         Kind = kind;
-        Operation = operation;
+        Name = name;
+        Location = location;
+        Fixable = fixable;
         Spread = spread;
     }
 
     public InitKind Kind { get; }
 
-    /// <summary>The init call or the assignment.</summary>
-    public IOperation Operation { get; }
+    /// <summary>The init function (<c>xavier_uniform_</c>), or "assignment", or a helper that calls one.</summary>
+    public string Name { get; }
+
+    /// <summary>Where a report goes: the init call or assignment, or the call of a helper that holds it.</summary>
+    public Location Location { get; }
+
+    /// <summary>Whether the quick fix can rewrite it in place (false for an init inside a helper the call reaches).</summary>
+    public bool Fixable { get; }
 
     /// <summary>For <see cref="InitKind.ConstantSpread"/>: the standard deviation it draws from.</summary>
     public double Spread { get; }
 }
 
-/// <summary>Finds the explicit initializations of layers' weights, keyed by the local, field or property holding the layer.</summary>
+/// <summary>
+/// Finds the explicit initializations of layers' weights, keyed by the local, field or property holding the layer: calls
+/// on <c>layer.weight</c>, on each layer of a <c>foreach</c> over an array or list of layers, and inside helpers (in any
+/// file, read by syntax) that are given the layer or its weight.
+/// </summary>
 internal static class InitCalls
 {
     private const int ReLU = 9, LeakyReLU = 10; // torch.nn.init.NonlinearityType
@@ -51,25 +68,47 @@ internal static class InitCalls
         var found = new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default);
         foreach (var operation in roots.SelectMany(r => r.DescendantsAndSelf()))
         {
-            var (weight, call) = operation switch
+            foreach (var (weight, layerGiven, call) in Initializations(operation, torch))
             {
-                IInvocationOperation i when SymbolEqualityComparer.Default.Equals(i.TargetMethod.ContainingType, torch.Init) && i.Arguments.Length > 0 =>
-                    (i.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value, Classify(i)),
-                IInvocationOperation i when i.TargetMethod.Name is "normal_" or "uniform_" && TorchSharpSymbols.DerivesFrom(i.TargetMethod.ContainingType, torch.Tensor) =>
-                    (i.Instance, new InitCall(InitKind.ConstantSpread, i, Spread(i))),
-                ISimpleAssignmentOperation a => (a.Target, new InitCall(InitKind.Other, a)),
-                _ => (null, null),
-            };
-            if (call is null || HolderOfWeight(weight) is not { } holder)
-                continue;
-            if (!found.TryGetValue(holder, out var list))
-                found[holder] = list = new List<InitCall>();
-            list.Add(call);
+                foreach (var holder in HoldersOfWeight(weight, layerGiven))
+                {
+                    if (!found.TryGetValue(holder, out var list))
+                        found[holder] = list = new List<InitCall>();
+                    list.Add(call);
+                }
+            }
         }
         return found;
     }
 
-    private static InitCall Classify(IInvocationOperation call)
+    /// <summary>
+    /// What an operation initializes: the weight expression (or, for a helper, the layer or weight it is given) and how,
+    /// for a direct init, a <c>.weight</c> assignment or a helper call.
+    /// </summary>
+    private static IEnumerable<(IOperation? Weight, bool LayerGiven, InitCall Call)> Initializations(IOperation operation, TorchSharpSymbols torch)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation i when SymbolEqualityComparer.Default.Equals(i.TargetMethod.ContainingType, torch.Init) && i.Arguments.Length > 0:
+                return new[] { (i.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value, false, Classify(i)) };
+            case IInvocationOperation i when i.TargetMethod.Name is "normal_" or "uniform_" && TorchSharpSymbols.DerivesFrom(i.TargetMethod.ContainingType, torch.Tensor):
+                return new[] { (i.Instance, false, new InitCall(InitKind.ConstantSpread, i, Spread(i))) };
+            case ISimpleAssignmentOperation a:
+                return new[] { ((IOperation?)a.Target, false, new InitCall(InitKind.Other, a)) };
+            case IInvocationOperation i when i.TargetMethod.ContainingAssembly?.Name != "TorchSharp" && i.TargetMethod.Locations.Any(l => l.IsInSource):
+                return InitHelpers.Summary(i.TargetMethod).Select(h => (
+                    Argument(i, h.Parameter),
+                    true,
+                    new InitCall(h.Kind, i.TargetMethod.Name, i.Syntax.GetLocation(), fixable: false)));
+            default:
+                return Array.Empty<(IOperation?, bool, InitCall)>();
+        }
+    }
+
+    private static IOperation? Argument(IInvocationOperation call, int ordinal) =>
+        call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value.WithoutConversions();
+
+    public static InitCall Classify(IInvocationOperation call)
     {
         string name = call.TargetMethod.Name;
         if (name.StartsWith("xavier_", StringComparison.Ordinal) || name.StartsWith("glorot_", StringComparison.Ordinal))
@@ -103,15 +142,57 @@ internal static class InitCalls
         ? Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)
         : double.NaN;
 
-    // layer.weight (or this.layer.weight) -> layer
-    private static ISymbol? HolderOfWeight(IOperation? operation) =>
-        operation.WithoutConversions() is IPropertyReferenceOperation { Property.Name: "weight", Instance: var instance }
-            ? instance.WithoutConversions() switch
-            {
-                ILocalReferenceOperation l => l.Local,
-                IFieldReferenceOperation f => f.Field,
-                IPropertyReferenceOperation p => p.Property,
-                _ => null,
-            }
-            : null;
+    /// <summary>
+    /// The layers whose weight <paramref name="operation"/> is: <c>layer.weight</c> (or <c>this.layer.weight</c>), or,
+    /// when <paramref name="layerGiven"/> (a helper's argument), the layer itself; a <c>foreach</c> variable over an array
+    /// literal or a local list of layers stands for each of them.
+    /// </summary>
+    private static IEnumerable<ISymbol> HoldersOfWeight(IOperation? operation, bool layerGiven)
+    {
+        var layer = operation.WithoutConversions() switch
+        {
+            IPropertyReferenceOperation { Property.Name: "weight", Instance: var instance } => instance.WithoutConversions(),
+            var given when layerGiven => given,
+            _ => null,
+        };
+        switch (layer)
+        {
+            case ILocalReferenceOperation { Local.IsForEach: true } each when EnclosingForEach(each) is { } loop:
+                return Elements(loop).Select(Holder).Where(h => h is not null)!;
+            case ILocalReferenceOperation l:
+                return new ISymbol[] { l.Local };
+            case IFieldReferenceOperation f:
+                return new ISymbol[] { f.Field };
+            case IPropertyReferenceOperation { Property.Name: not "weight" } p:
+                return new ISymbol[] { p.Property };
+            default:
+                return Array.Empty<ISymbol>();
+        }
+    }
+
+    private static ISymbol? Holder(IOperation element) => element.WithoutConversions() switch
+    {
+        ILocalReferenceOperation l => l.Local,
+        IFieldReferenceOperation f => f.Field,
+        IPropertyReferenceOperation p => p.Property,
+        _ => null,
+    };
+
+    private static IForEachLoopOperation? EnclosingForEach(ILocalReferenceOperation variable)
+    {
+        for (var parent = variable.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent is IForEachLoopOperation loop && loop.Locals.Contains(variable.Local, SymbolEqualityComparer.Default))
+                return loop;
+        }
+        return null;
+    }
+
+    // new[] { fc1, fc2 } or a local list filled before the loop (CollectionFill).
+    private static IEnumerable<IOperation> Elements(IForEachLoopOperation loop) => loop.Collection.WithoutConversions() switch
+    {
+        IArrayCreationOperation { Initializer: { } elements } => elements.ElementValues,
+        ILocalReferenceOperation list => CollectionFill.Replay(list.Local, new[] { loop.Root() }, loop.Syntax.SpanStart) ?? Enumerable.Empty<IOperation>(),
+        _ => Enumerable.Empty<IOperation>(),
+    };
 }

@@ -83,7 +83,7 @@ internal static class RuleOptions
     public const string Prefix = "gradientguard.";
 
     public static readonly CountOption MinSaturatingActivations = new(RuleIds.SaturatingActivationStack, "min_saturating_activations", 3);
-    public static readonly CountOption MinDefaultInitLayers = new(RuleIds.Initialization, "min_default_init_layers", 4);
+    public static readonly CountOption MinDefaultInitLayers = new(RuleIds.Initialization, "min_default_init_layers", 8);
     public static readonly CountOption MaxSpreadFactor = new(RuleIds.Initialization, "max_spread_factor", 4);
     public static readonly SeverityOption DefaultInitSeverity = new(RuleIds.Initialization, "default_init_severity", DiagnosticSeverity.Info);
     public static readonly CountOption MinPlainDepth = new(RuleIds.DeepWithoutNormalization, "min_weight_layers", 8);

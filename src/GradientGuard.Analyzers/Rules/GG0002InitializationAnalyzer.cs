@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -72,7 +73,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 return;
             var root = invocation.Root();
             var mayInitialize = new Lazy<bool>(() => MaySetWeights(root.Syntax));
-            new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel).DefaultInitDepth(
+            new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel, operationContext.Compilation, operationContext.CancellationToken).DefaultInitDepth(
                 path,
                 () => mayInitialize.Value ? InitCalls.Find(new[] { root }, torch) : new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default),
                 SequentialPaths.NameLocation(invocation.Syntax),
@@ -84,7 +85,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             var model = blockContext.OperationBlocks.Select(b => b.SemanticModel).FirstOrDefault(m => m is not null);
             if (model is null || !modelFiles.In(model.SyntaxTree))
                 return;
-            var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model);
+            var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model, blockContext.Compilation, blockContext.CancellationToken);
             if (classes.IsForward(blockContext.OwningSymbol))
             {
                 // The class's members are bound only for a path deep enough to report.
@@ -105,7 +106,29 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 if (PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
                     check.Mismatches(path, holder.Key, holder.Value);
             }
+            foreach (var init in ModelWideInits.Find(blockContext.OperationBlocks, torch))
+            {
+                if (PathOfModel(init.Model, blockContext.OwningSymbol.ContainingType, blockContext.OperationBlocks, model) is { } path)
+                    check.ModelWide(path, init);
+            }
         });
+
+        // The path of the model an apply() or parameters() loop is made on: a local built as a Sequential in the same
+        // body, or the module class itself.
+        List<LayerElement>? PathOfModel(ISymbol? holder, INamedTypeSymbol? type, ImmutableArray<IOperation> blocks, SemanticModel model)
+        {
+            if (holder is ILocalSymbol local)
+            {
+                return blocks.SelectMany(b => b.Descendants()).OfType<IVariableDeclaratorOperation>()
+                    .Where(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local))
+                    .Select(d => d.GetVariableInitializer()?.Value.WithoutConversions())
+                    .OfType<IInvocationOperation>()
+                    .Where(paths.IsConstruction)
+                    .Select(paths.Elements)
+                    .FirstOrDefault(p => p is not null);
+            }
+            return holder is null && type is not null ? ForwardPath(type, model) : null;
+        }
 
         // The path a held layer is part of: a Sequential in the same body (a local), or the class's forward (a field).
         List<LayerElement>? PathOf(ISymbol holder, ImmutableArray<IOperation> blocks, SemanticModel model)
@@ -117,7 +140,12 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                     .Select(paths.Elements)
                     .FirstOrDefault(p => p is not null && p.Any(e => SymbolEqualityComparer.Default.Equals(e.Holder, holder)));
             }
-            var forward = holder.ContainingType?.GetMembers("forward").OfType<IMethodSymbol>()
+            return holder.ContainingType is { } type ? ForwardPath(type, model) : null;
+        }
+
+        List<LayerElement>? ForwardPath(INamedTypeSymbol type, SemanticModel model)
+        {
+            var forward = type.GetMembers("forward").OfType<IMethodSymbol>()
                 .SelectMany(m => m.DeclaringSyntaxReferences)
                 .FirstOrDefault(r => r.SyntaxTree == model.SyntaxTree);
             return forward is not null && model.GetOperation(forward.GetSyntax()) is { } body ? classes.Elements(body) : null;
@@ -148,12 +176,18 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         private readonly Action<Diagnostic> report;
         private readonly AnalyzerOptions options;
         private readonly SemanticModel? model;
+        private readonly Compilation compilation;
+        private readonly CancellationToken cancellation;
+        // An init reaching several layers (a foreach over layers, a helper, apply) is reported once, for the first it does not suit.
+        private readonly HashSet<Location> reported = new();
 
-        public Check(Action<Diagnostic> report, AnalyzerOptions options, SemanticModel? model)
+        public Check(Action<Diagnostic> report, AnalyzerOptions options, SemanticModel? model, Compilation compilation, CancellationToken cancellation)
         {
             this.report = report;
             this.options = options;
             this.model = model;
+            this.compilation = compilation;
+            this.cancellation = cancellation;
         }
 
         /// <summary>Each init call of <paramref name="holder"/>'s weight, against the activation that follows the layer in <paramref name="path"/>.</summary>
@@ -162,13 +196,27 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             int i = path.FindIndex(e => e.Kind == LayerKind.Weight && SymbolEqualityComparer.Default.Equals(e.Holder, holder));
             if (i < 0)
                 return;
-            var tree = calls[0].Operation.Syntax.SyntaxTree;
-            double spreadFactor = RuleOptions.MaxSpreadFactor.Read(options, tree);
-            var next = NextActivation(path, i);
-            double fanIn = FanIn(path[i].Syntax);
             foreach (var call in calls)
-                ReportMismatch(call, holder.Name, next, fanIn, spreadFactor);
+                ReportMismatch(call, path, i, holder.Name);
         }
+
+        /// <summary>An init that reaches every weight layer (of a type): reported once, for the first layer it does not suit.</summary>
+        public void ModelWide(List<LayerElement> path, ModelWideInit init)
+        {
+            for (int i = 0, k = 0; i < path.Count; i++)
+            {
+                if (path[i].Kind != LayerKind.Weight)
+                    continue;
+                k++;
+                if (init.Reaches(LayerType(path[i])) && ReportMismatch(init.Call, path, i, path[i].Holder?.Name ?? $"#{k}"))
+                    return;
+            }
+        }
+
+        private ITypeSymbol? LayerType(LayerElement layer) =>
+            model is not null && layer.Syntax.SyntaxTree == model.SyntaxTree && model.GetOperation(layer.Syntax) is { Type: { } type }
+                ? type
+                : layer.Holder switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, ILocalSymbol l => l.Type, _ => null };
 
         /// <summary>At least N weight layers, none explicitly initialized, no normalization, and nothing sets the weights elsewhere.</summary>
         /// <remarks>The init calls and the "elsewhere" test are functions: they walk bodies, so they run only for a path deep enough to report.</remarks>
@@ -181,6 +229,9 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             {
                 return;
             }
+            // GG0006 owns plain stacks of its depth: its fix (normalization) also ends the scale drift of the default init.
+            if (weights.Count >= RuleOptions.MinPlainDepth.Read(options, tree) && RuleSwitch.IsOn(compilation, tree, RuleIds.DeepWithoutNormalization, cancellation))
+                return;
             var initialized = inits();
             if (weights.Any(w => w.Holder is { } h && initialized.ContainsKey(h)) || initializedElsewhere())
                 return;
@@ -236,25 +287,38 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             return null;
         }
 
-        private void ReportMismatch(InitCall call, string layer, LayerElement? following, double fanIn, double spreadFactor)
+        private bool ReportMismatch(InitCall call, List<LayerElement> path, int layerIndex, string layer)
         {
+            var tree = call.Location.SourceTree!;
+            var following = NextActivation(path, layerIndex);
+            double fanIn = FanIn(path[layerIndex].Syntax);
             var next = following?.Kind;
             string activation = following is { } known ? ActivationName(known) : "ReLU";
             string? problem = (call.Kind, next) switch
             {
                 (InitKind.Xavier, LayerKind.Rectifier) =>
                     "for Tanh/Sigmoid, but a ReLU-family activation follows it: Xavier halves the signal variance at each ReLU layer; use kaiming_normal_ with nonlinearity ReLU",
-                (InitKind.KaimingRectifier, LayerKind.Saturating) =>
+                (InitKind.KaimingRectifier, LayerKind.Saturating) when !OwnedByGG0001(path, following!.Value, tree) =>
                     "for ReLU, but a Tanh/Sigmoid follows it: He init's doubled variance saturates the activation; use xavier_uniform_ with calculate_gain",
-                (InitKind.ConstantSpread, _) when fanIn > 0 && call.Spread > spreadFactor / Math.Sqrt(fanIn) =>
+                (InitKind.ConstantSpread, _) when fanIn > 0 && call.Spread > RuleOptions.MaxSpreadFactor.Read(options, tree) / Math.Sqrt(fanIn) =>
                     FormattableString.Invariant($"with a spread of {call.Spread:G3}, {call.Spread * Math.Sqrt(fanIn):G3}x 1/sqrt(fan_in) = {1 / Math.Sqrt(fanIn):G3}: activations and gradients grow at every layer; scale to the fan-in with kaiming_normal_ or xavier_uniform_"),
                 _ => null,
             };
-            if (problem is null)
-                return;
-            var properties = ImmutableDictionary<string, string?>.Empty.Add(ActivationProperty, activation);
-            string name = call.Operation is IInvocationOperation invocation ? invocation.TargetMethod.Name : "assignment";
-            report(Diagnostic.Create(Mismatch, call.Operation.Syntax.GetLocation(), properties, name, layer, problem));
+            if (problem is null || !reported.Add(call.Location))
+                return false;
+            var properties = call.Fixable ? ImmutableDictionary<string, string?>.Empty.Add(ActivationProperty, activation) : ImmutableDictionary<string, string?>.Empty;
+            report(Diagnostic.Create(Mismatch, call.Location, properties, call.Name, layer, problem));
+            return true;
+        }
+
+        // He init before a Sigmoid/Tanh that GG0001 reports as part of a saturating stack: GG0001's fix (ReLU) makes the
+        // init right, while this rule's (Xavier) would be wrong after it. GG0001 owns the case while it is on.
+        private bool OwnedByGG0001(List<LayerElement> path, LayerElement activation, SyntaxTree tree)
+        {
+            var run = SaturatingRuns.Longest(path);
+            return run.Count >= RuleOptions.MinSaturatingActivations.Read(options, tree) &&
+                   run.Any(e => e.Syntax == activation.Syntax) &&
+                   RuleSwitch.IsOn(compilation, tree, RuleIds.SaturatingActivationStack, cancellation);
         }
 
         // Sigmoid or Tanh, for calculate_gain: nn.Sigmoid(), torch.sigmoid(x), x.sigmoid() are Sigmoid.
