@@ -99,4 +99,28 @@ public sealed class GG0005PlainRnnTests
             """;
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task A_factory_whose_one_return_is_the_RNN_is_retyped_with_it()
+    {
+        string source = Usings + """
+            static class Factory
+            {
+                public static {|#1:RNN|} Expression() => nn.{|#0:RNN|}(4, 8);
+
+                public static {|#3:RNN|} Block()
+                {
+                    return nn.{|#2:RNN|}(4, 8);
+                }
+
+                public static RNN Either(bool small)
+                {
+                    if (small)
+                        return nn.{|#4:RNN|}(4, 4);
+                    return nn.{|#5:RNN|}(4, 8);
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(0, 1), Expected(2, 3), Expected(4), Expected(5));
+    }
 }

@@ -82,7 +82,7 @@ public sealed class RuleCatalogTests
 
     private static IEnumerable<Microsoft.CodeAnalysis.DiagnosticDescriptor> Descriptors() => Analyzers().SelectMany(a => a.SupportedDiagnostics);
 
-    private static IEnumerable<CodeFixProvider> FixProviders() =>
+    internal static IEnumerable<CodeFixProvider> FixProviders() =>
         typeof(CodeFixes.GG0003AddGradientClippingCodeFix).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
             .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!);

@@ -46,9 +46,12 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
         }, OperationKind.Invocation);
     }
 
-    // "RNN rnn = nn.RNN(...)" or a field typed RNN given the call in a constructor: that type must become GRU too.
+    // "RNN rnn = nn.RNN(...)", a field typed RNN given the call in a constructor, or "RNN Create() => nn.RNN(...)": that
+    // type must become GRU too.
     private static TypeSyntax? DeclaredRnnType(IInvocationOperation call, TorchSharpSymbols torch)
     {
+        if (call.Parent.WithoutConversions() is IReturnOperation returned)
+            return ReturnedRnnType(returned, torch);
         ISymbol? target = call.Parent.WithoutConversions() switch
         {
             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
@@ -74,5 +77,22 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
             PropertyDeclarationSyntax property => property.Type,
             _ => null,
         };
+    }
+
+    // The declared return type of the method, local function or property getter whose one return is the call.
+    private static TypeSyntax? ReturnedRnnType(IReturnOperation returned, TorchSharpSymbols torch)
+    {
+        var body = returned.Root();
+        if (body.Descendants().OfType<IReturnOperation>().Count() != 1)
+            return null; // other returns would keep producing an RNN
+        var declaration = returned.Syntax.Ancestors().FirstOrDefault(n => n is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax);
+        var type = declaration switch
+        {
+            MethodDeclarationSyntax method => method.ReturnType,
+            LocalFunctionStatementSyntax local => local.ReturnType,
+            PropertyDeclarationSyntax property => property.Type,
+            _ => null,
+        };
+        return type is not null && returned.SemanticModel?.GetTypeInfo(type).Type is { } declared && SymbolEqualityComparer.Default.Equals(declared, torch.Rnn) ? type : null;
     }
 }
