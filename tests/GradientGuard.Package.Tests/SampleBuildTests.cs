@@ -33,44 +33,33 @@ public sealed class SampleBuildTests : IClassFixture<PackedPackages>
     [Fact]
     public void Installing_the_GradientGuard_package_brings_the_analyzers_into_the_build()
     {
-        string project = Path.Combine(Path.GetTempPath(), "gradientguard-consumer-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(project);
-        try
-        {
-            foreach (string source in Directory.GetFiles(SampleDirectory, "*.cs"))
-                File.Copy(source, Path.Combine(project, Path.GetFileName(source)));
-            File.WriteAllText(Path.Combine(project, "Consumer.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <TargetFramework>net8.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <NoWarn>NU1603</NoWarn>
-                    <!-- A private package folder: no GradientGuard package from an earlier run can be picked up. -->
-                    <RestorePackagesPath>{Path.Combine(project, "packages")}</RestorePackagesPath>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="GradientGuard" Version="{packages.Runtime.Value("version")}" />
-                  </ItemGroup>
-                </Project>
-                """);
-            // The local feed of the freshly packed packages, beside the machine's own sources.
-            File.WriteAllText(Path.Combine(project, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="gradientguard-local" value="{packages.OutputDirectory}" />
-                  </packageSources>
-                </configuration>
-                """);
+        using var consumer = new ConsumerProject(packages, SampleDirectory);
 
-            var (exitCode, output) = DotnetCli.Run(project, "build", "Consumer.csproj", "-nologo");
+        var (exitCode, output) = DotnetCli.Run(consumer.Folder, "build", "Consumer.csproj", "-nologo");
 
-            AssertWarnings(exitCode, output);
-        }
-        finally
-        {
-            Directory.Delete(project, recursive: true);
-        }
+        AssertWarnings(exitCode, output);
+    }
+
+    [Fact]
+    public void Dotnet_format_applies_every_rules_fix_through_the_packed_package()
+    {
+        // Every rule a warning here, so that the build after the fixes would show any diagnostic left (GG0003 is a
+        // suggestion for non-recurrent models by default).
+        using var consumer = new ConsumerProject(packages, SampleDirectory);
+        File.WriteAllText(Path.Combine(consumer.Folder, ".editorconfig"),
+            "root = true\n\n[*.cs]\n" + string.Concat(ExpectedRules.Select(id => $"dotnet_diagnostic.{id}.severity = warning\n")));
+        var (restoreCode, restored) = DotnetCli.Run(consumer.Folder, "restore", "Consumer.csproj", "-nologo");
+        Assert.True(restoreCode == 0, restored);
+        var sources = Directory.GetFiles(consumer.Folder, "*.cs").ToDictionary(f => f, File.ReadAllText);
+
+        var (formatCode, formatted) = DotnetCli.Run(consumer.Folder, new[] { "format", "analyzers", "Consumer.csproj", "--no-restore", "--severity", "info", "--diagnostics" }.Concat(ExpectedRules).ToArray());
+
+        Assert.True(formatCode == 0, formatted);
+        Assert.DoesNotContain("Unable to fix", formatted, StringComparison.Ordinal);
+        Assert.All(sources, s => Assert.NotEqual(s.Value, File.ReadAllText(s.Key))); // one rule per file, each fixed
+        var (buildCode, built) = DotnetCli.Run(consumer.Folder, "build", "Consumer.csproj", "--no-restore", "-nologo");
+        Assert.True(buildCode == 0, built);
+        Assert.DoesNotMatch(new Regex(@"warning GG\d{4}"), built);
     }
 
     private static void AssertWarnings(int exitCode, string output)
