@@ -29,6 +29,11 @@ internal static class Program
 
     public static int Main(string[] args)
     {
+        if (args.Any(a => a is "-h" or "--help"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
         Options options;
         IReadOnlyList<SourceFolder> projects;
         IReadOnlyList<MetadataReference> references;
@@ -165,8 +170,6 @@ internal static class Program
                             throw new ArgumentException("--reference takes a path.");
                         references.Add(args[++i]);
                         break;
-                    case "-h" or "--help":
-                        throw new ArgumentException("help");
                     default:
                         if (args[i].StartsWith('-') || folder is not null)
                             throw new ArgumentException($"unexpected argument '{args[i]}'.");

@@ -1,0 +1,103 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace GradientGuard.Package.Tests;
+
+/// <summary>
+/// The contributor's real-code command (tools/GradientGuard.RealCode) on a folder of loose sources with no project file:
+/// diagnostics as file:line id severity message, counts per rule, analyzer exceptions, and the analyzers' time beside
+/// the compile time; broken code tolerated; bad arguments refused with a clear error.
+/// </summary>
+public sealed class RealCodeCommandTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "gradientguard-realcode-" + Guid.NewGuid().ToString("N"));
+
+    public RealCodeCommandTests() => Directory.CreateDirectory(Path.Combine(folder, "src", "Training"));
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void Reports_each_diagnostic_the_counts_no_exception_and_the_time_on_loose_and_broken_sources()
+    {
+        File.WriteAllText(Path.Combine(folder, "src", "Training", "Trainer.cs"), """
+            using TorchSharp;
+            using static TorchSharp.torch;
+
+            class Trainer
+            {
+                void Train(Tensor x, Tensor y)
+                {
+                    var model = nn.Sequential(nn.Linear(4, 8), nn.Sigmoid(), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 1));
+                    var optimizer = optim.Adam(model.parameters());
+                    for (int i = 0; i < 10; i++)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.mse_loss(model.forward(x), y).backward();
+                        optimizer.step();
+                    }
+                }
+            }
+            """);
+        // Written against an API that does not exist, and cut off mid-statement: compile errors, no analyzer exception.
+        File.WriteAllText(Path.Combine(folder, "Broken.cs"), """
+            using static TorchSharp.torch;
+            class Broken { void F(optim.Optimizer o) { OldApi.Loss(o).backward(); o.step( } }
+            """);
+
+        var (exitCode, output) = Run(folder, "--runs", "1");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(new Regex(@"^src/Training/Trainer\.cs:8 GG0001 warning 3 hidden Sigmoid/Tanh activations", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^src/Training/Trainer\.cs:14 GG0003 info 'optimizer\.step\(\)' follows backward\(\)", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  GG0001  1$", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  GG0003  1$", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  GG0005  0$", RegexOptions.Multiline), output);
+        Assert.Contains("Analyzer exceptions: none", output, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"Sources: 2 files in 1 project\(s\); compile errors tolerated: [1-9]\d* in 1 files"), output);
+        Assert.Matches(new Regex(@"Time \(median of 1 runs\): compile \d+ ms; GradientGuard analyzers \d+ ms \(\d+\.\d % of compile\)"), output);
+    }
+
+    [Fact]
+    public void Each_subfolder_is_a_project_of_its_own_with_each()
+    {
+        foreach (string project in new[] { "a", "b" })
+        {
+            Directory.CreateDirectory(Path.Combine(folder, project));
+            // The same type name in both: as one compilation these would collide.
+            File.WriteAllText(Path.Combine(folder, project, "Rnn.cs"), "using static TorchSharp.torch; class Model { object Create() => nn.RNN(4, 8); }");
+        }
+
+        var (exitCode, output) = Run(folder, "--each", "--runs", "0");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(new Regex(@"^a/Rnn\.cs:1 GG0005 warning ", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^b/Rnn\.cs:1 GG0005 warning ", RegexOptions.Multiline), output);
+        Assert.Contains("Sources: 2 files in 2 project(s); compile errors tolerated: 0 in 0 files", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Time (", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("error: '{0}/missing' is not a folder.", "{0}/missing")]
+    [InlineData("error: '{0}' holds no .cs file.", "{0}")]
+    [InlineData("error: --runs takes a whole number from 0 to 100.", "{0}", "--runs", "many")]
+    [InlineData("error: unexpected argument '--fast'.", "{0}", "--fast")]
+    [InlineData("error: no FOLDER given.")]
+    public void Bad_arguments_are_refused_with_a_clear_error_and_the_usage(string expected, params string[] arguments)
+    {
+        var (exitCode, output) = Run(arguments.Select(a => string.Format(System.Globalization.CultureInfo.InvariantCulture, a, folder)).ToArray());
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, folder), output, StringComparison.Ordinal);
+        Assert.Contains("usage: GradientGuard.RealCode FOLDER", output, StringComparison.Ordinal);
+    }
+
+    private static (int ExitCode, string Output) Run(params string[] arguments)
+    {
+        var metadata = typeof(RealCodeCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value ?? "");
+        string tool = Path.Combine(metadata["RepositoryRoot"], "tools", "GradientGuard.RealCode", "bin", metadata["Configuration"], "net10.0", "GradientGuard.RealCode.dll");
+        return DotnetCli.Run(Path.GetTempPath(), new[] { tool }.Concat(arguments).ToArray());
+    }
+}
