@@ -40,6 +40,13 @@ public sealed class RobustnessTests
             TorchSharp.Modules.RNN r = nn.RNN(4, ; 
             void Helper() => Helper();
             void Rec() { Rec2(); } void Rec2() { Rec(); opt.step(); }
+            Module<Tensor, Tensor> Loops() { var l = new List<Module<Tensor, Tensor>>(); for (int i = 0; i < ; i++) { l.Add(nn.Tanh()); } for (int j = 0; j < 3; j += ) l.Add(; for (int k = 0; k < 1000000000; k++) l.Add(nn.Tanh()); var a = new Module<Tensor, Tensor>[-3]; a[5] = nn.Tanh(); a[ = ; for (int i = 0; i < 4; i++) a[i / 0] = nn.Sigmoid(); return nn.Sequential(l.ToArray(), a, l.ToList(1)); }
+            class Listed : nn.Module<Tensor, Tensor> { ModuleList<Module<Tensor, Tensor>> ls = new(); Listed() : base() { for (var i = 0; i < 3;) ls.Add(nn.Tanh()); } Listed(int x) : this() { } public override Tensor forward(Tensor x) { foreach (var m in ls) x = m.forward(; foreach (var in ls) { } return x; } }
+            void Inits(Linear fc1) { foreach (var l in new[] { fc1, , null }) nn.init.xavier_uniform_(l.weight, ); foreach (var (n, p) in named_parameters()) if (n.Contains()) nn.init.xavier_uniform_(p); this.apply(m => { if (m is Linear lin) nn.init.kaiming_normal_(lin.weight, nonlinearity: ); }); apply(Missing); apply(); Helpers.Init(fc1, ); InitHelper(); }
+            static void InitHelper(Linear layer = null, Tensor w) { nn.init.xavier_uniform_(layer.weight); nn.init.kaiming_normal_(w, nonlinearity: nn.init.NonlinearityType.); }
+            void Clips(optim.Optimizer o, Tensor loss) { loss.backward(); ClipGrads(); grad_clipping(, 1); o.step(); Utils.clip_grad_norm(o); o.step(; }
+            RNN MakeRnn() { if (true) return nn.RNN(4, ); return ; }
+            RNN MakeRnn2() => nn.RNN(;
         """;
 
     private const string Generated = """
