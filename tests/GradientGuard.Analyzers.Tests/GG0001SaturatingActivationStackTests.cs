@@ -685,4 +685,25 @@ public sealed class GG0001SaturatingActivationStackTests
             """;
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task A_Sequential_field_reported_on_its_construction_is_not_reported_again_on_the_class()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Sequential body;
+                private readonly Linear head = nn.Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    body = nn.{|#0:Sequential|}(nn.Linear(4, 8), {|#1:nn.Tanh()|}, nn.Linear(8, 8), {|#2:nn.Tanh()|}, nn.Linear(8, 8), {|#3:nn.Tanh()|}, nn.Linear(8, 8));
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x) => head.call(body.call(x).tanh());
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
 }

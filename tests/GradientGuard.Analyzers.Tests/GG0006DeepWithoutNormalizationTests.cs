@@ -122,4 +122,28 @@ public sealed class GG0006DeepWithoutNormalizationTests
             """;
         await Verify.VerifyAnalyzerAsync(source, ThreeLayers, Expected(3, 0));
     }
+
+    [Fact]
+    public async Task A_Sequential_of_Sequential_fields_is_one_path()
+    {
+        string source = Usings + """
+            class AutoEncoder : nn.Module<Tensor, Tensor>
+            {
+                private readonly Sequential encoder;
+                private readonly Sequential decoder;
+                private readonly Sequential model;
+
+                public AutoEncoder() : base("ae")
+                {
+                    encoder = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 16));
+                    decoder = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64));
+                    model = nn.{|#0:Sequential|}(encoder, decoder);
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x) => model.forward(x);
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(8, 0));
+    }
 }

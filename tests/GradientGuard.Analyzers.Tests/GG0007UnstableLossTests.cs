@@ -199,4 +199,39 @@ public sealed class GG0007UnstableLossTests
             Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithArguments("binary_cross_entropy"),
             Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(1).WithArguments("BCELoss"));
     }
+
+    [Fact]
+    public async Task A_Sequential_field_ending_in_a_Sigmoid_is_followed_through_the_local_that_holds_its_output()
+    {
+        string source = Usings + """
+            class Gan : nn.Module<Tensor, Tensor>
+            {
+                private readonly Sequential discriminator;
+                private readonly Sequential critic;
+
+                public Gan() : base("gan")
+                {
+                    discriminator = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid());
+                    critic = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1));
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x) => discriminator.forward(x);
+
+                void Train(Tensor real, Tensor fake, Tensor labels)
+                {
+                    var criterion = nn.BCELoss();
+                    var output = discriminator.forward(real);
+                    var lossReal = {|#0:criterion.forward(output, labels)|};
+                    output = critic.forward(fake);
+                    var lossFake = criterion.forward(output, labels); // the critic gives logits: fine for this rule
+                    output = discriminator.forward(fake);
+                    var lossAgain = {|#1:criterion.forward(output, labels)|};
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithArguments("BCELoss"),
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(1).WithArguments("BCELoss"));
+    }
 }

@@ -47,6 +47,7 @@ public sealed class RobustnessTests
             void Clips(optim.Optimizer o, Tensor loss) { loss.backward(); ClipGrads(); grad_clipping(, 1); o.step(); Utils.clip_grad_norm(o); o.step(; }
             RNN MakeRnn() { if (true) return nn.RNN(4, ); return ; }
             RNN MakeRnn2() => nn.RNN(;
+            class Cyclic : nn.Module<Tensor, Tensor> { Sequential a, b; Cyclic() : base("c") { a = nn.Sequential(b, nn.Tanh()); b = nn.Sequential(a, nn.Sigmoid()); a2 = nn.Sequential(a2); } Sequential a2; public override Tensor forward(Tensor x) => nn.functional.binary_cross_entropy(a.forward(x), x); }
         """;
 
     private const string Generated = """

@@ -36,6 +36,22 @@ internal sealed class ModuleClassPaths
     public List<LayerElement>? Elements(IOperation forwardBody) =>
         cache.GetOrAdd(forwardBody.Syntax, _ => Read(forwardBody)); // a forward is read once per compilation, however many checks ask
 
+    /// <summary>
+    /// The Sequentials held in fields or properties that <paramref name="forwardBody"/> applies: a rule that reports such a
+    /// Sequential on its own construction does not report the class's path again for it.
+    /// </summary>
+    public IEnumerable<IInvocationOperation> AppliedSequentials(IOperation forwardBody) =>
+        forwardBody.SemanticModel is not { } model
+            ? Enumerable.Empty<IInvocationOperation>()
+            : forwardBody.Descendants().OfType<IInvocationOperation>()
+                .Where(c => c.TargetMethod.Name is "call" or "forward")
+                .Select(c => MemberOfThis(c.Instance.WithoutConversions()))
+                .Where(m => m is not null)
+                .Distinct(SymbolEqualityComparer.Default)
+                .Select(m => sequentials.MemberCreation(m!, model))
+                .OfType<IInvocationOperation>()
+                .Where(sequentials.IsConstruction);
+
     private List<LayerElement>? Read(IOperation forwardBody)
     {
         var model = forwardBody.SemanticModel;
@@ -207,7 +223,7 @@ internal sealed class ModuleClassPaths
     private bool AddMember(ISymbol member, SemanticModel model, List<LayerElement> path)
     {
         var declaredType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
-        var creation = Creation(member, model);
+        var creation = sequentials.MemberCreation(member, model);
         var kind = sequentials.Classify(declaredType);
         if (kind == LayerKind.Opaque && creation is not null)
         {
@@ -239,39 +255,6 @@ internal sealed class ModuleClassPaths
     {
         path.AddRange(inner);
         return true;
-    }
-
-    // The torch.nn factory (or Sequential construction) a field or property is given, in its initializer or a constructor of the same file.
-    private IInvocationOperation? Creation(ISymbol member, SemanticModel model)
-    {
-        var values = new List<ExpressionSyntax>();
-        foreach (var reference in member.DeclaringSyntaxReferences)
-        {
-            switch (reference.GetSyntax())
-            {
-                case VariableDeclaratorSyntax { Initializer.Value: var value }:
-                    values.Add(value);
-                    break;
-                case PropertyDeclarationSyntax { Initializer.Value: var value }:
-                    values.Add(value);
-                    break;
-            }
-        }
-        foreach (var constructor in member.ContainingType.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences))
-        {
-            if (constructor.SyntaxTree != model.SyntaxTree)
-                continue;
-            values.AddRange(constructor.GetSyntax().DescendantNodes().OfType<AssignmentExpressionSyntax>()
-                .Where(a => a.Left is IdentifierNameSyntax { Identifier.ValueText: var name } && name == member.Name ||
-                            a.Left is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name.Identifier.ValueText: var accessed } && accessed == member.Name)
-                .Select(a => a.Right));
-        }
-        if (values.Count != 1 || values[0].SyntaxTree != model.SyntaxTree)
-            return null;
-        return model.GetOperation(values[0]).WithoutConversions() is IInvocationOperation invocation &&
-               (SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, torch.Nn) || sequentials.IsConstruction(invocation))
-            ? invocation
-            : null;
     }
 
     private static ISymbol? MemberOfThis(IOperation? instance) => instance switch

@@ -65,8 +65,26 @@ internal sealed class SequentialPaths
     }
 
     /// <summary>The flattened path of a Sequential construction, or null when it is only known at run time.</summary>
-    public List<LayerElement>? Elements(IInvocationOperation sequential) =>
-        cache.GetOrAdd(sequential.Syntax, _ => Read(sequential)); // rules ask for the same Sequential more than once
+    public List<LayerElement>? Elements(IInvocationOperation sequential)
+    {
+        if (cache.TryGetValue(sequential.Syntax, out var known))
+            return known; // rules ask for the same Sequential more than once
+        reading ??= new HashSet<SyntaxNode>();
+        if (!reading.Add(sequential.Syntax))
+            return null; // a Sequential that holds itself through a field (model = Sequential(model, ...)): no path
+        try
+        {
+            return cache.GetOrAdd(sequential.Syntax, _ => Read(sequential));
+        }
+        finally
+        {
+            reading.Remove(sequential.Syntax);
+        }
+    }
+
+    // The Sequentials being read on this thread: a field's creation can lead back to the Sequential that holds it.
+    [System.ThreadStatic]
+    private static HashSet<SyntaxNode>? reading;
 
     private List<LayerElement>? Read(IInvocationOperation sequential)
     {
@@ -121,6 +139,9 @@ internal sealed class SequentialPaths
                 return true;
             case ILocalReferenceOperation local:
                 return AddLocal(local.Local, path, use);
+            case IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(value) is { } member && value.SemanticModel is { } model &&
+                                                                            MemberCreation(member, model) is { } built && IsConstruction(built):
+                return Elements(built) is { } inner && Append(path, inner); // Sequential(encoder, decoder) of Sequential fields
             case IInvocationOperation { TargetMethod.Name: "ToArray" or "ToList" or "AsEnumerable" } copy
                 when (copy.Instance ?? copy.Arguments.FirstOrDefault()?.Value).WithoutConversions() is ILocalReferenceOperation copied:
                 return AddLocal(copied.Local, path, use); // Sequential(layers.ToArray())
@@ -169,6 +190,52 @@ internal sealed class SequentialPaths
             return null;
         var path = new List<LayerElement>();
         return values.All(v => Add(v, path, use: v)) ? path : null; // a local added is read in the body that adds it
+    }
+
+    /// <summary>The torch.nn factory (or Sequential construction) a field or property is given, in its initializer or a constructor of the same file.</summary>
+    public IInvocationOperation? MemberCreation(ISymbol member, SemanticModel model)
+    {
+        var values = new List<ExpressionSyntax>();
+        foreach (var reference in member.DeclaringSyntaxReferences)
+        {
+            switch (reference.GetSyntax())
+            {
+                case VariableDeclaratorSyntax { Initializer.Value: var value }:
+                    values.Add(value);
+                    break;
+                case PropertyDeclarationSyntax { Initializer.Value: var value }:
+                    values.Add(value);
+                    break;
+            }
+        }
+        foreach (var constructor in member.ContainingType.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences))
+        {
+            if (constructor.SyntaxTree != model.SyntaxTree)
+                continue;
+            values.AddRange(constructor.GetSyntax().DescendantNodes().OfType<AssignmentExpressionSyntax>()
+                .Where(a => a.Left is IdentifierNameSyntax { Identifier.ValueText: var name } && name == member.Name ||
+                            a.Left is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name.Identifier.ValueText: var accessed } && accessed == member.Name)
+                .Select(a => a.Right));
+        }
+        if (values.Count != 1 || values[0].SyntaxTree != model.SyntaxTree)
+            return null;
+        return model.GetOperation(values[0]).WithoutConversions() is IInvocationOperation invocation &&
+               (SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, torch.Nn) || IsConstruction(invocation))
+            ? invocation
+            : null;
+    }
+
+    private static ISymbol? MemberOf(IOperation operation) => operation switch
+    {
+        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
+        _ => null,
+    };
+
+    private static bool Append(List<LayerElement> path, List<LayerElement> inner)
+    {
+        path.AddRange(inner);
+        return true;
     }
 
     private static bool IsTuple(ITypeSymbol? type) =>

@@ -46,8 +46,12 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
                 return;
             foreach (var body in blockContext.OperationBlocks)
             {
-                if (classes.Elements(body) is { } path)
+                // A Sequential the class applies that is reported on its own construction is not reported again here.
+                if (classes.Elements(body) is { } path &&
+                    !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && SaturatingRuns.Longest(own).Count >= RuleOptions.MinSaturatingActivations.Read(blockContext.Options, body.Syntax.SyntaxTree)))
+                {
                     Check(blockContext.ReportDiagnostic, blockContext.Options, path, blockContext.OwningSymbol.Locations[0]);
+                }
             }
         });
     }

@@ -48,8 +48,11 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
                 return;
             foreach (var body in blockContext.OperationBlocks)
             {
-                if (classes.Elements(body) is { } path && TooDeep(path, blockContext.Options, body.Syntax.SyntaxTree, out int depth))
-                    blockContext.ReportDiagnostic(Diagnostic.Create(Rule, blockContext.OwningSymbol.Locations[0], depth));
+                if (classes.Elements(body) is { } path && TooDeep(path, blockContext.Options, body.Syntax.SyntaxTree, out int depth) &&
+                    !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && TooDeep(own, blockContext.Options, body.Syntax.SyntaxTree, out _)))
+                {
+                    blockContext.ReportDiagnostic(Diagnostic.Create(Rule, blockContext.OwningSymbol.Locations[0], depth)); // unless a Sequential it applies is reported itself
+                }
             }
         });
     }

@@ -108,19 +108,24 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         }, OperationKind.Invocation);
     }
 
-    // model.call(x) / model.forward(x) where the model's path ends in a Sigmoid: a Sequential built in the same body or a
-    // field initializer, or a module class whose forward ends in one.
+    // model.call(x) / model.forward(x), possibly through a local holding its output, where the model's path ends in a
+    // Sigmoid: a Sequential built in the same body, or held in a field or property given it in its initializer or
+    // constructor, or a module class whose forward ends in one.
     private static ISymbol? ModelEndingInSigmoid(IOperation? output, SequentialPaths paths, ModuleClassPaths classes)
     {
+        if (output is ILocalReferenceOperation held)
+            output = ValueAt(held.Local, held);
         if (output is not IInvocationOperation { TargetMethod.Name: "call" or "forward", Instance: { } model } || model.SemanticModel is not { } semanticModel)
             return null;
         var instance = model.WithoutConversions();
         List<LayerElement>? path = null;
         if (instance is ILocalReferenceOperation local)
         {
-            var value = instance.Root().Descendants().OfType<IVariableDeclaratorOperation>()
-                .FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local))?.GetVariableInitializer()?.Value.WithoutConversions();
-            path = value is IInvocationOperation sequential && paths.IsConstruction(sequential) ? paths.Elements(sequential) : null;
+            path = ValueAt(local.Local, instance) is IInvocationOperation sequential && paths.IsConstruction(sequential) ? paths.Elements(sequential) : null;
+        }
+        else if (instance is IFieldReferenceOperation or IPropertyReferenceOperation && OptimizerOrigin.ReferencedSymbol(instance) is { } member)
+        {
+            path = paths.MemberCreation(member, semanticModel) is { } creation && paths.IsConstruction(creation) ? paths.Elements(creation) : null;
         }
         if (path is null && instance?.Type is INamedTypeSymbol type)
         {
@@ -129,6 +134,19 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         }
         return path is { Count: > 0 } && path[path.Count - 1] is { Kind: LayerKind.Saturating } last && IsSigmoid(last, semanticModel) ? model.Type : null;
     }
+
+    // The value a local holds where it is used: its last declaration or assignment before the use, in the same body.
+    private static IOperation? ValueAt(ILocalSymbol local, IOperation use) =>
+        use.Root().Descendants()
+            .Select(o => o switch
+            {
+                IVariableDeclaratorOperation d when SymbolEqualityComparer.Default.Equals(d.Symbol, local) => (o, d.GetVariableInitializer()?.Value),
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } a when SymbolEqualityComparer.Default.Equals(target.Local, local) => (o, a.Value),
+                _ => (o, (IOperation?)null),
+            })
+            .Where(p => p.Item2 is not null && p.o.Syntax.Span.End <= use.Syntax.SpanStart)
+            .OrderBy(p => p.o.Syntax.SpanStart)
+            .LastOrDefault().Item2.WithoutConversions();
 
     private static bool IsSigmoid(LayerElement element, SemanticModel model) =>
         model.GetOperation(element.Syntax) is IInvocationOperation call && (call.TargetMethod.Name == "sigmoid" || call.Type?.Name == "Sigmoid");
