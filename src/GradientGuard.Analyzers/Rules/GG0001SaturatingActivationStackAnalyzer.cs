@@ -17,15 +17,13 @@ namespace GradientGuard.Analyzers.Rules;
 public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnalyzer
 {
 
-    internal static readonly DiagnosticDescriptor Rule = new(
+    internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIds.SaturatingActivationStack,
         title: "Deep stack of saturating activations",
         messageFormat: "{0} hidden Sigmoid/Tanh activations between weight layers with no normalization: each passes on at most 0.25x (Sigmoid) or 1x (Tanh) of the gradient, so it vanishes toward the input",
         Categories.Architecture,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "Hidden layers with ReLU-family activations keep the gradient's size; saturating ones shrink it layer after layer.",
-        helpLinkUri: HelpLinks.For(RuleIds.SaturatingActivationStack));
+        RuleLevel.BuildWarning,
+        description: "Hidden layers with ReLU-family activations keep the gradient's size; saturating ones shrink it layer after layer.");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

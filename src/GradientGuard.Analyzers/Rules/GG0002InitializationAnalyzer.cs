@@ -33,25 +33,21 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     public const string InitFamilyProperty = "InitFamily";
 
 
-    internal static readonly DiagnosticDescriptor Mismatch = new(
+    internal static readonly DiagnosticDescriptor Mismatch = RuleDescriptors.Create(
         RuleIds.Initialization,
         title: "Initialization that does not suit the network",
         messageFormat: "'{0}' initializes '{1}' {2}",
         Categories.Initialization,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "Each activation wants its own weight scale: He (kaiming_*) for ReLU-family, Xavier with the activation's gain for Tanh/Sigmoid.",
-        helpLinkUri: HelpLinks.For(RuleIds.Initialization));
+        RuleLevel.BuildWarning,
+        description: "Each activation wants its own weight scale: He (kaiming_*) for ReLU-family, Xavier with the activation's gain for Tanh/Sigmoid.");
 
-    internal static readonly DiagnosticDescriptor DeepDefault = new(
+    internal static readonly DiagnosticDescriptor DeepDefault = RuleDescriptors.Create(
         RuleIds.Initialization,
         title: "Initialization that does not suit the network",
         messageFormat: "{0} weight layers in a row ({1}) keep TorchSharp's default init (variance 1/(3 fan_in)) with no normalization: the signal and the gradient shrink at every layer",
         Categories.Initialization,
-        DiagnosticSeverity.Warning, // reported as a suggestion unless gradientguard.GG0002.default_init_severity says otherwise
-        isEnabledByDefault: true,
-        description: "The default kaiming_uniform_(a: sqrt(5)) passes on about 1/6 of a ReLU layer's signal variance; deep plain stacks need He or Xavier init, or normalization.",
-        helpLinkUri: HelpLinks.For(RuleIds.Initialization));
+        RuleLevel.IdeSuggestion,
+        description: "The default kaiming_uniform_(a: sqrt(5)) passes on about 1/6 of a ReLU layer's signal variance; deep plain stacks need He or Xavier init, or normalization.");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Mismatch, DeepDefault);

@@ -23,15 +23,13 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     /// <summary>Diagnostic property: the parameters expression the code fix clips.</summary>
     public const string ParametersProperty = "Parameters";
 
-    internal static readonly DiagnosticDescriptor Rule = new(
+    internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIds.StepWithoutGradientClipping,
         title: "Optimizer step without gradient clipping",
         messageFormat: "'{0}' follows backward() with no clip_grad_norm_ or clip_grad_value_ in between{1}",
         Categories.Optimization,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "One exploding batch can wreck a run: clipping the gradient norm between backward() and step() bounds every update.",
-        helpLinkUri: HelpLinks.For(RuleIds.StepWithoutGradientClipping));
+        RuleLevel.IdeSuggestion,
+        description: "One exploding batch can wreck a run: clipping the gradient norm between backward() and step() bounds every update.");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

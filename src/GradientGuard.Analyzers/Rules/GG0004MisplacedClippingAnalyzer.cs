@@ -18,25 +18,21 @@ namespace GradientGuard.Analyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
 {
-    internal static readonly DiagnosticDescriptor Misplaced = new(
+    internal static readonly DiagnosticDescriptor Misplaced = RuleDescriptors.Create(
         RuleIds.MisplacedClipping,
         title: "Gradient clipping in the wrong place or with a useless bound",
         messageFormat: "'{0}' runs {1}; clip between backward() and step()",
         Categories.Optimization,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "Clipping only protects the update when it rescales the gradients that step() is about to apply.",
-        helpLinkUri: HelpLinks.For(RuleIds.MisplacedClipping));
+        RuleLevel.BuildWarning,
+        description: "Clipping only protects the update when it rescales the gradients that step() is about to apply.");
 
-    internal static readonly DiagnosticDescriptor UselessBound = new(
+    internal static readonly DiagnosticDescriptor UselessBound = RuleDescriptors.Create(
         RuleIds.MisplacedClipping,
         title: "Gradient clipping in the wrong place or with a useless bound",
         messageFormat: "'{0}' with the bound {1} {2}",
         Categories.Optimization,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "A clipping bound must be a positive finite number.",
-        helpLinkUri: HelpLinks.For(RuleIds.MisplacedClipping));
+        RuleLevel.BuildWarning,
+        description: "A clipping bound must be a positive finite number.");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Misplaced, UselessBound);

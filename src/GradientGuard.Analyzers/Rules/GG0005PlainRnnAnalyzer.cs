@@ -16,15 +16,13 @@ namespace GradientGuard.Analyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
 {
-    internal static readonly DiagnosticDescriptor Rule = new(
+    internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIds.PlainRnn,
         title: "Plain RNN where LSTM/GRU belong",
         messageFormat: "A plain RNN backpropagates through time by multiplying with the same recurrent matrix at every step: gradients vanish or explode over long sequences; use GRU (same forward shape) or LSTM",
         Categories.Architecture,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "GRU and LSTM gates give the gradient an additive path through time.",
-        helpLinkUri: HelpLinks.For(RuleIds.PlainRnn));
+        RuleLevel.BuildWarning,
+        description: "GRU and LSTM gates give the gradient an additive path through time.");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

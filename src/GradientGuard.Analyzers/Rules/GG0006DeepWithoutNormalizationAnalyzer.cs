@@ -18,15 +18,13 @@ namespace GradientGuard.Analyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyzer
 {
-    internal static readonly DiagnosticDescriptor Rule = new(
+    internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIds.DeepWithoutNormalization,
         title: "Deep network without normalization or residual connections",
         messageFormat: "{0} weight layers in a row with no normalization and no residual connection: activation and gradient scales drift multiplicatively with depth",
         Categories.Architecture,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "BatchNorm/LayerNorm re-center and re-scale every layer's output; residual connections give the gradient an identity path.",
-        helpLinkUri: HelpLinks.For(RuleIds.DeepWithoutNormalization));
+        RuleLevel.BuildWarning,
+        description: "BatchNorm/LayerNorm re-center and re-scale every layer's output; residual connections give the gradient an identity path.");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

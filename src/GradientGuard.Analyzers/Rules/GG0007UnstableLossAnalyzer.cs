@@ -22,37 +22,30 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
 
     private const string Title = "Numerically unstable loss";
     private const string Description = "The fused, log-space forms of these losses are exact where the naive ones round to 0 and take its log.";
-    private const string HelpLink = HelpLinks.Base + RuleIds.UnstableLoss + ".md";
 
-    internal static readonly DiagnosticDescriptor SigmoidBce = new(
+    internal static readonly DiagnosticDescriptor SigmoidBce = RuleDescriptors.Create(
         RuleIds.UnstableLoss,
         title: Title,
         messageFormat: "A Sigmoid output fed to {0}: for large logits the sigmoid rounds to 0 or 1 and log(0) gives -Infinity; use BCEWithLogitsLoss / binary_cross_entropy_with_logits on the logits",
         Categories.Numerics,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: Description,
-        helpLinkUri: HelpLink);
+        RuleLevel.BuildWarning,
+        description: Description);
 
-    internal static readonly DiagnosticDescriptor LogSoftmax = new(
+    internal static readonly DiagnosticDescriptor LogSoftmax = RuleDescriptors.Create(
         RuleIds.UnstableLoss,
         title: Title,
         messageFormat: "log(softmax(x)) underflows to log(0) = -Infinity for unlikely classes; use log_softmax(x, dim), which computes it stably",
         Categories.Numerics,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: Description,
-        helpLinkUri: HelpLink);
+        RuleLevel.BuildWarning,
+        description: Description);
 
-    internal static readonly DiagnosticDescriptor DoubleSoftmax = new(
+    internal static readonly DiagnosticDescriptor DoubleSoftmax = RuleDescriptors.Create(
         RuleIds.UnstableLoss,
         title: Title,
         messageFormat: "A softmax output fed to {0}, which applies log_softmax itself: softmax twice squashes the gradients; pass the logits",
         Categories.Numerics,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: Description,
-        helpLinkUri: HelpLink);
+        RuleLevel.BuildWarning,
+        description: Description);
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(SigmoidBce, LogSoftmax, DoubleSoftmax);

@@ -19,15 +19,13 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
     /// <summary>Diagnostic property: the optimizer expression whose zero_grad() the fix inserts.</summary>
     public const string OptimizerProperty = "Optimizer";
 
-    internal static readonly DiagnosticDescriptor Rule = new(
+    internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIds.GradientsNeverReset,
         title: "Gradients never reset",
         messageFormat: "The loop calls backward() and '{0}' but never zero_grad(): gradients accumulate across iterations and every step applies their growing sum",
         Categories.Optimization,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "backward() adds into each parameter's .grad; without zero_grad() the update of step n is the sum of n gradients.",
-        helpLinkUri: HelpLinks.For(RuleIds.GradientsNeverReset));
+        RuleLevel.BuildWarning,
+        description: "backward() adds into each parameter's .grad; without zero_grad() the update of step n is the sum of n gradients.");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

@@ -22,15 +22,13 @@ public sealed class GG0009UnregisteredLayersAnalyzer : GradientGuardAnalyzer
     /// <summary>Diagnostic property: Module or Parameter, what the container holds.</summary>
     public const string ElementProperty = "Element";
 
-    internal static readonly DiagnosticDescriptor Rule = new(
+    internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIds.UnregisteredLayers,
         title: "Layers that are never registered, so never trained",
         messageFormat: "'{0}' holds {1} in a {2} that RegisterComponents() skips: they are missing from parameters(), get no optimizer updates and stay behind on .to(device); use {3}",
         Categories.Architecture,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "Only fields typed Module, Parameter, ModuleList, ModuleDict or ParameterList are registered.",
-        helpLinkUri: HelpLinks.For(RuleIds.UnregisteredLayers));
+        RuleLevel.BuildWarning,
+        description: "Only fields typed Module, Parameter, ModuleList, ModuleDict or ParameterList are registered.");
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);

@@ -16,16 +16,13 @@ namespace GradientGuard.Analyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class GG9001InvalidOptionAnalyzer : DiagnosticAnalyzer
 {
-    internal static readonly DiagnosticDescriptor Rule = new(
+    internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
         RuleIds.InvalidOption,
         title: "Invalid GradientGuard option",
         messageFormat: "'{0} = {1}': {2}",
         Categories.Configuration,
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true,
-        description: "A mistyped key or an unusable value would otherwise be ignored without a word.",
-        helpLinkUri: HelpLinks.For(RuleIds.InvalidOption),
-        customTags: WellKnownDiagnosticTags.CompilationEnd);
+        RuleLevel.BuildWarning,
+        description: "A mistyped key or an unusable value would otherwise be ignored without a word.", WellKnownDiagnosticTags.CompilationEnd);
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
