@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace GradientGuard.Analyzers.Rules;
+namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>Why a clip call is in the wrong place.</summary>
 internal enum Misplacement

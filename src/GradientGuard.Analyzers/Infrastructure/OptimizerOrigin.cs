@@ -1,10 +1,9 @@
 using System.Linq;
-using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace GradientGuard.Analyzers.Rules;
+namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>Where an optimizer's parameters come from, as far as the code that created it shows.</summary>
 internal sealed class OptimizerOrigin

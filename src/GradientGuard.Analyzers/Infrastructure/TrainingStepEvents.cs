@@ -2,12 +2,11 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace GradientGuard.Analyzers.Rules;
+namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>What a call means for the order of a training step.</summary>
 internal enum TrainingEventKind
