@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace GradientGuard.Collection;
 
@@ -9,8 +10,14 @@ internal sealed record GradientSnapshot(
     double? Loss,
     IReadOnlyList<ActivationReading> Activations)
 {
-    /// <summary>Whether any gradient (a non-finite layer makes the global norm non-finite) or the loss is NaN/Infinity.</summary>
-    public bool HasNonFinite => !double.IsFinite(GlobalNorm) || Loss is double loss && !double.IsFinite(loss);
+    /// <summary>Whether any gradient value is NaN or Infinity (a finite gradient whose norm is huge is not).</summary>
+    public bool HasNonFiniteGradient => Layers.Any(l => !l.IsFinite);
+
+    /// <summary>Whether the loss is NaN or Infinity.</summary>
+    public bool HasNonFiniteLoss => Loss is double loss && !double.IsFinite(loss);
+
+    /// <summary>Whether any gradient value or the loss is NaN/Infinity.</summary>
+    public bool HasNonFinite => HasNonFiniteGradient || HasNonFiniteLoss;
 }
 
 /// <summary>What the activation probe saw in one activation module's last forward pass.</summary>

@@ -20,16 +20,19 @@ internal sealed class TensorBoardLog
     public void WriteCheck(GradientReport report)
     {
         int step = (int)Math.Min(report.Step, int.MaxValue); // SummaryWriter counts steps in an int
-        if (double.IsFinite(report.GlobalNorm))
-            writer.add_scalar("gradient_norm/global", (float)report.GlobalNorm, step);
-        if (report.Loss is double loss && double.IsFinite(loss))
-            writer.add_scalar("loss", (float)loss, step);
+        Scalar("gradient_norm/global", report.GlobalNorm, step);
+        if (report.Loss is double loss)
+            Scalar("loss", loss, step);
         foreach (var layer in report.Layers)
-        {
-            if (double.IsFinite(layer.GradientNorm))
-                writer.add_scalar("gradient_norm/" + layer.Name, (float)layer.GradientNorm, step);
-        }
+            Scalar("gradient_norm/" + layer.Name, layer.GradientNorm, step);
         foreach (var diagnostic in report.Diagnostics)
             writer.add_text("diagnostics", diagnostic.ToString(), step);
+    }
+
+    // TensorBoard scalars are float32: a value beyond its range is left out (the JSON Lines log keeps it exactly).
+    private void Scalar(string tag, double value, int step)
+    {
+        if (float.IsFinite((float)value))
+            writer.add_scalar(tag, (float)value, step);
     }
 }
