@@ -18,11 +18,14 @@ namespace GradientGuard;
 /// </summary>
 public sealed class GradientMonitor : IDisposable
 {
+    private readonly nn.Module model;
     private readonly GradientMonitorOptions options;
-    private readonly IReadOnlyList<WatchedLayer> layers;
-    private readonly ModelTraits traits;
-    private readonly ActivationProbe? probe;
-    private readonly WeightNormCache weightNorms;
+    private readonly ParameterSetFingerprint parameterSet;
+    // The monitor's view of the model, rebuilt when its parameter set changes (see FollowModel).
+    private IReadOnlyList<WatchedLayer> layers;
+    private ModelTraits traits;
+    private ActivationProbe? probe;
+    private WeightNormCache weightNorms;
     private readonly IGradientDetector[] detectors = { new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
     private readonly List<GradientDiagnostic> history = new();
     private readonly JsonLinesLog? jsonLines;
@@ -32,19 +35,13 @@ public sealed class GradientMonitor : IDisposable
 
     private GradientMonitor(nn.Module model, GradientMonitorOptions options)
     {
+        this.model = model;
         this.options = options;
-        layers = LayerCatalog.Build(model, options.Layers);
+        parameterSet = new ParameterSetFingerprint(model);
+        layers = LayerCatalog.Build(model, options.Layers, strict: true);
         traits = ModelTraits.Read(model);
         weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
-        if (options.ProbeActivations)
-        {
-            probe = new ActivationProbe(model);
-            if (probe.Sites.Count == 0)
-            {
-                probe.Dispose();
-                probe = null;
-            }
-        }
+        probe = CreateProbe();
         jsonLines = options.JsonLinesPath is null ? null : new JsonLinesLog(options.JsonLinesPath);
         tensorBoard = options.TensorBoardLogDir is null ? null : new TensorBoardLog(options.TensorBoardLogDir);
         metrics = options.EmitMetrics ? new GradientMetrics() : null;
@@ -95,6 +92,7 @@ public sealed class GradientMonitor : IDisposable
         if ((Step - 1) % options.CheckEvery != 0)
             return new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
 
+        FollowModel();
         weightNorms.BeginCheck();
         var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms);
         var report = new GradientReport(Step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
@@ -123,6 +121,33 @@ public sealed class GradientMonitor : IDisposable
         probe?.Dispose();
         jsonLines?.Dispose();
         metrics?.Dispose();
+    }
+
+    /// <summary>
+    /// Rebuilds the monitor's view (layers, traits, weight-norm cache, activation hooks) when the model's parameter set
+    /// changed since the last check: a replaced parameter is disposed by TorchSharp, and added layers must be watched.
+    /// Costs one walk of the parameter dictionaries when nothing changed.
+    /// </summary>
+    private void FollowModel()
+    {
+        if (!parameterSet.Changed(model))
+            return;
+        layers = LayerCatalog.Build(model, options.Layers, strict: false);
+        traits = ModelTraits.Read(model);
+        weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
+        probe?.Dispose();
+        probe = CreateProbe();
+    }
+
+    private ActivationProbe? CreateProbe()
+    {
+        if (!options.ProbeActivations)
+            return null;
+        var created = new ActivationProbe(model);
+        if (created.Sites.Count > 0)
+            return created;
+        created.Dispose();
+        return null;
     }
 
     private void Act(GradientReport report)

@@ -118,3 +118,43 @@ internal sealed class SequenceRegressor : nn.Module<Tensor, Tensor>
         return head.call(output.select(1, -1));
     }
 }
+
+/// <summary>
+/// An MLP that changes the way fine-tuning code changes models: a head added after construction. Counts its
+/// named_modules() walks, so a test can tell whether a check walked the module tree.
+/// </summary>
+internal sealed class GrowingMlp : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear body;
+    private readonly ReLU act = nn.ReLU();
+    private Linear? head;
+
+    public GrowingMlp(int inputs, int width) : base(nameof(GrowingMlp))
+    {
+        body = nn.Linear(inputs, width);
+        RegisterComponents();
+    }
+
+    public int NamedModulesWalks { get; private set; }
+
+    public Linear Body => body;
+
+    public Linear AddHead(int outputs)
+    {
+        head = nn.Linear(body.out_features, outputs);
+        register_module("head", head);
+        return head;
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var h = act.call(body.call(x));
+        return head is null ? h.sum(1, keepdim: true) : head.call(h);
+    }
+
+    public override IEnumerable<(string name, nn.Module module)> named_modules()
+    {
+        NamedModulesWalks++;
+        return base.named_modules();
+    }
+}
