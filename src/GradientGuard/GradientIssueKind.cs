@@ -11,4 +11,7 @@ public enum GradientIssueKind
 
     /// <summary>A gradient or the loss holds NaN or Infinity; one step with it poisons the weights.</summary>
     NonFinite,
+
+    /// <summary>A log sink (logger, JSON Lines file, TensorBoard folder, meter listener) failed; the monitor closed it and went on.</summary>
+    SinkFailure,
 }

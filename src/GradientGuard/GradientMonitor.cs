@@ -28,9 +28,7 @@ public sealed class GradientMonitor : IDisposable
     private WeightNormCache weightNorms;
     private readonly IGradientDetector[] detectors = { new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
     private readonly List<GradientDiagnostic> history = new();
-    private readonly JsonLinesLog? jsonLines;
-    private readonly TensorBoardLog? tensorBoard;
-    private readonly GradientMetrics? metrics;
+    private readonly ReportSinks sinks;
     private bool disposed;
 
     private GradientMonitor(nn.Module model, GradientMonitorOptions options)
@@ -42,9 +40,15 @@ public sealed class GradientMonitor : IDisposable
         traits = ModelTraits.Read(model);
         weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
         probe = CreateProbe();
-        jsonLines = options.JsonLinesPath is null ? null : new JsonLinesLog(options.JsonLinesPath);
-        tensorBoard = options.TensorBoardLogDir is null ? null : new TensorBoardLog(options.TensorBoardLogDir);
-        metrics = options.EmitMetrics ? new GradientMetrics() : null;
+        try
+        {
+            sinks = ReportSinks.Open(options);
+        }
+        catch
+        {
+            probe?.Dispose(); // Attach fails as a whole: no hook outlives it
+            throw;
+        }
     }
 
     /// <summary>Raised for every diagnostic, as it is raised.</summary>
@@ -119,8 +123,7 @@ public sealed class GradientMonitor : IDisposable
             return;
         disposed = true;
         probe?.Dispose();
-        jsonLines?.Dispose();
-        metrics?.Dispose();
+        sinks.Dispose();
     }
 
     /// <summary>
@@ -167,23 +170,22 @@ public sealed class GradientMonitor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Records the diagnostics before any sink can fail, publishes to the sinks (which never throw: a failing sink is
+    /// closed and reported as a diagnostic of its own), raises the event for each, and only then fails fast.
+    /// </summary>
     private void Publish(GradientReport report)
     {
-        jsonLines?.WriteCheck(report);
-        tensorBoard?.WriteCheck(report);
-        metrics?.Record(report);
-        GradientDiagnostic? fatal = null;
-        foreach (var diagnostic in report.Diagnostics)
+        history.AddRange(report.Diagnostics);
+        var failures = sinks.Publish(report);
+        if (failures.Count > 0)
         {
-            history.Add(diagnostic);
-            jsonLines?.WriteDiagnostic(diagnostic);
-            if (options.Logger is { } logger)
-                DiagnosticLogging.Log(logger, diagnostic);
-            DiagnosticRaised?.Invoke(this, diagnostic);
-            if (fatal is null && options.FailFastOn.Contains(diagnostic.Kind))
-                fatal = diagnostic;
+            history.AddRange(failures);
+            report.Diagnostics = report.Diagnostics.Concat(failures).ToList();
         }
-        if (fatal is not null)
+        foreach (var diagnostic in report.Diagnostics)
+            DiagnosticRaised?.Invoke(this, diagnostic);
+        if (report.Diagnostics.FirstOrDefault(d => options.FailFastOn.Contains(d.Kind)) is { } fatal)
             throw new GradientGuardException(fatal);
     }
 }
