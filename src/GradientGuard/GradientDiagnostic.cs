@@ -10,13 +10,13 @@ public sealed record GradientDiagnostic
     /// <summary>Vanishing, exploding or non-finite gradients, or a sink failure.</summary>
     public required GradientIssueKind Kind { get; init; }
 
-    /// <summary>The training step (1-based count of <see cref="GradientMonitor.Check"/> calls) at which it was raised.</summary>
+    /// <summary>The training step (1-based count of <see cref="GradientMonitor.Check"/> calls; a repeated check of one step counts once) at which it was raised.</summary>
     public required long Step { get; init; }
 
     /// <summary>The layers concerned, from the input side toward the output.</summary>
     public required IReadOnlyList<string> Layers { get; init; }
 
-    /// <summary>The measured value that crossed the threshold (a norm, a ratio or a count; <see cref="Measure"/> says which); NaN when there is none.</summary>
+    /// <summary>The measured value that crossed the threshold (a norm, a ratio or a count; <see cref="Measure"/> says which); NaN for a sink failure, which has none.</summary>
     public required double Value { get; init; }
 
     /// <summary>The threshold it crossed; NaN when there is none.</summary>
@@ -43,7 +43,7 @@ public sealed record GradientDiagnostic
             if (Layers.Count > 0)
                 text.Append(" in ").Append(string.Join(", ", Layers));
             text.Append(": ").Append(Measure);
-            if (!double.IsNaN(Value))
+            if (Kind != GradientIssueKind.SinkFailure) // a failed sink has no measured value
                 text.Append(' ').Append(Value.ToString("G3", CultureInfo.InvariantCulture));
             if (!double.IsNaN(Threshold))
                 text.Append(" (threshold ").Append(Threshold.ToString("G3", CultureInfo.InvariantCulture)).Append(')');
@@ -58,6 +58,7 @@ public sealed record GradientDiagnostic
     {
         GradientIssueKind.NonFinite when Layers.Count == 0 => "Non-finite loss", // every gradient was finite
         GradientIssueKind.SinkFailure => "Sink failure",
+        GradientIssueKind.NoGradients => "No gradients",
         _ => $"{Kind} gradients",
     };
 }

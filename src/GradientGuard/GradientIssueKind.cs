@@ -14,4 +14,7 @@ public enum GradientIssueKind
 
     /// <summary>A log sink (logger, JSON Lines file, TensorBoard folder, meter listener) failed; the monitor closed it and went on.</summary>
     SinkFailure,
+
+    /// <summary>A check found no gradient to measure (before any backward(), or every watched parameter frozen or cleared).</summary>
+    NoGradients,
 }

@@ -26,9 +26,10 @@ public sealed class GradientMonitor : IDisposable
     private ModelTraits traits;
     private ActivationProbe? probe;
     private WeightNormCache weightNorms;
-    private readonly IGradientDetector[] detectors = { new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
+    private readonly IGradientDetector[] detectors = { new NoGradientsDetector(), new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
     private readonly List<GradientDiagnostic> history = new();
     private readonly ReportSinks sinks;
+    private WeakReference<Tensor>? lastLoss;
     private bool disposed;
 
     private GradientMonitor(nn.Module model, GradientMonitorOptions options)
@@ -60,8 +61,11 @@ public sealed class GradientMonitor : IDisposable
     /// <summary>Every diagnostic raised so far, oldest first.</summary>
     public IReadOnlyList<GradientDiagnostic> Diagnostics => history;
 
-    /// <summary>How many times <see cref="Check"/> has been called.</summary>
+    /// <summary>How many training steps <see cref="Check"/> has seen (a repeated check of one step counts once).</summary>
     public long Step { get; private set; }
+
+    /// <summary>The report of the last check, or null before the first.</summary>
+    public GradientReport? LastReport { get; private set; }
 
     /// <summary>How many steps the skip action has skipped.</summary>
     public long SkippedSteps { get; private set; }
@@ -83,7 +87,8 @@ public sealed class GradientMonitor : IDisposable
     /// <summary>
     /// Measures the gradients of this step (call it after <c>backward()</c>, before <c>step()</c>), raises
     /// diagnostics and applies the configured actions. <paramref name="loss"/> is optional; given, a non-finite
-    /// loss is reported too, and the loss is logged.
+    /// loss is reported too, and the loss is logged. Checking the same loss tensor again is the same step: it returns that
+    /// step's report and does nothing else (no second count, no second diagnostic, no second action).
     /// </summary>
     /// <exception cref="GradientGuardException">A diagnostic of a kind in <see cref="GradientMonitorOptions.FailFastOn"/> was raised.</exception>
     public GradientReport Check(Tensor? loss = null)
@@ -92,9 +97,13 @@ public sealed class GradientMonitor : IDisposable
         if (loss is not null && loss.numel() != 1)
             throw new ArgumentException($"The loss must be a single value; it has shape [{string.Join(", ", loss.shape)}].", nameof(loss));
 
+        if (loss is not null && LastReport is not null && lastLoss is not null && lastLoss.TryGetTarget(out var last) && ReferenceEquals(last, loss))
+            return LastReport;
+        lastLoss = loss is null ? null : new WeakReference<Tensor>(loss);
+
         Step++;
         if ((Step - 1) % options.CheckEvery != 0)
-            return new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
+            return LastReport = new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
 
         FollowModel();
         weightNorms.BeginCheck();
@@ -112,6 +121,7 @@ public sealed class GradientMonitor : IDisposable
         report.HasNonFinite = snapshot.HasNonFinite;
 
         Act(report);
+        LastReport = report;
         Publish(report);
         return report;
     }

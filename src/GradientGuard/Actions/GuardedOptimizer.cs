@@ -16,11 +16,13 @@ public sealed class GuardedOptimizer : OptimizerHelper
 {
     private readonly optim.Optimizer inner;
     private readonly GradientMonitor monitor;
+    private long monitorStepAtLastStep;
 
     internal GuardedOptimizer(optim.Optimizer inner, GradientMonitor monitor)
     {
         this.inner = inner;
         this.monitor = monitor;
+        monitorStepAtLastStep = monitor.Step; // checks made before the wrapper existed belong to no step of it
     }
 
     /// <summary>The wrapped optimizer.</summary>
@@ -43,7 +45,10 @@ public sealed class GuardedOptimizer : OptimizerHelper
     {
         if (closure is null)
         {
-            LastReport = monitor.Check();
+            // A loop that already called monitor.Check() for this step has been checked (and acted on): checking again
+            // would count the step twice and could undo its decision (zeroed gradients look healthy).
+            LastReport = monitor.Step > monitorStepAtLastStep && monitor.LastReport is { } checkedByLoop ? checkedByLoop : monitor.Check();
+            monitorStepAtLastStep = monitor.Step;
             return LastReport.StepSkipped ? null! : inner.step();
         }
 
@@ -51,6 +56,7 @@ public sealed class GuardedOptimizer : OptimizerHelper
         using (enable_grad())
             loss = closure();
         LastReport = monitor.Check(loss);
+        monitorStepAtLastStep = monitor.Step;
         if (LastReport.StepSkipped)
             return loss;
         bool evaluated = false;

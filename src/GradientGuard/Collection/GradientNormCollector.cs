@@ -49,7 +49,7 @@ internal static class GradientNormCollector
             }
         }
 
-        var probeTensors = probe?.LatestReadings() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
+        var probeTensors = probe?.ReadForCheck() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
         var device = gradients.Count > 0 ? gradients[0].device : loss?.device ?? CPU;
         var measured = gradients.Concat(weights).ToList();
         // One float64 vector: the norms, the loss (a float64 loss keeps its precision), the probe's two-number readings.
@@ -100,6 +100,6 @@ internal static class GradientNormCollector
             next += 2;
         }
 
-        return new GradientSnapshot(stats, global.Value, lossValue, activations);
+        return new GradientSnapshot(stats, global.Value, lossValue, activations, ProbeSawNoForwardPass: probe is not null && probeTensors.Count == 0);
     }
 }

@@ -158,3 +158,39 @@ internal sealed class GrowingMlp : nn.Module<Tensor, Tensor>
         return base.named_modules();
     }
 }
+
+/// <summary>
+/// A deep Sigmoid MLP whose forward() runs its layers with forward(), not call(), as much hand-written TorchSharp code
+/// does: TorchSharp's forward hooks never fire inside it. <see cref="RunThroughCall"/> runs the layers once with call().
+/// </summary>
+internal sealed class ForwardCallingSigmoidMlp : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> layers = new();
+
+    public ForwardCallingSigmoidMlp(int inputs, int width, int hiddenLayers) : base(nameof(ForwardCallingSigmoidMlp))
+    {
+        layers.Add(nn.Linear(inputs, width));
+        for (int i = 0; i < hiddenLayers; i++)
+        {
+            layers.Add(nn.Sigmoid());
+            layers.Add(nn.Linear(width, width));
+        }
+        layers.Add(nn.Sigmoid());
+        layers.Add(nn.Linear(width, 1));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        foreach (var layer in layers)
+            x = layer.forward(x);
+        return x;
+    }
+
+    public Tensor RunThroughCall(Tensor x)
+    {
+        foreach (var layer in layers)
+            x = layer.call(x);
+        return x;
+    }
+}
