@@ -21,14 +21,15 @@ public sealed class GradientMonitor : IDisposable
     private readonly nn.Module model;
     private readonly GradientMonitorOptions options;
     private readonly ParameterSetFingerprint parameterSet;
+    private readonly IGradientDetector[] detectors = { new NoGradientsDetector(), new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
+    private readonly List<GradientDiagnostic> history = new();
+    private readonly ReportSinks sinks;
     // The monitor's view of the model, rebuilt when its parameter set changes (see FollowModel).
     private IReadOnlyList<WatchedLayer> layers;
     private ModelTraits traits;
     private ActivationProbe? probe;
     private WeightNormCache weightNorms;
-    private readonly IGradientDetector[] detectors = { new NoGradientsDetector(), new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
-    private readonly List<GradientDiagnostic> history = new();
-    private readonly ReportSinks sinks;
+    // The loss of the last check, to tell a repeated check of one step from the next step (weak: it is the caller's).
     private WeakReference<Tensor>? lastLoss;
     private bool disposed;
 
@@ -97,7 +98,7 @@ public sealed class GradientMonitor : IDisposable
         if (loss is not null && loss.numel() != 1)
             throw new ArgumentException($"The loss must be a single value; it has shape [{string.Join(", ", loss.shape)}].", nameof(loss));
 
-        if (loss is not null && LastReport is not null && lastLoss is not null && lastLoss.TryGetTarget(out var last) && ReferenceEquals(last, loss))
+        if (loss is not null && LastReport is not null && lastLoss?.TryGetTarget(out var last) == true && ReferenceEquals(last, loss))
             return LastReport;
         lastLoss = loss is null ? null : new WeakReference<Tensor>(loss);
 
