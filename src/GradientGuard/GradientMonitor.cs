@@ -71,6 +71,9 @@ public sealed class GradientMonitor : IDisposable
     /// <summary>How many steps the skip action has skipped.</summary>
     public long SkippedSteps { get; private set; }
 
+    /// <summary>How many device-to-host copies (host synchronizations) the checks have made so far; for tests.</summary>
+    internal long HostSynchronizations { get; private set; }
+
     /// <summary>The names of the watched layers, input side first.</summary>
     public IReadOnlyList<string> Layers => layers.Select(l => l.Name).ToArray();
 
@@ -109,6 +112,7 @@ public sealed class GradientMonitor : IDisposable
         FollowModel();
         weightNorms.BeginCheck();
         var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms);
+        HostSynchronizations += snapshot.HostSynchronizations;
         var report = new GradientReport(Step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
         var context = new CheckContext(Step, snapshot, layers, traits, options);
 

@@ -48,7 +48,7 @@ internal static class ExactNorms
     /// fills <paramref name="nonFinite"/> with the count of NaN/Infinity values of each tensor that has any (a direct norm
     /// is NaN or Infinity whenever a value is). One host synchronization for all of them; none when every norm is exact.
     /// </summary>
-    public static void Rescue(IReadOnlyList<Tensor> tensors, double[] norms, long[] nonFinite, Device device)
+    public static void Rescue(IReadOnlyList<Tensor> tensors, double[] norms, long[] nonFinite, Device device, HostReader reader)
     {
         var pending = new List<int>();
         for (int i = 0; i < tensors.Count; i++)
@@ -75,7 +75,7 @@ internal static class ExactNorms
             if (!double.IsFinite(norms[i]))
                 pieces.Add(Scalar(x.isfinite().logical_not().sum(), device));
         }
-        var host = stack(pieces).cpu().data<double>().ToArray();
+        var host = reader.Read(stack(pieces));
 
         int next = 0;
         foreach (int i in pending)

@@ -61,11 +61,12 @@ internal static class GradientNormCollector
         if (probeTensors.Count > 0)
             pieces.Add(cat(probeTensors.Select(p => ExactNorms.OnDevice(p.Reading, device)).ToArray()).to_type(ScalarType.Float64));
 
-        double[] host = pieces.Count == 0 ? Array.Empty<double>() : (pieces.Count == 1 ? pieces[0] : cat(pieces)).cpu().data<double>().ToArray();
+        var reader = new HostReader();
+        double[] host = pieces.Count == 0 ? Array.Empty<double>() : reader.Read(pieces.Count == 1 ? pieces[0] : cat(pieces));
 
         var norms = host.AsSpan(0, measured.Count).ToArray();
         var nonFiniteValues = new long[measured.Count];
-        ExactNorms.Rescue(measured, norms, nonFiniteValues, device);
+        ExactNorms.Rescue(measured, norms, nonFiniteValues, device, reader);
 
         var gradientNorms = new NormSum[layers.Count];
         var weightNormSums = new NormSum[layers.Count];
@@ -100,6 +101,9 @@ internal static class GradientNormCollector
             next += 2;
         }
 
-        return new GradientSnapshot(stats, global.Value, lossValue, activations, ProbeSawNoForwardPass: probe is not null && probeTensors.Count == 0);
+        return new GradientSnapshot(stats, global.Value, lossValue, activations, ProbeSawNoForwardPass: probe is not null && probeTensors.Count == 0)
+        {
+            HostSynchronizations = reader.Synchronizations,
+        };
     }
 }

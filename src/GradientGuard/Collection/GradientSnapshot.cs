@@ -19,6 +19,9 @@ internal sealed record GradientSnapshot(
     IReadOnlyList<ActivationReading> Activations,
     bool ProbeSawNoForwardPass)
 {
+    /// <summary>How many times the check copied numbers from the device to the host (see <see cref="HostReader"/>).</summary>
+    public int HostSynchronizations { get; init; }
+
     /// <summary>Whether any gradient value is NaN or Infinity (a finite gradient whose norm is huge is not).</summary>
     public bool HasNonFiniteGradient => Layers.Any(l => !l.IsFinite);
 
