@@ -29,6 +29,7 @@ public sealed class GradientMonitor : IDisposable
     private ModelTraits traits;
     private ActivationProbe? probe;
     private WeightNormCache weightNorms;
+    private ProvenZeros provenZeros;
     // The loss of the last check, to tell a repeated check of one step from the next step (weak: it is the caller's).
     private WeakReference<Tensor>? lastLoss;
     private bool disposed;
@@ -41,6 +42,7 @@ public sealed class GradientMonitor : IDisposable
         layers = LayerCatalog.Build(model, options.Layers, strict: true);
         traits = ModelTraits.Read(model);
         weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
+        provenZeros = new ProvenZeros(layers.Sum(l => l.Parameters.Length));
         probe = CreateProbe();
         try
         {
@@ -111,7 +113,7 @@ public sealed class GradientMonitor : IDisposable
 
         FollowModel();
         weightNorms.BeginCheck();
-        var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms);
+        var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms, provenZeros);
         HostSynchronizations += snapshot.HostSynchronizations;
         var report = new GradientReport(Step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
         var context = new CheckContext(Step, snapshot, layers, traits, options);
@@ -142,7 +144,7 @@ public sealed class GradientMonitor : IDisposable
     }
 
     /// <summary>
-    /// Rebuilds the monitor's view (layers, traits, weight-norm cache, activation hooks) when the model's parameter set
+    /// Rebuilds the monitor's view (layers, traits, weight-norm cache, proven zeros, activation hooks) when the model's parameter set
     /// changed since the last check: a replaced parameter is disposed by TorchSharp, and added layers must be watched.
     /// Costs one walk of the parameter dictionaries when nothing changed.
     /// </summary>
@@ -153,6 +155,7 @@ public sealed class GradientMonitor : IDisposable
         layers = LayerCatalog.Build(model, options.Layers, strict: false);
         traits = ModelTraits.Read(model);
         weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
+        provenZeros = new ProvenZeros(layers.Sum(l => l.Parameters.Length));
         probe?.Dispose();
         probe = CreateProbe();
     }

@@ -10,12 +10,13 @@ namespace GradientGuard.Collection;
 /// Computes every watched parameter's gradient and weight norm, the loss and the probe readings as one float64
 /// vector on the device, then copies it to the host once: one synchronization per check, however many parameters.
 /// Norms are right over the whole range of each tensor's dtype (<see cref="ExactNorms"/>): a norm that is not finite,
-/// zero or tiny is measured again, with the count of non-finite values, in one more synchronization. Everything runs
-/// inside its own dispose scope, so no tensor outlives the call.
+/// zero or tiny is measured again, with the count of non-finite values, in one more synchronization; a tensor proven
+/// exactly zero (<see cref="ProvenZeros"/>) also has its max-abs read in the first one, so staying exactly zero costs
+/// no second synchronization. Everything runs inside its own dispose scope, so no tensor outlives the call.
 /// </summary>
 internal static class GradientNormCollector
 {
-    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe, WeightNormCache weightNorms)
+    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe, WeightNormCache weightNorms, ProvenZeros zeros)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -24,6 +25,7 @@ internal static class GradientNormCollector
         var gradients = new List<Tensor>();
         var parameterIndex = new List<int>();
         var weights = new List<Tensor>();          // the weights measured this check
+        var weightParameter = new List<int>();     // per measured weight: its parameter's flat index
         var weightSlot = new List<int>();          // per gradient: its position among the measured weights, or -1
         int flat = 0;
         for (int l = 0; l < layers.Count; l++)
@@ -41,6 +43,7 @@ internal static class GradientNormCollector
                 {
                     weightSlot.Add(weights.Count);
                     weights.Add(parameter);
+                    weightParameter.Add(index);
                 }
                 else
                 {
@@ -52,10 +55,12 @@ internal static class GradientNormCollector
         var probeTensors = probe?.ReadForCheck() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
         var device = gradients.Count > 0 ? gradients[0].device : loss?.device ?? CPU;
         var measured = gradients.Concat(weights).ToList();
+        // Which measured tensors the last check proved exactly zero: their max-abs is read too (ExactNorms).
+        var provenZero = parameterIndex.Select(p => zeros.Gradient(p)).Concat(weightParameter.Select(p => zeros.Weight(p))).ToArray();
         // One float64 vector: the norms, the loss (a float64 loss keeps its precision), the probe's two-number readings.
         var pieces = new List<Tensor>(3);
         if (measured.Count > 0)
-            pieces.Add(ExactNorms.Direct(measured, device));
+            pieces.Add(ExactNorms.Direct(measured, provenZero, device));
         if (loss is not null)
             pieces.Add(ExactNorms.OnDevice(loss.detach().reshape(1).to_type(ScalarType.Float64), device));
         if (probeTensors.Count > 0)
@@ -64,9 +69,14 @@ internal static class GradientNormCollector
         var reader = new HostReader();
         double[] host = pieces.Count == 0 ? Array.Empty<double>() : reader.Read(pieces.Count == 1 ? pieces[0] : cat(pieces));
 
-        var norms = host.AsSpan(0, measured.Count).ToArray();
+        int direct = measured.Count > 0 ? ExactNorms.DirectLength(provenZero) : 0;
+        var norms = new double[measured.Count];
         var nonFiniteValues = new long[measured.Count];
-        ExactNorms.Rescue(measured, norms, nonFiniteValues, device, reader);
+        ExactNorms.Rescue(measured, host.AsSpan(0, direct), provenZero, norms, nonFiniteValues, device, reader);
+        for (int i = 0; i < gradients.Count; i++)
+            zeros.Gradient(parameterIndex[i]) = provenZero[i];
+        for (int w = 0; w < weights.Count; w++)
+            zeros.Weight(weightParameter[w]) = provenZero[gradients.Count + w];
 
         var gradientNorms = new NormSum[layers.Count];
         var weightNormSums = new NormSum[layers.Count];
@@ -92,7 +102,7 @@ internal static class GradientNormCollector
                 stats.Add(new LayerGradient(layers[l].Name, gradientNorms[l].Value, weightNormSums[l].Value, nonFinite[l]));
         }
 
-        int next = measured.Count;
+        int next = direct;
         double? lossValue = loss is null ? null : host[next++];
         var activations = new List<ActivationReading>(probeTensors.Count);
         foreach (var (site, _) in probeTensors)

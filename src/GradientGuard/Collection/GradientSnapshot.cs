@@ -3,7 +3,7 @@ using System.Linq;
 
 namespace GradientGuard.Collection;
 
-/// <summary>The host-side numbers of one check, read in a single device synchronization.</summary>
+/// <summary>The host-side numbers of one check, read in one device synchronization (two when a tensor must be measured again).</summary>
 /// <param name="Layers">Each watched layer that has a gradient this check, input side first.</param>
 /// <param name="GlobalNorm">The L2 norm of all watched gradients together.</param>
 /// <param name="Loss">The loss, when one was passed.</param>
