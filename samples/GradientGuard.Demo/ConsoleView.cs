@@ -52,7 +52,7 @@ internal sealed class ConsoleView
         var table = new Table().AddColumns("run", "verdict", "expected", "first diagnostic", "cause", "fix");
         foreach (var (scenario, log) in runs)
         {
-            var first = log.Diagnostics.Count > 0 ? log.Diagnostics[0] : null;
+            var first = log.FirstIssue;
             string verdict = log.Verdict == scenario.Expected ? log.Verdict : $"{log.Verdict} (!)";
             table.AddRow(new Text(scenario.Name), new Text(verdict), new Text(scenario.Expected), new Text(first is null ? "-" : $"step {first.Step}"),
                 new Text(first?.Cause ?? ""), new Text(first is null ? "" : $"{first.Advice} [{first.RuleId}]"));

@@ -48,7 +48,7 @@ public static class HtmlReport
             """);
         foreach (var run in runs)
         {
-            var first = run.Diagnostics.Count > 0 ? run.Diagnostics[0] : null;
+            var first = run.FirstIssue;
             html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"#{Id(run)}\">{E(run.Name)}</a></td><td class=\"{run.Verdict}\">{run.Verdict}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td>{(first is null ? "-" : $"step {first.Step}")}</td><td>{E(first?.Cause ?? "")}</td><td>{E(first is null ? "" : $"{first.Advice} [{first.RuleId}]")}</td></tr>\n");
         }

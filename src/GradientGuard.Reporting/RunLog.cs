@@ -29,8 +29,14 @@ public sealed class RunLog
     /// <summary>Every layer that appears in the log, in first-appearance order (input side first).</summary>
     public IReadOnlyList<string> Layers { get; }
 
-    /// <summary>healthy, vanishing or exploding (NaN/Infinity count as exploding): what the first diagnostic says.</summary>
-    public string Verdict => Diagnostics.Count == 0 ? "healthy" : Diagnostics[0].Kind == "Vanishing" ? "vanishing" : "exploding";
+    /// <summary>
+    /// The first diagnostic about the gradients themselves (vanishing, exploding, non-finite), or null: notices about
+    /// the monitor's own work (no gradients to measure, a failed sink) are no verdict on the training run.
+    /// </summary>
+    public DiagnosticLine? FirstIssue => Diagnostics.FirstOrDefault(d => d.Kind is "Vanishing" or "Exploding" or "NonFinite");
+
+    /// <summary>healthy, vanishing or exploding (NaN/Infinity count as exploding): what <see cref="FirstIssue"/> says.</summary>
+    public string Verdict => FirstIssue is not { } first ? "healthy" : first.Kind == "Vanishing" ? "vanishing" : "exploding";
 
     /// <summary>Reads a log; a line that is not JSON is a clear error naming the file and line.</summary>
     public static RunLog Load(string path)

@@ -1,24 +1,25 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Text;
 
 namespace GradientGuard;
 
 /// <summary>A gradient problem the monitor found: what, where, how bad, why, and what to change.</summary>
 public sealed record GradientDiagnostic
 {
-    /// <summary>Vanishing, exploding or non-finite.</summary>
+    /// <summary>Vanishing, exploding or non-finite gradients, or a sink failure.</summary>
     public required GradientIssueKind Kind { get; init; }
 
-    /// <summary>The training step (1-based count of <see cref="GradientMonitor.Check"/> calls) at which it was raised.</summary>
+    /// <summary>The training step (1-based count of <see cref="GradientMonitor.Check"/> calls; a repeated check of one step counts once) at which it was raised.</summary>
     public required long Step { get; init; }
 
     /// <summary>The layers concerned, from the input side toward the output.</summary>
     public required IReadOnlyList<string> Layers { get; init; }
 
-    /// <summary>The measured value that crossed the threshold (a norm, a ratio or a count; <see cref="Measure"/> says which).</summary>
+    /// <summary>The measured value that crossed the threshold (a norm, a ratio or a count; <see cref="Measure"/> says which); NaN for a sink failure, which has none.</summary>
     public required double Value { get; init; }
 
-    /// <summary>The threshold it crossed.</summary>
+    /// <summary>The threshold it crossed; NaN when there is none.</summary>
     public required double Threshold { get; init; }
 
     /// <summary>What <see cref="Value"/> measures, in words (e.g. "global gradient norm").</summary>
@@ -30,15 +31,34 @@ public sealed record GradientDiagnostic
     /// <summary>What to change.</summary>
     public required string Advice { get; init; }
 
-    /// <summary>The GradientGuard analyzer rule whose quick fix applies the advice (GG0001, GG0002, GG0003, GG0005, GG0006).</summary>
+    /// <summary>The GradientGuard analyzer rule whose quick fix applies the advice (GG0001, GG0002, GG0003, GG0005, GG0006); empty when no rule does.</summary>
     public required string RuleId { get; init; }
 
-    /// <summary>One-line summary.</summary>
-    public string Summary => string.Format(
-        CultureInfo.InvariantCulture,
-        "{0} gradients at step {1} in {2}: {3} {4:G3} (threshold {5:G3})",
-        Kind, Step, Layers.Count == 0 ? "the model" : string.Join(", ", Layers), Measure, Value, Threshold);
+    /// <summary>One-line summary, e.g. "Exploding gradients at step 3 in fc1, fc2: global gradient norm 2.1E+05 (threshold 1E+04)".</summary>
+    public string Summary
+    {
+        get
+        {
+            var text = new StringBuilder(Headline).Append(" at step ").Append(Step.ToString(CultureInfo.InvariantCulture));
+            if (Layers.Count > 0)
+                text.Append(" in ").Append(string.Join(", ", Layers));
+            text.Append(": ").Append(Measure);
+            if (Kind != GradientIssueKind.SinkFailure) // a failed sink has no measured value
+                text.Append(' ').Append(Value.ToString("G3", CultureInfo.InvariantCulture));
+            if (!double.IsNaN(Threshold))
+                text.Append(" (threshold ").Append(Threshold.ToString("G3", CultureInfo.InvariantCulture)).Append(')');
+            return text.ToString();
+        }
+    }
 
     /// <inheritdoc />
-    public override string ToString() => $"{Summary}. Cause: {Cause}. Fix: {Advice} [{RuleId}]";
+    public override string ToString() => $"{Summary}. Cause: {Cause}. Fix: {Advice}" + (RuleId.Length > 0 ? $" [{RuleId}]" : "");
+
+    private string Headline => Kind switch
+    {
+        GradientIssueKind.NonFinite when Layers.Count == 0 => "Non-finite loss", // every gradient was finite
+        GradientIssueKind.SinkFailure => "Sink failure",
+        GradientIssueKind.NoGradients => "No gradients",
+        _ => $"{Kind} gradients",
+    };
 }

@@ -11,4 +11,10 @@ public enum GradientIssueKind
 
     /// <summary>A gradient or the loss holds NaN or Infinity; one step with it poisons the weights.</summary>
     NonFinite,
+
+    /// <summary>A log sink (logger, JSON Lines file, TensorBoard folder, meter listener) failed; the monitor closed it and went on.</summary>
+    SinkFailure,
+
+    /// <summary>A check found no gradient to measure (before any backward(), or every watched parameter frozen or cleared).</summary>
+    NoGradients,
 }

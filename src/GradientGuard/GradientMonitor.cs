@@ -18,36 +18,41 @@ namespace GradientGuard;
 /// </summary>
 public sealed class GradientMonitor : IDisposable
 {
+    private readonly nn.Module model;
     private readonly GradientMonitorOptions options;
-    private readonly IReadOnlyList<WatchedLayer> layers;
-    private readonly ModelTraits traits;
-    private readonly ActivationProbe? probe;
-    private readonly WeightNormCache weightNorms;
-    private readonly IGradientDetector[] detectors = { new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
+    private readonly ParameterSetFingerprint parameterSet;
+    private readonly IGradientDetector[] detectors = { new NoGradientsDetector(), new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
     private readonly List<GradientDiagnostic> history = new();
-    private readonly JsonLinesLog? jsonLines;
-    private readonly TensorBoardLog? tensorBoard;
-    private readonly GradientMetrics? metrics;
+    private readonly ReportSinks sinks;
+    // The monitor's view of the model, rebuilt when its parameter set changes (see FollowModel).
+    private IReadOnlyList<WatchedLayer> layers;
+    private ModelTraits traits;
+    private ActivationProbe? probe;
+    private WeightNormCache weightNorms;
+    private ProvenZeros provenZeros;
+    // The loss of the last check, to tell a repeated check of one step from the next step (weak: it is the caller's).
+    private WeakReference<Tensor>? lastLoss;
     private bool disposed;
 
     private GradientMonitor(nn.Module model, GradientMonitorOptions options)
     {
+        this.model = model;
         this.options = options;
-        layers = LayerCatalog.Build(model, options.Layers);
+        parameterSet = new ParameterSetFingerprint(model);
+        layers = LayerCatalog.Build(model, options.Layers, strict: true);
         traits = ModelTraits.Read(model);
         weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
-        if (options.ProbeActivations)
+        provenZeros = new ProvenZeros(layers.Sum(l => l.Parameters.Length));
+        probe = CreateProbe();
+        try
         {
-            probe = new ActivationProbe(model);
-            if (probe.Sites.Count == 0)
-            {
-                probe.Dispose();
-                probe = null;
-            }
+            sinks = ReportSinks.Open(options);
         }
-        jsonLines = options.JsonLinesPath is null ? null : new JsonLinesLog(options.JsonLinesPath);
-        tensorBoard = options.TensorBoardLogDir is null ? null : new TensorBoardLog(options.TensorBoardLogDir);
-        metrics = options.EmitMetrics ? new GradientMetrics() : null;
+        catch
+        {
+            probe?.Dispose(); // Attach fails as a whole: no hook outlives it
+            throw;
+        }
     }
 
     /// <summary>Raised for every diagnostic, as it is raised.</summary>
@@ -59,11 +64,17 @@ public sealed class GradientMonitor : IDisposable
     /// <summary>Every diagnostic raised so far, oldest first.</summary>
     public IReadOnlyList<GradientDiagnostic> Diagnostics => history;
 
-    /// <summary>How many times <see cref="Check"/> has been called.</summary>
+    /// <summary>How many training steps <see cref="Check"/> has seen (a repeated check of one step counts once).</summary>
     public long Step { get; private set; }
+
+    /// <summary>The report of the last check, or null before the first.</summary>
+    public GradientReport? LastReport { get; private set; }
 
     /// <summary>How many steps the skip action has skipped.</summary>
     public long SkippedSteps { get; private set; }
+
+    /// <summary>How many device-to-host copies (host synchronizations) the checks have made so far; for tests.</summary>
+    internal long HostSynchronizations { get; private set; }
 
     /// <summary>The names of the watched layers, input side first.</summary>
     public IReadOnlyList<string> Layers => layers.Select(l => l.Name).ToArray();
@@ -82,7 +93,8 @@ public sealed class GradientMonitor : IDisposable
     /// <summary>
     /// Measures the gradients of this step (call it after <c>backward()</c>, before <c>step()</c>), raises
     /// diagnostics and applies the configured actions. <paramref name="loss"/> is optional; given, a non-finite
-    /// loss is reported too, and the loss is logged.
+    /// loss is reported too, and the loss is logged. Checking the same loss tensor again is the same step: it returns that
+    /// step's report and does nothing else (no second count, no second diagnostic, no second action).
     /// </summary>
     /// <exception cref="GradientGuardException">A diagnostic of a kind in <see cref="GradientMonitorOptions.FailFastOn"/> was raised.</exception>
     public GradientReport Check(Tensor? loss = null)
@@ -91,12 +103,18 @@ public sealed class GradientMonitor : IDisposable
         if (loss is not null && loss.numel() != 1)
             throw new ArgumentException($"The loss must be a single value; it has shape [{string.Join(", ", loss.shape)}].", nameof(loss));
 
+        if (loss is not null && LastReport is not null && lastLoss?.TryGetTarget(out var last) == true && ReferenceEquals(last, loss))
+            return LastReport;
+        lastLoss = loss is null ? null : new WeakReference<Tensor>(loss);
+
         Step++;
         if ((Step - 1) % options.CheckEvery != 0)
-            return new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
+            return LastReport = new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
 
+        FollowModel();
         weightNorms.BeginCheck();
-        var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms);
+        var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms, provenZeros);
+        HostSynchronizations += snapshot.HostSynchronizations;
         var report = new GradientReport(Step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
         var context = new CheckContext(Step, snapshot, layers, traits, options);
 
@@ -110,6 +128,7 @@ public sealed class GradientMonitor : IDisposable
         report.HasNonFinite = snapshot.HasNonFinite;
 
         Act(report);
+        LastReport = report;
         Publish(report);
         return report;
     }
@@ -121,8 +140,35 @@ public sealed class GradientMonitor : IDisposable
             return;
         disposed = true;
         probe?.Dispose();
-        jsonLines?.Dispose();
-        metrics?.Dispose();
+        sinks.Dispose();
+    }
+
+    /// <summary>
+    /// Rebuilds the monitor's view (layers, traits, weight-norm cache, proven zeros, activation hooks) when the model's parameter set
+    /// changed since the last check: a replaced parameter is disposed by TorchSharp, and added layers must be watched.
+    /// Costs one walk of the parameter dictionaries when nothing changed.
+    /// </summary>
+    private void FollowModel()
+    {
+        if (!parameterSet.Changed(model))
+            return;
+        layers = LayerCatalog.Build(model, options.Layers, strict: false);
+        traits = ModelTraits.Read(model);
+        weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
+        provenZeros = new ProvenZeros(layers.Sum(l => l.Parameters.Length));
+        probe?.Dispose();
+        probe = CreateProbe();
+    }
+
+    private ActivationProbe? CreateProbe()
+    {
+        if (!options.ProbeActivations)
+            return null;
+        var created = new ActivationProbe(model);
+        if (created.Sites.Count > 0)
+            return created;
+        created.Dispose();
+        return null;
     }
 
     private void Act(GradientReport report)
@@ -142,23 +188,22 @@ public sealed class GradientMonitor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Records the diagnostics before any sink can fail, publishes to the sinks (which never throw: a failing sink is
+    /// closed and reported as a diagnostic of its own), raises the event for each, and only then fails fast.
+    /// </summary>
     private void Publish(GradientReport report)
     {
-        jsonLines?.WriteCheck(report);
-        tensorBoard?.WriteCheck(report);
-        metrics?.Record(report);
-        GradientDiagnostic? fatal = null;
-        foreach (var diagnostic in report.Diagnostics)
+        history.AddRange(report.Diagnostics);
+        var failures = sinks.Publish(report);
+        if (failures.Count > 0)
         {
-            history.Add(diagnostic);
-            jsonLines?.WriteDiagnostic(diagnostic);
-            if (options.Logger is { } logger)
-                DiagnosticLogging.Log(logger, diagnostic);
-            DiagnosticRaised?.Invoke(this, diagnostic);
-            if (fatal is null && options.FailFastOn.Contains(diagnostic.Kind))
-                fatal = diagnostic;
+            history.AddRange(failures);
+            report.Diagnostics = report.Diagnostics.Concat(failures).ToList();
         }
-        if (fatal is not null)
+        foreach (var diagnostic in report.Diagnostics)
+            DiagnosticRaised?.Invoke(this, diagnostic);
+        if (report.Diagnostics.FirstOrDefault(d => options.FailFastOn.Contains(d.Kind)) is { } fatal)
             throw new GradientGuardException(fatal);
     }
 }

@@ -15,7 +15,7 @@ public sealed class GradientReport
         Layers = layers;
     }
 
-    /// <summary>The step: 1 at the first call of <see cref="GradientMonitor.Check"/>.</summary>
+    /// <summary>The step: 1 at the first call of <see cref="GradientMonitor.Check"/>; a repeated check of one step has that step's report.</summary>
     public long Step { get; }
 
     /// <summary>False on steps skipped by <see cref="GradientMonitorOptions.CheckEvery"/>: nothing was measured.</summary>

@@ -23,7 +23,7 @@ public sealed class ActivationProbeTests
         using (NewDisposeScope())
             model.call(input);
 
-        var (_, reading) = Assert.Single(probe.LatestReadings());
+        var (_, reading) = Assert.Single(probe.ReadForCheck());
         var values = reading.data<float>().ToArray();
         Assert.InRange(values[0], deadShare - 0.01, deadShare + 0.01); // dead share
         Assert.InRange(values[1], 1 - deadShare - 0.01, 1 - deadShare + 0.01); // mean derivative of the live share

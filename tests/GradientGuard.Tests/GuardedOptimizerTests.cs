@@ -83,6 +83,71 @@ public sealed class GuardedOptimizerTests
         Assert.NotEmpty(state.Options);
     }
 
+    [Fact]
+    public void Step_with_a_closure_checks_the_gradients_the_closure_computes_and_returns_its_loss_when_skipped()
+    {
+        torch.manual_seed(34);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients(new GradientMonitorOptions { SkipNonFiniteSteps = true });
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2).WithMonitor(monitor);
+        using var x = randn(16, 8);
+        using var y = randn(16, 1);
+        int evaluations = 0;
+        bool poison = false;
+        Tensor Closure()
+        {
+            evaluations++;
+            optimizer.zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            if (poison)
+                ((Linear)model[2]).weight.grad![0, 0] = float.NaN;
+            return loss;
+        }
+
+        using (var first = optimizer.step(Closure))
+            Assert.True(double.IsFinite(first.item<float>()));
+        var before = model.parameters().Select(p => p.detach().clone()).ToArray();
+        poison = true;
+        using var skipped = optimizer.step(Closure);
+
+        Assert.Equal(2, evaluations);                     // the closure runs once per step: checked, then replayed to the optimizer
+        Assert.True(optimizer.LastReport!.StepSkipped);
+        Assert.True(double.IsFinite(skipped.item<float>())); // the closure's loss, not null
+        Assert.All(model.parameters().Zip(before), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 0, atol: 0)));
+        Assert.Equal(GradientIssueKind.NonFinite, Assert.Single(monitor.Diagnostics).Kind);
+    }
+
+    [Fact]
+    public void Lbfgs_steps_through_the_guarded_optimizer_with_its_closure()
+    {
+        torch.manual_seed(35);
+        using var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients();
+        using var optimizer = optim.LBFGS(model.parameters(), lr: 0.5).WithMonitor(monitor);
+        using var x = randn(32, 4);
+        using var y = x.sum(1, keepdim: true);
+        Tensor Closure()
+        {
+            optimizer.zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            return loss;
+        }
+
+        float first = 0, last = 0;
+        for (int step = 0; step < 5; step++)
+        {
+            using var scope = NewDisposeScope();
+            last = optimizer.step(Closure).item<float>();
+            if (step == 0)
+                first = last;
+        }
+
+        Assert.Equal(5, monitor.Step);
+        Assert.True(last < first / 2, $"loss {first} -> {last}");
+    }
+
     private static Tensor[] Train(bool wrap)
     {
         torch.manual_seed(30);

@@ -145,19 +145,4 @@ public sealed class OutputTests
         Assert.Equal(step, report.Step);
         return report;
     }
-
-    private sealed class RecordingLogger : ILogger
-    {
-        public List<(LogLevel Level, EventId EventId, string Message, Dictionary<string, object?> Fields)> Entries { get; } = new();
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var fields = ((IEnumerable<KeyValuePair<string, object?>>)state!).ToDictionary(kv => kv.Key, kv => kv.Value);
-            Entries.Add((logLevel, eventId, formatter(state, exception), fields));
-        }
-    }
 }

@@ -8,7 +8,22 @@ namespace GradientGuard.Actions;
 internal static class GradientActions
 {
     /// <summary>Multiplies every gradient by <paramref name="factor"/>: clipping with the norms the check already has.</summary>
-    public static void Scale(IReadOnlyList<WatchedLayer> layers, double factor) => ForEachGradient(layers, g => g.mul_(factor));
+    public static void Scale(IReadOnlyList<WatchedLayer> layers, double factor)
+    {
+        // A float32 gradient is multiplied in float32: a factor below its normal range (a norm above about 1e38, which
+        // finite float32 values can reach) would lose its precision or round to zero, so it is applied in two halves.
+        if (factor < SmallestNormalFloat32)
+        {
+            double half = System.Math.Sqrt(factor);
+            ForEachGradient(layers, g => g.mul_(half).mul_(half));
+        }
+        else
+        {
+            ForEachGradient(layers, g => g.mul_(factor));
+        }
+    }
+
+    private const double SmallestNormalFloat32 = 1.1754943508222875e-38;
 
     /// <summary>Zeroes every gradient, so a poisoned step cannot reach the weights or the optimizer's state.</summary>
     public static void Zero(IReadOnlyList<WatchedLayer> layers) => ForEachGradient(layers, g => g.zero_());

@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace GradientGuard.Actions;
 
 /// <summary>
-/// An optimizer that runs <see cref="GradientMonitor.Check"/> (and its actions) before every <c>step()</c> and
+/// An optimizer that runs <see cref="GradientMonitor.Check"/> (and its actions) before every <c>step()</c> (after the
+/// closure, when one is given) and
 /// otherwise delegates everything to the optimizer it wraps: parameters, param groups (so LR schedulers work),
 /// <c>zero_grad</c> and state dicts. A step whose gradients were not finite is skipped when the monitor's skip
 /// action is on. TorchSharp has no backward hooks, so the step is where the monitor can intercept.
@@ -15,11 +16,13 @@ public sealed class GuardedOptimizer : OptimizerHelper
 {
     private readonly optim.Optimizer inner;
     private readonly GradientMonitor monitor;
+    private long monitorStepAtLastStep;
 
     internal GuardedOptimizer(optim.Optimizer inner, GradientMonitor monitor)
     {
         this.inner = inner;
         this.monitor = monitor;
+        monitorStepAtLastStep = monitor.Step; // checks made before the wrapper existed belong to no step of it
     }
 
     /// <summary>The wrapped optimizer.</summary>
@@ -28,12 +31,42 @@ public sealed class GuardedOptimizer : OptimizerHelper
     /// <summary>The report of the last step's check.</summary>
     public GradientReport? LastReport { get; private set; }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Checks the gradients, then steps the wrapped optimizer unless the check skipped the step. With a
+    /// <paramref name="closure"/>, the closure runs first (under grad mode, as the optimizers run it), the check
+    /// measures the gradients it computed, and its evaluation is handed to the wrapped optimizer as the closure's first
+    /// call, so it is not evaluated twice (LBFGS evaluates it again for its line search; those evaluations are not checked).
+    /// </summary>
+    /// <returns>
+    /// What the wrapped optimizer returns: the closure's loss, or null without a closure. A skipped step returns the
+    /// same: the closure's loss (its value is what made the step poisonous, if the loss was), or null.
+    /// </returns>
     public override Tensor step(Func<Tensor>? closure = null)
     {
-        var report = monitor.Check();
-        LastReport = report;
-        return report.StepSkipped ? null! : inner.step(closure);
+        if (closure is null)
+        {
+            // A loop that already called monitor.Check() for this step has been checked (and acted on): checking again
+            // would count the step twice and could undo its decision (zeroed gradients look healthy).
+            LastReport = monitor.Step > monitorStepAtLastStep && monitor.LastReport is { } checkedByLoop ? checkedByLoop : monitor.Check();
+            monitorStepAtLastStep = monitor.Step;
+            return LastReport.StepSkipped ? null! : inner.step();
+        }
+
+        Tensor loss;
+        using (enable_grad())
+            loss = closure();
+        LastReport = monitor.Check(loss);
+        monitorStepAtLastStep = monitor.Step;
+        if (LastReport.StepSkipped)
+            return loss;
+        bool evaluated = false;
+        return inner.step(() =>
+        {
+            if (evaluated)
+                return closure();
+            evaluated = true;
+            return loss;
+        });
     }
 
     /// <inheritdoc />

@@ -7,14 +7,16 @@ using static TorchSharp.torch;
 namespace GradientGuard.Collection;
 
 /// <summary>
-/// Computes every watched parameter's gradient and weight norm, the loss and the probe readings as one
-/// float32 vector on the device, then copies it to the host once: one synchronization per check, however
-/// many parameters. Non-finite values are counted (a second sync) only when a norm shows that they exist.
-/// Everything runs inside its own dispose scope, so no tensor outlives the call.
+/// Computes every watched parameter's gradient and weight norm, the loss and the probe readings as one float64
+/// vector on the device, then copies it to the host once: one synchronization per check, however many parameters.
+/// Norms are right over the whole range of each tensor's dtype (<see cref="ExactNorms"/>): a norm that is not finite,
+/// zero or tiny is measured again, with the count of non-finite values, in one more synchronization; a tensor proven
+/// exactly zero (<see cref="ProvenZeros"/>) also has its max-abs read in the first one, so staying exactly zero costs
+/// no second synchronization. Everything runs inside its own dispose scope, so no tensor outlives the call.
 /// </summary>
 internal static class GradientNormCollector
 {
-    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe, WeightNormCache weightNorms)
+    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe, WeightNormCache weightNorms, ProvenZeros zeros)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -23,6 +25,7 @@ internal static class GradientNormCollector
         var gradients = new List<Tensor>();
         var parameterIndex = new List<int>();
         var weights = new List<Tensor>();          // the weights measured this check
+        var weightParameter = new List<int>();     // per measured weight: its parameter's flat index
         var weightSlot = new List<int>();          // per gradient: its position among the measured weights, or -1
         int flat = 0;
         for (int l = 0; l < layers.Count; l++)
@@ -40,6 +43,7 @@ internal static class GradientNormCollector
                 {
                     weightSlot.Add(weights.Count);
                     weights.Add(parameter);
+                    weightParameter.Add(index);
                 }
                 else
                 {
@@ -48,48 +52,57 @@ internal static class GradientNormCollector
             }
         }
 
-        var probeTensors = probe?.LatestReadings() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
+        var probeTensors = probe?.ReadForCheck() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
         var device = gradients.Count > 0 ? gradients[0].device : loss?.device ?? CPU;
-        // Scalars are stacked (no per-parameter reshape); the probe's two-number readings are appended after them.
-        var scalars = new List<Tensor>(gradients.Count + weights.Count + 1);
-        scalars.AddRange(gradients.Select(g => Norm(g, device)));
-        scalars.AddRange(weights.Select(w => Norm(w, device)));
+        var measured = gradients.Concat(weights).ToList();
+        // Which measured tensors the last check proved exactly zero: their max-abs is read too (ExactNorms).
+        var provenZero = parameterIndex.Select(p => zeros.Gradient(p)).Concat(weightParameter.Select(p => zeros.Weight(p))).ToArray();
+        // One float64 vector: the norms, the loss (a float64 loss keeps its precision), the probe's two-number readings.
+        var pieces = new List<Tensor>(3);
+        if (measured.Count > 0)
+            pieces.Add(ExactNorms.Direct(measured, provenZero, device));
         if (loss is not null)
-            scalars.Add(AsFloat(loss.detach(), device).sum());
-        var pieces = new List<Tensor>(1 + probeTensors.Count);
-        if (scalars.Count > 0)
-            pieces.Add(stack(scalars));
-        pieces.AddRange(probeTensors.Select(p => AsFloat(p.Reading, device)));
+            pieces.Add(ExactNorms.OnDevice(loss.detach().reshape(1).to_type(ScalarType.Float64), device));
+        if (probeTensors.Count > 0)
+            pieces.Add(cat(probeTensors.Select(p => ExactNorms.OnDevice(p.Reading, device)).ToArray()).to_type(ScalarType.Float64));
 
-        float[] host = pieces.Count == 0 ? Array.Empty<float>() : (pieces.Count == 1 ? pieces[0] : cat(pieces)).cpu().data<float>().ToArray();
+        var reader = new HostReader();
+        double[] host = pieces.Count == 0 ? Array.Empty<double>() : reader.Read(pieces.Count == 1 ? pieces[0] : cat(pieces));
 
-        var gradientSquares = new double[layers.Count];
-        var weightSquares = new double[layers.Count];
+        int direct = measured.Count > 0 ? ExactNorms.DirectLength(provenZero) : 0;
+        var norms = new double[measured.Count];
+        var nonFiniteValues = new long[measured.Count];
+        ExactNorms.Rescue(measured, host.AsSpan(0, direct), provenZero, norms, nonFiniteValues, device, reader);
+        for (int i = 0; i < gradients.Count; i++)
+            zeros.Gradient(parameterIndex[i]) = provenZero[i];
+        for (int w = 0; w < weights.Count; w++)
+            zeros.Weight(weightParameter[w]) = provenZero[gradients.Count + w];
+
+        var gradientNorms = new NormSum[layers.Count];
+        var weightNormSums = new NormSum[layers.Count];
         var nonFinite = new long[layers.Count];
         var hasGradient = new bool[layers.Count];
+        var global = new NormSum();
         for (int i = 0; i < gradients.Count; i++)
         {
             int l = owners[i];
-            double norm = host[i];
             hasGradient[l] = true;
-            gradientSquares[l] += norm * norm;
-            double weight = weightSlot[i] >= 0 ? weightNorms[parameterIndex[i]] = host[gradients.Count + weightSlot[i]] : weightNorms[parameterIndex[i]];
-            weightSquares[l] += weight * weight;
-            if (!double.IsFinite(norm))
-                nonFinite[l] += CountNonFinite(gradients[i]);
+            gradientNorms[l].Add(norms[i]);
+            global.Add(norms[i]);
+            nonFinite[l] += nonFiniteValues[i];
+            if (weightSlot[i] >= 0)
+                weightNorms[parameterIndex[i]] = norms[gradients.Count + weightSlot[i]];
+            weightNormSums[l].Add(weightNorms[parameterIndex[i]]);
         }
 
         var stats = new List<LayerGradient>(layers.Count);
-        double globalSquares = 0;
         for (int l = 0; l < layers.Count; l++)
         {
-            if (!hasGradient[l])
-                continue;
-            globalSquares += gradientSquares[l];
-            stats.Add(new LayerGradient(layers[l].Name, Math.Sqrt(gradientSquares[l]), Math.Sqrt(weightSquares[l]), nonFinite[l]));
+            if (hasGradient[l])
+                stats.Add(new LayerGradient(layers[l].Name, gradientNorms[l].Value, weightNormSums[l].Value, nonFinite[l]));
         }
 
-        int next = gradients.Count + weights.Count;
+        int next = direct;
         double? lossValue = loss is null ? null : host[next++];
         var activations = new List<ActivationReading>(probeTensors.Count);
         foreach (var (site, _) in probeTensors)
@@ -98,17 +111,9 @@ internal static class GradientNormCollector
             next += 2;
         }
 
-        return new GradientSnapshot(stats, Math.Sqrt(globalSquares), lossValue, activations);
+        return new GradientSnapshot(stats, global.Value, lossValue, activations, ProbeSawNoForwardPass: probe is not null && probeTensors.Count == 0)
+        {
+            HostSynchronizations = reader.Synchronizations,
+        };
     }
-
-    private static Tensor Norm(Tensor t, Device device) => linalg.vector_norm(AsFloat(t, device));
-
-    private static Tensor AsFloat(Tensor t, Device device)
-    {
-        var floats = t.dtype == ScalarType.Float32 ? t : t.to_type(ScalarType.Float32);
-        // Device has no value equality (== compares references): compare its parts, or every tensor would be copied.
-        return floats.device_type == device.type && floats.device_index == device.index ? floats : floats.to(device);
-    }
-
-    private static long CountNonFinite(Tensor gradient) => gradient.isfinite().logical_not().sum().item<long>();
 }

@@ -1,16 +1,35 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace GradientGuard.Collection;
 
-/// <summary>The host-side numbers of one check, read in a single device synchronization.</summary>
+/// <summary>The host-side numbers of one check, read in one device synchronization (two when a tensor must be measured again).</summary>
+/// <param name="Layers">Each watched layer that has a gradient this check, input side first.</param>
+/// <param name="GlobalNorm">The L2 norm of all watched gradients together.</param>
+/// <param name="Loss">The loss, when one was passed.</param>
+/// <param name="Activations">The activation probe's readings that are recent enough to describe this step.</param>
+/// <param name="ProbeSawNoForwardPass">
+/// The activation probe is attached but none of its hooks fired within its last few checks: the model runs its
+/// activations with <c>forward()</c>, which bypasses TorchSharp's forward hooks.
+/// </param>
 internal sealed record GradientSnapshot(
     IReadOnlyList<LayerGradient> Layers,
     double GlobalNorm,
     double? Loss,
-    IReadOnlyList<ActivationReading> Activations)
+    IReadOnlyList<ActivationReading> Activations,
+    bool ProbeSawNoForwardPass)
 {
-    /// <summary>Whether any gradient (a non-finite layer makes the global norm non-finite) or the loss is NaN/Infinity.</summary>
-    public bool HasNonFinite => !double.IsFinite(GlobalNorm) || Loss is double loss && !double.IsFinite(loss);
+    /// <summary>How many times the check copied numbers from the device to the host (see <see cref="HostReader"/>).</summary>
+    public int HostSynchronizations { get; init; }
+
+    /// <summary>Whether any gradient value is NaN or Infinity (a finite gradient whose norm is huge is not).</summary>
+    public bool HasNonFiniteGradient => Layers.Any(l => !l.IsFinite);
+
+    /// <summary>Whether the loss is NaN or Infinity.</summary>
+    public bool HasNonFiniteLoss => Loss is double loss && !double.IsFinite(loss);
+
+    /// <summary>Whether any gradient value or the loss is NaN/Infinity.</summary>
+    public bool HasNonFinite => HasNonFiniteGradient || HasNonFiniteLoss;
 }
 
 /// <summary>What the activation probe saw in one activation module's last forward pass.</summary>

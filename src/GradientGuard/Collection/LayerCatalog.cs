@@ -9,7 +9,11 @@ namespace GradientGuard.Collection;
 /// <summary>Groups a model's parameters by the module that owns them, in registration order (input side first).</summary>
 internal static class LayerCatalog
 {
-    public static IReadOnlyList<WatchedLayer> Build(nn.Module model, ICollection<string> filter)
+    /// <summary>
+    /// The watched layers. <paramref name="strict"/> (at attach) rejects a model without parameters and a filter entry
+    /// that names no layer; a rebuild after the model changed watches whatever the filter still matches.
+    /// </summary>
+    public static IReadOnlyList<WatchedLayer> Build(nn.Module model, ICollection<string> filter, bool strict)
     {
         var seen = new HashSet<IntPtr>();
         var owners = new List<string>();
@@ -29,11 +33,11 @@ internal static class LayerCatalog
             list.Add(parameter);
         }
 
-        if (owners.Count == 0)
+        if (strict && owners.Count == 0)
             throw new ArgumentException($"The model '{model.GetName()}' has no parameters, so it has no gradients to watch.", nameof(model));
 
         var unknown = filter.Where(f => !owners.Any(o => Matches(o, f))).ToList();
-        if (unknown.Count > 0)
+        if (strict && unknown.Count > 0)
             throw new ArgumentException(
                 $"GradientMonitorOptions.Layers names no parameter-owning layer: {string.Join(", ", unknown.Select(u => $"'{u}'"))}. " +
                 $"Layers with parameters: {string.Join(", ", owners.Select(o => $"'{o}'"))}.", nameof(filter));

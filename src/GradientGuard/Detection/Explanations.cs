@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using GradientGuard.Collection;
+using GradientGuard.Probing;
 
 namespace GradientGuard.Detection;
 
@@ -33,6 +34,9 @@ internal static class Explanations
             else
             {
                 cause = $"the gradient passes through {traits.SaturatingActivations.Count} Sigmoid/Tanh activations ({Quote(traits.SaturatingActivations)}), each passing on at most 0.25x (Sigmoid) or 1x (Tanh)";
+                if (context.Snapshot.ProbeSawNoForwardPass)
+                    cause += $"; their saturation was not measured: the activation probe has seen no forward pass in the last {ActivationProbe.MaxAgeInChecks} checks, " +
+                             "because the model runs them with forward(), which bypasses TorchSharp's forward hooks (call() runs them)";
             }
             return new Explanation(cause,
                     "replace the hidden Sigmoid/Tanh activations with ReLU, LeakyReLU or GELU (quick fix of GG0001), or put BatchNorm/LayerNorm between the layers (GG0006)",
@@ -72,9 +76,11 @@ internal static class Explanations
 
     public static Explanation ForNonFinite(IReadOnlyList<string> layers, double? loss)
     {
-        string where = layers.Count > 0 ? $"NaN/Infinity in the gradients of {Quote(layers)}" : "no finite gradient";
+        string where = layers.Count > 0
+            ? $"NaN/Infinity in the gradients of {Quote(layers)}"
+            : "while every gradient is finite: the forward pass or the loss function produced it, not backpropagation";
         if (loss is double l && !double.IsFinite(l))
-            where = $"the loss is {l.ToString(CultureInfo.InvariantCulture)}" + (layers.Count > 0 ? $" and {where}" : "");
+            where = $"the loss is {l.ToString(CultureInfo.InvariantCulture)}" + (layers.Count > 0 ? $" and {where}" : $" {where}");
         return new Explanation(where,
                 "skip poisoned steps (GradientMonitorOptions.SkipNonFiniteSteps), clip gradients between backward() and step() (GG0003), lower the learning rate, and look for log(0) or division by zero in the loss",
                 RuleIds.GradientClipping);

@@ -22,7 +22,7 @@ internal sealed class ExplodingDetector : IGradientDetector
         var options = context.Options;
         var snapshot = context.Snapshot;
         double norm = snapshot.GlobalNorm;
-        if (!double.IsFinite(norm))
+        if (snapshot.HasNonFiniteGradient)
             return null; // the non-finite detector speaks for this step
 
         bool armed = global.Samples >= options.WarmupChecks;

@@ -25,8 +25,9 @@ internal sealed class NonFiniteDetector : IGradientDetector
 
         var layers = snapshot.Layers.Where(l => !l.IsFinite).ToList();
         var names = layers.Select(l => l.Name).ToList();
-        string measure = layers.Count == 0 ? "non-finite loss" : "non-finite gradient values";
-        return Explanations.ForNonFinite(names, snapshot.Loss).Diagnose(
-            GradientIssueKind.NonFinite, context.Step, names, measure, layers.Sum(l => l.NonFiniteCount), threshold: 0);
+        var explanation = Explanations.ForNonFinite(names, snapshot.Loss);
+        if (layers.Count == 0) // every gradient is finite: the loss itself is NaN or Infinity
+            return explanation.Diagnose(GradientIssueKind.NonFinite, context.Step, names, "loss", snapshot.Loss!.Value, threshold: double.NaN);
+        return explanation.Diagnose(GradientIssueKind.NonFinite, context.Step, names, "non-finite gradient values", layers.Sum(l => l.NonFiniteCount), threshold: 0);
     }
 }

@@ -1,21 +1,63 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
 using Microsoft.Extensions.Logging;
 
 namespace GradientGuard.Output;
 
-/// <summary>Each diagnostic as one structured log event: Warning for vanishing/exploding, Error for non-finite values.</summary>
-internal static partial class DiagnosticLogging
+/// <summary>
+/// Each diagnostic as one structured log event (EventId 1 "GradientIssue"): Error for non-finite values and sink
+/// failures, Warning otherwise. The message is the diagnostic's text; every field is also a structured property.
+/// </summary>
+internal sealed class DiagnosticLogging : IReportSink
 {
-    public static void Log(ILogger logger, GradientDiagnostic d)
+    private static readonly EventId GradientIssue = new(1, nameof(GradientIssue));
+    private readonly ILogger logger;
+
+    public DiagnosticLogging(ILogger logger) => this.logger = logger;
+
+    public string Description => $"logger {logger.GetType().Name}";
+
+    public void WriteCheck(GradientReport report)
     {
-        var level = d.Kind == GradientIssueKind.NonFinite ? LogLevel.Error : LogLevel.Warning;
-        if (!logger.IsEnabled(level))
-            return;
-        string layers = string.Join(", ", d.Layers);
-        GradientIssue(logger, level, d.Kind, d.Step, layers, d.Measure, d.Value, d.Threshold, d.Cause, d.Advice, d.RuleId);
     }
 
-    [LoggerMessage(EventId = 1, EventName = "GradientIssue",
-        Message = "{Kind} gradients at step {Step} in {Layers}: {Measure} {Value:G3} (threshold {Threshold:G3}). Cause: {Cause}. Fix: {Advice} [{RuleId}]")]
-    private static partial void GradientIssue(ILogger logger, LogLevel level, GradientIssueKind kind, long step, string layers,
-        string measure, double value, double threshold, string cause, string advice, string ruleId);
+    public void WriteDiagnostic(GradientDiagnostic d)
+    {
+        var level = d.Kind is GradientIssueKind.NonFinite or GradientIssueKind.SinkFailure ? LogLevel.Error : LogLevel.Warning;
+        if (logger.IsEnabled(level))
+            logger.Log(level, GradientIssue, new Fields(d), null, static (fields, _) => fields.ToString());
+    }
+
+    public void Dispose()
+    {
+    }
+
+    /// <summary>The diagnostic's fields as the structured state loggers read (the message template comes last, by convention).</summary>
+    private sealed class Fields : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private readonly GradientDiagnostic d;
+        private readonly KeyValuePair<string, object?>[] fields;
+
+        public Fields(GradientDiagnostic d)
+        {
+            this.d = d;
+            fields = new KeyValuePair<string, object?>[]
+            {
+                new("Kind", d.Kind), new("Step", d.Step), new("Layers", string.Join(", ", d.Layers)), new("Measure", d.Measure),
+                new("Value", d.Value), new("Threshold", d.Threshold), new("Cause", d.Cause), new("Advice", d.Advice),
+                new("RuleId", d.RuleId), new("{OriginalFormat}", "{Kind} at step {Step} in {Layers}: {Measure} {Value} (threshold {Threshold}). Cause: {Cause}. Fix: {Advice} [{RuleId}]"),
+            };
+        }
+
+        public int Count => fields.Length;
+
+        public KeyValuePair<string, object?> this[int index] => fields[index];
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, object?>>)fields).GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => d.ToString();
+    }
 }

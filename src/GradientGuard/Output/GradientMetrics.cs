@@ -8,7 +8,7 @@ namespace GradientGuard.Output;
 /// The <c>GradientGuard</c> meter: per-layer gradient norms, the global norm and a diagnostics counter, for
 /// OpenTelemetry or any <see cref="MeterListener"/>. Recording costs nothing while nobody listens.
 /// </summary>
-internal sealed class GradientMetrics : IDisposable
+internal sealed class GradientMetrics : IReportSink
 {
     public const string MeterName = "GradientGuard";
 
@@ -24,7 +24,9 @@ internal sealed class GradientMetrics : IDisposable
         diagnostics = meter.CreateCounter<long>("gradientguard.diagnostics", description: "Gradient diagnostics raised");
     }
 
-    public void Record(GradientReport report)
+    public string Description => $"meter '{MeterName}' (a listener's callback)";
+
+    public void WriteCheck(GradientReport report)
     {
         if (globalNorm.Enabled)
             globalNorm.Record(report.GlobalNorm);
@@ -33,9 +35,10 @@ internal sealed class GradientMetrics : IDisposable
             foreach (var layer in report.Layers)
                 layerNorm.Record(layer.GradientNorm, new KeyValuePair<string, object?>("layer", layer.Name));
         }
-        foreach (var d in report.Diagnostics)
-            diagnostics.Add(1, new KeyValuePair<string, object?>("kind", d.Kind.ToString()), new KeyValuePair<string, object?>("rule", d.RuleId));
     }
+
+    public void WriteDiagnostic(GradientDiagnostic d) =>
+        diagnostics.Add(1, new KeyValuePair<string, object?>("kind", d.Kind.ToString()), new KeyValuePair<string, object?>("rule", d.RuleId));
 
     public void Dispose() => meter.Dispose();
 }

@@ -1,23 +1,46 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
 
 namespace GradientGuard.Output;
 
-/// <summary>One JSON object per line: a "check" line per measured step and a "diagnostic" line per diagnostic, flushed at once so a crash loses nothing.</summary>
-internal sealed class JsonLinesLog : IDisposable
+/// <summary>
+/// One JSON object per line: a "check" line per measured step and a "diagnostic" line per diagnostic, flushed at once
+/// so a crash loses nothing. A path is written by one monitor of the process at a time: two writers of one file would
+/// interleave their lines into invalid JSON, so the second is refused.
+/// </summary>
+internal sealed class JsonLinesLog : IReportSink
 {
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly HashSet<string> PathsInUse = new(StringComparer.Ordinal);
+    private readonly string path;
     private readonly StreamWriter writer;
 
     public JsonLinesLog(string path)
     {
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-            Directory.CreateDirectory(directory);
-        writer = new StreamWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        this.path = Path.GetFullPath(path);
+        lock (PathsInUse)
+        {
+            if (!PathsInUse.Add(this.path))
+                throw new IOException($"The JSON Lines log '{this.path}' is already written by another GradientMonitor; give each monitor a file of its own.");
+        }
+        try
+        {
+            string? directory = Path.GetDirectoryName(this.path);
+            if (directory is not null)
+                Directory.CreateDirectory(directory);
+            writer = new StreamWriter(new FileStream(this.path, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
     }
+
+    public string Description => $"JSON Lines log '{path}'";
 
     public void WriteCheck(GradientReport report) => Write(new
     {
@@ -51,7 +74,23 @@ internal sealed class JsonLinesLog : IDisposable
         advice = d.Advice,
     });
 
-    public void Dispose() => writer.Dispose();
+    public void Dispose()
+    {
+        try
+        {
+            writer.Dispose();
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        lock (PathsInUse)
+            PathsInUse.Remove(path);
+    }
 
     private void Write(object line) => writer.WriteLine(JsonSerializer.Serialize(line, Json));
 }

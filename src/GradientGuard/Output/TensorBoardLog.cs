@@ -8,7 +8,7 @@ namespace GradientGuard.Output;
 /// TensorBoard event files through TorchSharp's own SummaryWriter: per-layer and global gradient norms and the loss as
 /// scalars at each check, each diagnostic as text, so the runs open in TensorBoard beside everything else.
 /// </summary>
-internal sealed class TensorBoardLog
+internal sealed class TensorBoardLog : IReportSink
 {
     private readonly SummaryWriter writer;
 
@@ -17,19 +17,32 @@ internal sealed class TensorBoardLog
         writer = utils.tensorboard.SummaryWriter(logDirectory);
     }
 
+    public string Description => $"TensorBoard folder '{writer.LogDir}'";
+
     public void WriteCheck(GradientReport report)
     {
-        int step = (int)Math.Min(report.Step, int.MaxValue); // SummaryWriter counts steps in an int
-        if (double.IsFinite(report.GlobalNorm))
-            writer.add_scalar("gradient_norm/global", (float)report.GlobalNorm, step);
-        if (report.Loss is double loss && double.IsFinite(loss))
-            writer.add_scalar("loss", (float)loss, step);
+        int step = TensorBoardStep(report.Step);
+        Scalar("gradient_norm/global", report.GlobalNorm, step);
+        if (report.Loss is double loss)
+            Scalar("loss", loss, step);
         foreach (var layer in report.Layers)
-        {
-            if (double.IsFinite(layer.GradientNorm))
-                writer.add_scalar("gradient_norm/" + layer.Name, (float)layer.GradientNorm, step);
-        }
-        foreach (var diagnostic in report.Diagnostics)
-            writer.add_text("diagnostics", diagnostic.ToString(), step);
+            Scalar("gradient_norm/" + layer.Name, layer.GradientNorm, step);
+    }
+
+    public void WriteDiagnostic(GradientDiagnostic diagnostic) =>
+        writer.add_text("diagnostics", diagnostic.ToString(), TensorBoardStep(diagnostic.Step));
+
+    // SummaryWriter opens and closes its file at each write: there is nothing to close.
+    public void Dispose()
+    {
+    }
+
+    private static int TensorBoardStep(long step) => (int)Math.Min(step, int.MaxValue); // SummaryWriter counts steps in an int
+
+    // TensorBoard scalars are float32: a value beyond its range is left out (the JSON Lines log keeps it exactly).
+    private void Scalar(string tag, double value, int step)
+    {
+        if (float.IsFinite((float)value))
+            writer.add_scalar(tag, (float)value, step);
     }
 }

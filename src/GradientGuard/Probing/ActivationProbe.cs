@@ -10,13 +10,19 @@ namespace GradientGuard.Probing;
 /// <summary>
 /// Forward hooks on Sigmoid, Tanh and ReLU-family modules that keep, per module, a two-number reading of its last
 /// output: the saturated (or dead) share and the mean local derivative. Readings stay on the device until the next
-/// check reads them with everything else, so the hooks never synchronize. Hooks fire only through <c>call()</c>.
+/// check reads them with everything else, so the hooks never synchronize. Hooks fire only through <c>call()</c>, so a
+/// model that runs its layers with <c>forward()</c> may leave one reading from a single pass long ago: a reading older
+/// than <see cref="MaxAgeInChecks"/> checks describes another model state and is dropped.
 /// </summary>
 internal sealed class ActivationProbe : IDisposable
 {
+    /// <summary>How many checks a reading is used for when no forward pass through <c>call()</c> replaces it.</summary>
+    public const int MaxAgeInChecks = 3;
+
     private readonly List<Site> sites = new();
     private readonly List<Action> removers = new();
     private readonly object gate = new();
+    private long checks;
 
     public ActivationProbe(nn.Module model)
     {
@@ -45,11 +51,22 @@ internal sealed class ActivationProbe : IDisposable
     /// <summary>The activation modules the probe watches.</summary>
     public IReadOnlyList<Site> Sites => sites;
 
-    /// <summary>The latest reading of each site that has run since the probe was attached.</summary>
-    public IReadOnlyList<(Site Site, Tensor Reading)> LatestReadings()
+    /// <summary>
+    /// Starts a check: the latest reading of each site that ran through <c>call()</c> within the last
+    /// <see cref="MaxAgeInChecks"/> checks. Older readings are disposed.
+    /// </summary>
+    public IReadOnlyList<(Site Site, Tensor Reading)> ReadForCheck()
     {
         lock (gate)
+        {
+            checks++;
+            foreach (var site in sites)
+            {
+                if (site.Reading is not null && checks - site.RecordedAfterCheck > MaxAgeInChecks)
+                    site.Replace(null, 0);
+            }
             return sites.Where(s => s.Reading is not null).Select(s => (s, s.Reading!)).ToArray();
+        }
     }
 
     public void Dispose()
@@ -60,7 +77,7 @@ internal sealed class ActivationProbe : IDisposable
         lock (gate)
         {
             foreach (var site in sites)
-                site.Replace(null);
+                site.Replace(null, 0);
         }
     }
 
@@ -88,7 +105,7 @@ internal sealed class ActivationProbe : IDisposable
         }
         var reading = stack(new[] { saturated, derivative }).DetachFromDisposeScope();
         lock (gate)
-            site.Replace(reading);
+            site.Replace(reading, checks);
     }
 
     /// <summary>
@@ -123,10 +140,14 @@ internal sealed class ActivationProbe : IDisposable
 
         public Tensor? Reading { get; private set; }
 
-        public void Replace(Tensor? reading)
+        /// <summary>How many checks had started when <see cref="Reading"/> was recorded.</summary>
+        public long RecordedAfterCheck { get; private set; }
+
+        public void Replace(Tensor? reading, long recordedAfterCheck)
         {
             Reading?.Dispose();
             Reading = reading;
+            RecordedAfterCheck = recordedAfterCheck;
         }
     }
 }

@@ -118,3 +118,79 @@ internal sealed class SequenceRegressor : nn.Module<Tensor, Tensor>
         return head.call(output.select(1, -1));
     }
 }
+
+/// <summary>
+/// An MLP that changes the way fine-tuning code changes models: a head added after construction. Counts its
+/// named_modules() walks, so a test can tell whether a check walked the module tree.
+/// </summary>
+internal sealed class GrowingMlp : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear body;
+    private readonly ReLU act = nn.ReLU();
+    private Linear? head;
+
+    public GrowingMlp(int inputs, int width) : base(nameof(GrowingMlp))
+    {
+        body = nn.Linear(inputs, width);
+        RegisterComponents();
+    }
+
+    public int NamedModulesWalks { get; private set; }
+
+    public Linear Body => body;
+
+    public Linear AddHead(int outputs)
+    {
+        head = nn.Linear(body.out_features, outputs);
+        register_module("head", head);
+        return head;
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var h = act.call(body.call(x));
+        return head is null ? h.sum(1, keepdim: true) : head.call(h);
+    }
+
+    public override IEnumerable<(string name, nn.Module module)> named_modules()
+    {
+        NamedModulesWalks++;
+        return base.named_modules();
+    }
+}
+
+/// <summary>
+/// A deep Sigmoid MLP whose forward() runs its layers with forward(), not call(), as much hand-written TorchSharp code
+/// does: TorchSharp's forward hooks never fire inside it. <see cref="RunThroughCall"/> runs the layers once with call().
+/// </summary>
+internal sealed class ForwardCallingSigmoidMlp : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> layers = new();
+
+    public ForwardCallingSigmoidMlp(int inputs, int width, int hiddenLayers) : base(nameof(ForwardCallingSigmoidMlp))
+    {
+        layers.Add(nn.Linear(inputs, width));
+        for (int i = 0; i < hiddenLayers; i++)
+        {
+            layers.Add(nn.Sigmoid());
+            layers.Add(nn.Linear(width, width));
+        }
+        layers.Add(nn.Sigmoid());
+        layers.Add(nn.Linear(width, 1));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        foreach (var layer in layers)
+            x = layer.forward(x);
+        return x;
+    }
+
+    public Tensor RunThroughCall(Tensor x)
+    {
+        foreach (var layer in layers)
+            x = layer.call(x);
+        return x;
+    }
+}
