@@ -6,7 +6,9 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// How loudly a rule speaks by default, after NetAnalyzers' <c>RuleLevel</c>. The rubric (also in the README's
 /// contributor guide): a rule is a build warning only where a false positive is near impossible — the flagged code is
 /// wrong whatever the context (a clip after the step, a sigmoid fed to BCE, layers RegisterComponents() skips). Where
-/// context can make the code fine (a step without clipping in a small feed-forward model), it is a suggestion in the IDE.
+/// context can make the code fine, it is a suggestion in the IDE. A rule whose reported severity an option sets (GG0003:
+/// a suggestion, a warning for recurrent models) declares <see cref="BuildWarning"/>: a build never shows a diagnostic
+/// above its descriptor's default severity, so an <see cref="IdeSuggestion"/> rule could not be raised to a warning.
 /// </summary>
 internal enum RuleLevel
 {

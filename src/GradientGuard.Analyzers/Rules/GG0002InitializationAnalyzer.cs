@@ -46,7 +46,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         title: "Initialization that does not suit the network",
         messageFormat: "{0} weight layers in a row ({1}) keep TorchSharp's default init (variance 1/(3 fan_in)) with no normalization: the signal and the gradient shrink at every layer",
         Categories.Initialization,
-        RuleLevel.IdeSuggestion,
+        RuleLevel.BuildWarning, // reported as a suggestion unless gradientguard.GG0002.default_init_severity says otherwise
         description: "The default kaiming_uniform_(a: sqrt(5)) passes on about 1/6 of a ReLU layer's signal variance; deep plain stacks need He or Xavier init, or normalization.");
 
     /// <inheritdoc />

@@ -28,7 +28,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         title: "Optimizer step without gradient clipping",
         messageFormat: "'{0}' follows backward() with no clip_grad_norm_ or clip_grad_value_ in between{1}",
         Categories.Optimization,
-        RuleLevel.IdeSuggestion,
+        RuleLevel.BuildWarning, // reported as a suggestion, or a warning for recurrent models, as gradientguard.GG0003.*_severity say
         description: "One exploding batch can wreck a run: clipping the gradient norm between backward() and step() bounds every update.");
 
     /// <inheritdoc />
