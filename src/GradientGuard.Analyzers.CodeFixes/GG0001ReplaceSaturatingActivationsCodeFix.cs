@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -21,8 +22,14 @@ namespace GradientGuard.Analyzers.CodeFixes;
 /// and the formatting stay as they are.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0001ReplaceSaturatingActivationsCodeFix)), Shared]
-public sealed class GG0001ReplaceSaturatingActivationsCodeFix : CodeFixProvider
+public sealed class GG0001ReplaceSaturatingActivationsCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0001ReplaceSaturatingActivationsCodeFix()
+        : base(RuleIds.SaturatingActivationStack)
+    {
+    }
+
     /// <summary>Equivalence key: replace with ReLU.</summary>
     public const string ReLUKey = "GG0001.ReLU";
 
@@ -32,25 +39,12 @@ public sealed class GG0001ReplaceSaturatingActivationsCodeFix : CodeFixProvider
     /// <summary>Equivalence key: replace with GELU.</summary>
     public const string GELUKey = "GG0001.GELU";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.SaturatingActivationStack);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            foreach (var (name, key) in new[] { ("ReLU", ReLUKey), ("LeakyReLU", LeakyReLUKey), ("GELU", GELUKey) })
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create($"Use {name} for the hidden activations", c => ReplaceAsync(context.Document, diagnostic, name, c), key),
-                    diagnostic);
-            }
-        }
-        return Task.CompletedTask;
+        if (diagnostic.AdditionalLocations.Count == 0)
+            yield break; // nothing written where the fix could replace it
+        foreach (var (name, key) in new[] { ("ReLU", ReLUKey), ("LeakyReLU", LeakyReLUKey), ("GELU", GELUKey) })
+            yield return CodeAction.Create($"Use {name} for the hidden activations", c => ReplaceAsync(document, diagnostic, name, c), key);
     }
 
     private static async Task<Document> ReplaceAsync(Document document, Diagnostic diagnostic, string activation, CancellationToken cancellation)

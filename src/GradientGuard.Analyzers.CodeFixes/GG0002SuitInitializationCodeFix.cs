@@ -22,8 +22,14 @@ namespace GradientGuard.Analyzers.CodeFixes;
 /// calculate_gain(Tanh or Sigmoid))</c> before a saturating one — keeping the user's weight expression as written.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0002SuitInitializationCodeFix)), Shared]
-public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
+public sealed class GG0002SuitInitializationCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0002SuitInitializationCodeFix()
+        : base(RuleIds.Initialization)
+    {
+    }
+
     /// <summary>Equivalence key of the action that corrects a mismatched init call.</summary>
     public const string EquivalenceKey = "GG0002.SuitActivation";
 
@@ -32,37 +38,22 @@ public sealed class GG0002SuitInitializationCodeFix : CodeFixProvider
 
     private const string Init = "global::TorchSharp.torch.nn.init.";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.Initialization);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        // Only actions that can change the code are offered: Fix All (dotnet format) gives up on an action that returns
-        // the document unchanged.
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
-            return;
-        foreach (var diagnostic in context.Diagnostics)
+        if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.ActivationProperty, out var activation) && activation is not null)
         {
-            if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.ActivationProperty, out var activation) && activation is not null)
-            {
-                string title = activation == "ReLU" ? "Use kaiming_normal_ for ReLU" : $"Use xavier_uniform_ with the {activation} gain";
-                context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, diagnostic, activation, c), EquivalenceKey), diagnostic);
-            }
-            else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitPlanProperty, out var plan) && plan is not null &&
-                     SingleConstructorBody(root, diagnostic) is not null)
-            {
-                context.RegisterCodeFix(CodeAction.Create("Initialize each layer for its activation", c => InitializeFieldsAsync(context.Document, diagnostic, plan, c), AddInitKey), diagnostic);
-            }
-            else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitFamilyProperty, out var family) && family is not null &&
-                     SequentialStatement(root, diagnostic).Statement is not null)
-            {
-                context.RegisterCodeFix(CodeAction.Create($"Initialize the Linear layers for {family}", c => InitializeSequentialAsync(context.Document, diagnostic, family, c), AddInitKey), diagnostic);
-            }
+            string title = activation == "ReLU" ? "Use kaiming_normal_ for ReLU" : $"Use xavier_uniform_ with the {activation} gain";
+            yield return CodeAction.Create(title, c => FixAsync(document, diagnostic, activation, c), EquivalenceKey);
+        }
+        else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitPlanProperty, out var plan) && plan is not null &&
+                 SingleConstructorBody(root, diagnostic) is not null)
+        {
+            yield return CodeAction.Create("Initialize each layer for its activation", c => InitializeFieldsAsync(document, diagnostic, plan, c), AddInitKey);
+        }
+        else if (diagnostic.Properties.TryGetValue(GG0002InitializationAnalyzer.InitFamilyProperty, out var family) && family is not null &&
+                 SequentialStatement(root, diagnostic).Statement is not null)
+        {
+            yield return CodeAction.Create($"Initialize the Linear layers for {family}", c => InitializeSequentialAsync(document, diagnostic, family, c), AddInitKey);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -16,39 +17,33 @@ namespace GradientGuard.Analyzers.CodeFixes;
 
 /// <summary>GG0003: inserts <c>torch.nn.utils.clip_grad_norm_(&lt;params&gt;, max_norm: 1.0);</c> right before the step.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0003AddGradientClippingCodeFix)), Shared]
-public sealed class GG0003AddGradientClippingCodeFix : CodeFixProvider
+public sealed class GG0003AddGradientClippingCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0003AddGradientClippingCodeFix()
+        : base(RuleIds.StepWithoutGradientClipping)
+    {
+    }
+
     /// <summary>Equivalence key of the action.</summary>
     public const string EquivalenceKey = "GG0003.ClipGradNorm";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.StepWithoutGradientClipping);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (diagnostic.Properties.TryGetValue(GG0003StepWithoutGradientClippingAnalyzer.ParametersProperty, out var parameters) && parameters is not null &&
+            Statement(root, diagnostic) is not null)
         {
-            if (!diagnostic.Properties.TryGetValue(GG0003StepWithoutGradientClippingAnalyzer.ParametersProperty, out var parameters) || parameters is null)
-                continue;
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Clip the gradient norm before the step",
-                    cancellation => AddClippingAsync(context.Document, diagnostic, parameters, cancellation),
-                    EquivalenceKey),
-                diagnostic);
+            yield return CodeAction.Create("Clip the gradient norm before the step", c => AddClippingAsync(document, diagnostic, parameters, c), EquivalenceKey);
         }
-        return Task.CompletedTask;
     }
+
+    private static StatementSyntax? Statement(SyntaxNode root, Diagnostic diagnostic) =>
+        root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).AncestorsAndSelf().OfType<StatementSyntax>().FirstOrDefault();
 
     private static async Task<Document> AddClippingAsync(Document document, Diagnostic diagnostic, string parameters, CancellationToken cancellation)
     {
         var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
-        var statement = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).AncestorsAndSelf().OfType<StatementSyntax>().FirstOrDefault();
-        if (root is null || statement is null)
+        if (root is null || Statement(root, diagnostic) is not { } statement)
             return document;
 
         // Only the generated callee is simplified: the parameters expression is the user's, copied as written.

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -17,31 +18,34 @@ namespace GradientGuard.Analyzers.CodeFixes;
 /// bound has no automatic fix: only the author knows the bound they meant.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0004MoveClippingCodeFix)), Shared]
-public sealed class GG0004MoveClippingCodeFix : CodeFixProvider
+public sealed class GG0004MoveClippingCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0004MoveClippingCodeFix()
+        : base(RuleIds.MisplacedClipping)
+    {
+    }
+
     /// <summary>Equivalence key of the action.</summary>
     public const string EquivalenceKey = "GG0004.MoveBeforeStep";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.MisplacedClipping);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics.Where(d => d.AdditionalLocations.Count == 1))
-            context.RegisterCodeFix(CodeAction.Create("Move the clipping between backward() and step()", c => MoveAsync(context.Document, diagnostic, c), EquivalenceKey), diagnostic);
-        return Task.CompletedTask;
+        if (Statements(root, diagnostic) is ({ } clip, { } step) && step != clip && clip.Parent is BlockSyntax or SwitchSectionSyntax)
+            yield return CodeAction.Create("Move the clipping between backward() and step()", c => MoveAsync(document, diagnostic, c), EquivalenceKey);
     }
+
+    // The clip's statement and the step's, when the diagnostic names the step it belongs before.
+    private static (ExpressionStatementSyntax? Clip, StatementSyntax? Step) Statements(SyntaxNode root, Diagnostic diagnostic) =>
+        diagnostic.AdditionalLocations.Count != 1
+            ? (null, null)
+            : (root.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<ExpressionStatementSyntax>().FirstOrDefault(),
+               root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan).AncestorsAndSelf().OfType<StatementSyntax>().FirstOrDefault());
 
     private static async Task<Document> MoveAsync(Document document, Diagnostic diagnostic, CancellationToken cancellation)
     {
         var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
-        var clip = root?.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<ExpressionStatementSyntax>().FirstOrDefault();
-        var step = root?.FindNode(diagnostic.AdditionalLocations[0].SourceSpan).AncestorsAndSelf().OfType<StatementSyntax>().FirstOrDefault();
-        if (root is null || clip is null || step is null || step == clip || clip.Parent is not (BlockSyntax or SwitchSectionSyntax))
+        if (root is null || Statements(root, diagnostic) is not ({ } clip, { } step) || step == clip || clip.Parent is not (BlockSyntax or SwitchSectionSyntax))
             return document;
 
         var tracked = root.TrackNodes(clip, step);

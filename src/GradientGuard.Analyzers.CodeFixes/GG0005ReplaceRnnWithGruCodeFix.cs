@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -20,31 +21,31 @@ namespace GradientGuard.Analyzers.CodeFixes;
 /// RNN-only <c>nonLinearity</c> is dropped); a field or local typed <c>RNN</c> is retyped <c>GRU</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0005ReplaceRnnWithGruCodeFix)), Shared]
-public sealed class GG0005ReplaceRnnWithGruCodeFix : CodeFixProvider
+public sealed class GG0005ReplaceRnnWithGruCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0005ReplaceRnnWithGruCodeFix()
+        : base(RuleIds.PlainRnn)
+    {
+    }
+
     /// <summary>Equivalence key of the action.</summary>
     public const string EquivalenceKey = "GG0005.GRU";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.PlainRnn);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
-            context.RegisterCodeFix(CodeAction.Create("Use GRU", c => FixAsync(context.Document, diagnostic, c), EquivalenceKey), diagnostic);
-        return Task.CompletedTask;
+        if (Call(root, diagnostic) is not null)
+            yield return CodeAction.Create("Use GRU", c => FixAsync(document, diagnostic, c), EquivalenceKey);
     }
+
+    private static InvocationExpressionSyntax? Call(SyntaxNode root, Diagnostic diagnostic) =>
+        root.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, CancellationToken cancellation)
     {
         var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellation).ConfigureAwait(false);
-        var call = root?.FindNode(diagnostic.Location.SourceSpan).AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();
-        if (root is null || model is null || call is null)
+        if (root is null || model is null || Call(root, diagnostic) is not { } call)
             return document;
 
         var nonLinearity = (model.GetOperation(call, cancellation) as IInvocationOperation)?.Arguments

@@ -1,8 +1,10 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes.Infrastructure;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -18,33 +20,28 @@ namespace GradientGuard.Analyzers.CodeFixes;
 /// the layer it follows, and named "&lt;name&gt;_norm" in the ("name", module) form.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0006AddNormalizationCodeFix)), Shared]
-public sealed class GG0006AddNormalizationCodeFix : CodeFixProvider
+public sealed class GG0006AddNormalizationCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0006AddNormalizationCodeFix()
+        : base(RuleIds.DeepWithoutNormalization)
+    {
+    }
+
     /// <summary>Equivalence key: BatchNorm.</summary>
     public const string BatchNormKey = "GG0006.BatchNorm";
 
     /// <summary>Equivalence key: LayerNorm.</summary>
     public const string LayerNormKey = "GG0006.LayerNorm";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.DeepWithoutNormalization);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics.Where(d => d.AdditionalLocations.Count > 0))
-        {
-            var layers = diagnostic.AdditionalLocations.Select(l => root?.FindNode(l.SourceSpan, getInnermostNodeForTie: true).AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault()).ToList();
-            if (root is null || layers.Any(l => l is null))
-                continue;
-            context.RegisterCodeFix(CodeAction.Create("Add BatchNorm after each hidden layer", c => Task.FromResult(Insert(context.Document, root, diagnostic, layerNorm: false)), BatchNormKey), diagnostic);
-            if (layers.All(l => Name(l!) == "Linear"))
-                context.RegisterCodeFix(CodeAction.Create("Add LayerNorm after each hidden Linear", c => Task.FromResult(Insert(context.Document, root, diagnostic, layerNorm: true)), LayerNormKey), diagnostic);
-        }
+        var layers = diagnostic.AdditionalLocations.Select(l => root.FindNode(l.SourceSpan, getInnermostNodeForTie: true).AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault()).ToList();
+        if (layers.Count == 0 || layers.Any(l => l is null))
+            yield break;
+        yield return CodeAction.Create("Add BatchNorm after each hidden layer", c => Task.FromResult(Insert(document, root, diagnostic, layerNorm: false)), BatchNormKey);
+        if (layers.All(l => Name(l!) == "Linear"))
+            yield return CodeAction.Create("Add LayerNorm after each hidden Linear", c => Task.FromResult(Insert(document, root, diagnostic, layerNorm: true)), LayerNormKey);
     }
 
     private static Document Insert(Document document, SyntaxNode root, Diagnostic diagnostic, bool layerNorm)

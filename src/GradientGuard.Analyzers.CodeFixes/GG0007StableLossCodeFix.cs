@@ -21,33 +21,28 @@ namespace GradientGuard.Analyzers.CodeFixes;
 /// including the declared type of the loss variable). Offered only where the activation is written inline.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0007StableLossCodeFix)), Shared]
-public sealed class GG0007StableLossCodeFix : CodeFixProvider
+public sealed class GG0007StableLossCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0007StableLossCodeFix()
+        : base(RuleIds.UnstableLoss)
+    {
+    }
+
     /// <summary>Equivalence key of the action.</summary>
     public const string EquivalenceKey = "GG0007.StableForm";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.UnstableLoss);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (!diagnostic.Properties.TryGetValue(GG0007UnstableLossAnalyzer.PatternProperty, out var pattern) || pattern is null)
+            yield break;
+        string title = pattern switch
         {
-            if (!diagnostic.Properties.TryGetValue(GG0007UnstableLossAnalyzer.PatternProperty, out var pattern) || pattern is null)
-                continue;
-            string title = pattern switch
-            {
-                "LogSoftmax" => "Use log_softmax",
-                "DoubleSoftmax" => "Pass the logits (drop the softmax)",
-                _ => "Use the with-logits loss and drop the sigmoid",
-            };
-            context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, diagnostic, pattern, c), EquivalenceKey), diagnostic);
-        }
-        return Task.CompletedTask;
+            "LogSoftmax" => "Use log_softmax",
+            "DoubleSoftmax" => "Pass the logits (drop the softmax)",
+            _ => "Use the with-logits loss and drop the sigmoid",
+        };
+        yield return CodeAction.Create(title, c => FixAsync(document, diagnostic, pattern, c), EquivalenceKey);
     }
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, string pattern, CancellationToken cancellation)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -16,37 +17,30 @@ namespace GradientGuard.Analyzers.CodeFixes;
 
 /// <summary>GG0008: inserts <c>&lt;optimizer&gt;.zero_grad();</c> as the first statement of the loop body.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0008AddZeroGradCodeFix)), Shared]
-public sealed class GG0008AddZeroGradCodeFix : CodeFixProvider
+public sealed class GG0008AddZeroGradCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0008AddZeroGradCodeFix()
+        : base(RuleIds.GradientsNeverReset)
+    {
+    }
+
     /// <summary>Equivalence key of the action.</summary>
     public const string EquivalenceKey = "GG0008.ZeroGrad";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.GradientsNeverReset);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (diagnostic.Properties.TryGetValue(GG0008GradientsNeverResetAnalyzer.OptimizerProperty, out var optimizer) && optimizer is not null)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create($"Call {optimizer}.zero_grad() at the start of the loop", c => FixAsync(context.Document, diagnostic, optimizer, c), EquivalenceKey),
-                    diagnostic);
-            }
-        }
-        return Task.CompletedTask;
+        if (diagnostic.Properties.TryGetValue(GG0008GradientsNeverResetAnalyzer.OptimizerProperty, out var optimizer) && optimizer is not null && Body(root, diagnostic) is not null)
+            yield return CodeAction.Create($"Call {optimizer}.zero_grad() at the start of the loop", c => FixAsync(document, diagnostic, optimizer, c), EquivalenceKey);
     }
+
+    private static StatementSyntax? Body(SyntaxNode root, Diagnostic diagnostic) =>
+        root.FindNode(diagnostic.Location.SourceSpan).Ancestors().Select(LoopBody).FirstOrDefault(b => b is not null);
 
     private static async Task<Document> FixAsync(Document document, Diagnostic diagnostic, string optimizer, CancellationToken cancellation)
     {
         var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
-        var body = root?.FindNode(diagnostic.Location.SourceSpan).Ancestors().Select(LoopBody).FirstOrDefault(b => b is not null);
-        if (root is null || body is null)
+        if (root is null || Body(root, diagnostic) is not { } body)
             return document;
 
         var zeroGrad = SyntaxFactory.ParseStatement(optimizer + ".zero_grad();");

@@ -21,29 +21,23 @@ namespace GradientGuard.Analyzers.CodeFixes;
 /// sized array (<c>new Linear[n]</c>), which a ModuleList cannot mirror.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GG0009UseModuleListCodeFix)), Shared]
-public sealed class GG0009UseModuleListCodeFix : CodeFixProvider
+public sealed class GG0009UseModuleListCodeFix : GradientGuardCodeFix
 {
+    /// <summary>Creates the fix.</summary>
+    public GG0009UseModuleListCodeFix()
+        : base(RuleIds.UnregisteredLayers)
+    {
+    }
+
     /// <summary>Equivalence key of the action.</summary>
     public const string EquivalenceKey = "GG0009.ModuleList";
 
     private const string Modules = "global::TorchSharp.Modules.";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.UnregisteredLayers);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (root is null || Plan(root, diagnostic) is not { } plan)
-                continue;
-            context.RegisterCodeFix(CodeAction.Create($"Use {plan.Title}", c => Task.FromResult(Apply(context.Document, root, plan)), EquivalenceKey), diagnostic);
-        }
+        if (Plan(root, diagnostic) is { } plan)
+            yield return CodeAction.Create($"Use {plan.Title}", c => Task.FromResult(Apply(document, root, plan)), EquivalenceKey);
     }
 
     private sealed record FixPlan(string Title, VariableDeclaratorSyntax Declarator, TypeSyntax Type, string NewType, string Element, List<SyntaxNode> Creations, List<SimpleNameSyntax> Lengths);
