@@ -75,6 +75,15 @@ public sealed class RuleCatalogTests
         Assert.Contains($"[{id}](docs/rules/{id}.md)", File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_runtimes_rule_ids_are_the_analyzers_under_the_same_names()
+    {
+        var analyzerIds = typeof(GradientGuard.Analyzers.Infrastructure.RuleIds).GetFields().ToDictionary(f => f.Name, f => (string?)f.GetRawConstantValue());
+        var runtimeIds = typeof(GradientGuard.RuleIds).GetFields();
+        Assert.NotEmpty(runtimeIds);
+        Assert.All(runtimeIds, f => Assert.Equal(analyzerIds.GetValueOrDefault(f.Name), (string?)f.GetRawConstantValue()));
+    }
+
     internal static IEnumerable<DiagnosticAnalyzer> Analyzers() =>
         typeof(GradientGuardAnalyzer).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))

@@ -65,7 +65,7 @@ public sealed class DetectionTests
         Assert.Equal(1, exploding.Step);
         Assert.Equal(reports[0].GlobalNorm, exploding.Value);
         Assert.Equal(1e4, exploding.Threshold);
-        Assert.Equal(RuleIds.GradientClipping, exploding.RuleId);
+        Assert.Equal(RuleIds.StepWithoutGradientClipping, exploding.RuleId);
         Assert.Contains("clip_grad_norm_", exploding.Advice, StringComparison.Ordinal);
     }
 

@@ -71,7 +71,7 @@ internal static class Explanations
                     RuleIds.PlainRnn);
         return new Explanation(growth,
                 "clip gradients between backward() and step() with clip_grad_norm_ (quick fix of GG0003) or set GradientMonitorOptions.ClipMaxNorm; lower the learning rate; check that the initialization's scale suits the network (GG0002)",
-                RuleIds.GradientClipping);
+                RuleIds.StepWithoutGradientClipping);
     }
 
     public static Explanation ForNonFinite(IReadOnlyList<string> layers, double? loss)
@@ -83,7 +83,7 @@ internal static class Explanations
             where = $"the loss is {l.ToString(CultureInfo.InvariantCulture)}" + (layers.Count > 0 ? $" and {where}" : $" {where}");
         return new Explanation(where,
                 "skip poisoned steps (GradientMonitorOptions.SkipNonFiniteSteps), clip gradients between backward() and step() (GG0003), lower the learning rate, and look for log(0) or division by zero in the loss",
-                RuleIds.GradientClipping);
+                RuleIds.StepWithoutGradientClipping);
     }
 
     // Default init gives about 0.58, He init 1.41; a stack well below 0.3 shrinks the signal at every layer.
