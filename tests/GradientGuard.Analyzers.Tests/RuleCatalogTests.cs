@@ -96,7 +96,7 @@ public sealed class RuleCatalogTests
             .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
             .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!);
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -8,10 +8,21 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// <summary>One .editorconfig option of a rule: <c>gradientguard.GGxxxx.name = value</c>. Invalid values fall back to the default.</summary>
 internal abstract class RuleOption
 {
-    protected RuleOption(string ruleId, string name)
+    protected RuleOption(string ruleId, string name, string purpose)
     {
+        RuleId = ruleId;
         Key = "gradientguard." + ruleId + "." + name;
+        Purpose = purpose;
     }
+
+    /// <summary>The rule that reads it.</summary>
+    public string RuleId { get; }
+
+    /// <summary>What it sets, in a few words (the rule pages' generated header says it).</summary>
+    public string Purpose { get; }
+
+    /// <summary>The default value as written in .editorconfig.</summary>
+    public abstract string DefaultValue { get; }
 
     /// <summary>The full key, e.g. <c>gradientguard.GG0001.min_saturating_activations</c> (keys are case-insensitive).</summary>
     public string Key { get; }
@@ -31,14 +42,16 @@ internal sealed class CountOption : RuleOption
     private readonly int fallback;
     private readonly int minimum;
 
-    public CountOption(string ruleId, string name, int fallback, int minimum = 1)
-        : base(ruleId, name)
+    public CountOption(string ruleId, string name, int fallback, string purpose, int minimum = 1)
+        : base(ruleId, name, purpose)
     {
         this.fallback = fallback;
         this.minimum = minimum;
     }
 
     public override string Expected => $"a whole number of at least {minimum} (default {fallback})";
+
+    public override string DefaultValue => fallback.ToString(CultureInfo.InvariantCulture);
 
     public int Read(AnalyzerOptions options, SyntaxTree tree) =>
         TryGetValue(options, tree, out var value) && TryParse(value, out int parsed) ? parsed : fallback;
@@ -54,13 +67,21 @@ internal sealed class SeverityOption : RuleOption
 {
     private readonly DiagnosticSeverity fallback;
 
-    public SeverityOption(string ruleId, string name, DiagnosticSeverity fallback)
-        : base(ruleId, name)
+    public SeverityOption(string ruleId, string name, DiagnosticSeverity fallback, string purpose)
+        : base(ruleId, name, purpose)
     {
         this.fallback = fallback;
     }
 
     public override string Expected => "error, warning, suggestion or silent";
+
+    public override string DefaultValue => fallback switch
+    {
+        DiagnosticSeverity.Error => "error",
+        DiagnosticSeverity.Warning => "warning",
+        DiagnosticSeverity.Info => "suggestion",
+        _ => "silent",
+    };
 
     public DiagnosticSeverity Read(AnalyzerOptions options, SyntaxTree tree) =>
         TryGetValue(options, tree, out var value) && Parse(value) is { } severity ? severity : fallback;
@@ -82,13 +103,13 @@ internal static class RuleOptions
 {
     public const string Prefix = "gradientguard.";
 
-    public static readonly CountOption MinSaturatingActivations = new(RuleIds.SaturatingActivationStack, "min_saturating_activations", 3);
-    public static readonly CountOption MinDefaultInitLayers = new(RuleIds.Initialization, "min_default_init_layers", 8);
-    public static readonly CountOption MaxSpreadFactor = new(RuleIds.Initialization, "max_spread_factor", 4);
-    public static readonly SeverityOption DefaultInitSeverity = new(RuleIds.Initialization, "default_init_severity", DiagnosticSeverity.Info);
-    public static readonly CountOption MinPlainDepth = new(RuleIds.DeepWithoutNormalization, "min_weight_layers", 8);
-    public static readonly SeverityOption RecurrentClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "recurrent_severity", DiagnosticSeverity.Warning);
-    public static readonly SeverityOption DefaultClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "default_severity", DiagnosticSeverity.Info);
+    public static readonly CountOption MinSaturatingActivations = new(RuleIds.SaturatingActivationStack, "min_saturating_activations", 3, "hidden Sigmoid/Tanh activations in a run that make it worth reporting");
+    public static readonly CountOption MinDefaultInitLayers = new(RuleIds.Initialization, "min_default_init_layers", 8, "weight layers at the default init that make a stack worth a suggestion");
+    public static readonly CountOption MaxSpreadFactor = new(RuleIds.Initialization, "max_spread_factor", 4, "normal_/uniform_ spread allowed, in units of 1/sqrt(fan_in)");
+    public static readonly SeverityOption DefaultInitSeverity = new(RuleIds.Initialization, "default_init_severity", DiagnosticSeverity.Info, "severity of the default-init report");
+    public static readonly CountOption MinPlainDepth = new(RuleIds.DeepWithoutNormalization, "min_weight_layers", 8, "weight layers in a row without normalization that make a path worth reporting");
+    public static readonly SeverityOption RecurrentClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "recurrent_severity", DiagnosticSeverity.Warning, "severity for recurrent or attention models");
+    public static readonly SeverityOption DefaultClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "default_severity", DiagnosticSeverity.Info, "severity for every other model");
 
     public static IReadOnlyList<RuleOption> All { get; } = new RuleOption[]
     {
