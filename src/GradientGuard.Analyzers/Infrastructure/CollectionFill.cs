@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradientGuard.Analyzers.Infrastructure;
@@ -130,6 +131,8 @@ internal sealed class CollectionFill
                     return false;
                 items.AddRange(Enumerable.Repeat<IOperation?>(null, (int)size));
                 return true;
+            case { Syntax: CollectionExpressionSyntax } collection:
+                return CollectionExpressions.Elements(collection) is { } values && values.All(Append); // List<T> layers = [a, b];
             case IObjectCreationOperation creation:
                 return creation.Arguments.All(Constructed) &&
                        (creation.Initializer is null || creation.Initializer.Initializers.All(AddedByInitializer));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradientGuard.Analyzers.Infrastructure;
@@ -192,6 +193,7 @@ internal static class InitCalls
     private static IEnumerable<IOperation> Elements(IForEachLoopOperation loop) => loop.Collection.WithoutConversions() switch
     {
         IArrayCreationOperation { Initializer: { } elements } => elements.ElementValues,
+        { Syntax: CollectionExpressionSyntax } collection => CollectionExpressions.Elements(collection) ?? Enumerable.Empty<IOperation>(),
         ILocalReferenceOperation list => CollectionFill.Replay(list.Local, new[] { loop.Root() }, loop.Syntax.SpanStart) ?? Enumerable.Empty<IOperation>(),
         _ => Enumerable.Empty<IOperation>(),
     };

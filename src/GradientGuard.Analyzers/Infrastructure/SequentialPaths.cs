@@ -124,6 +124,8 @@ internal sealed class SequentialPaths
                 return false;
             case IArrayCreationOperation array:
                 return array.Initializer is { } initializer && initializer.ElementValues.All(e => Add(e, path, use));
+            case { Syntax: CollectionExpressionSyntax } collection:
+                return CollectionExpressions.Elements(collection) is { } elements && elements.All(e => Add(e, path, use)); // Sequential([a, b, c])
             case ITupleOperation tuple when tuple.Elements.Length == 2:
                 return Add(tuple.Elements[1], path, use);
             case IObjectCreationOperation creation when IsTuple(creation.Type) && creation.Arguments.Length == 2:
