@@ -94,10 +94,15 @@ public sealed class GG0002SuitInitializationCodeFix : GradientGuardCodeFix
         if (weight is null)
             return document;
 
-        // The user's weight expression goes in as written; only the generated names are simplified.
+        // The user's weight expression goes in as written; only the generated names are simplified. Comments stay: those
+        // inside the parentheses hang on the parentheses, which are kept, and on the weight, kept in the static form (in
+        // w.normal_(...) its leading trivia is the statement's indentation).
         var generated = (InvocationExpressionSyntax)GeneratedCode.Expression(InitCall("WEIGHT", activation));
         var placeholder = generated.ArgumentList.Arguments[0];
-        var replacement = generated.ReplaceNode(placeholder, placeholder.WithExpression(weight.WithoutTrivia())).WithTriviaFrom(call);
+        var arguments = generated.ArgumentList.ReplaceNode(placeholder, placeholder.WithExpression(method.IsStatic ? weight : weight.WithoutTrivia()))
+            .WithOpenParenToken(call.ArgumentList.OpenParenToken)
+            .WithCloseParenToken(call.ArgumentList.CloseParenToken);
+        var replacement = generated.WithArgumentList(arguments).WithTriviaFrom(call);
         return document.WithSyntaxRoot(root.ReplaceNode(call, replacement));
     }
 

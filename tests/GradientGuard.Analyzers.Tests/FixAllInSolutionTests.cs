@@ -330,7 +330,7 @@ public sealed class FixAllInSolutionTests
         },
     };
 
-    private static async Task<Solution> CreateSolutionAsync(string[] sources)
+    internal static async Task<Solution> CreateSolutionAsync(string[] sources)
     {
         var references = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
         var workspace = new AdhocWorkspace();
@@ -345,7 +345,7 @@ public sealed class FixAllInSolutionTests
         return solution;
     }
 
-    private static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Project project, DiagnosticAnalyzer analyzer, string id)
+    internal static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Project project, DiagnosticAnalyzer analyzer, string id)
     {
         var compilation = (await project.GetCompilationAsync())!;
         var all = await compilation.WithAnalyzers(ImmutableArray.Create(analyzer)).GetAnalyzerDiagnosticsAsync();
@@ -353,7 +353,7 @@ public sealed class FixAllInSolutionTests
         return all.Where(d => d.Id == id).OrderBy(d => d.Location.SourceTree!.FilePath, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
     }
 
-    private static async Task<List<Diagnostic>> ErrorsAsync(Project project) =>
+    internal static async Task<List<Diagnostic>> ErrorsAsync(Project project) =>
         (await project.GetCompilationAsync())!.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
 
     private sealed class Provider : FixAllContext.DiagnosticProvider
