@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace GradientGuard.Package.Tests;
@@ -28,6 +29,36 @@ public sealed class SampleBuildTests : IClassFixture<PackedPackages>
             "--no-incremental", "-p:BuildProjectReferences=false", "-nologo");
 
         AssertWarnings(exitCode, output);
+    }
+
+    [Fact]
+    public void The_builds_SARIF_log_holds_every_rule_with_its_help_link_and_a_located_finding()
+    {
+        string sarif = Path.Combine(Path.GetTempPath(), "gradientguard-" + Guid.NewGuid().ToString("N") + ".sarif");
+        try
+        {
+            var (exitCode, output) = DotnetCli.Run(SampleDirectory, "build", "RiskyModels.csproj", "-c", packages.Configuration,
+                "--no-incremental", "-p:BuildProjectReferences=false", $"-p:ErrorLog={sarif}%2Cversion=2.1", "-nologo");
+            Assert.True(exitCode == 0, output);
+
+            using var log = JsonDocument.Parse(File.ReadAllText(sarif));
+            var run = log.RootElement.GetProperty("runs")[0];
+            var rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
+                .ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("helpUri").GetString());
+            var results = run.GetProperty("results").EnumerateArray().ToList();
+            foreach (string id in ExpectedRules)
+            {
+                Assert.Equal($"https://github.com/gradientguard/gradientguard/blob/main/docs/rules/{id}.md", rules[id]);
+                var finding = results.First(r => r.GetProperty("ruleId").GetString() == id);
+                string uri = finding.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation").GetProperty("uri").GetString()!;
+                Assert.EndsWith(".cs", uri, StringComparison.Ordinal);
+                Assert.True(finding.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32() > 0);
+            }
+        }
+        finally
+        {
+            File.Delete(sarif);
+        }
     }
 
     [Fact]
