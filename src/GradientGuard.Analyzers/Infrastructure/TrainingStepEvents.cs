@@ -27,6 +27,8 @@ internal sealed class TrainingStepEvents
     // Per compilation: each helper is summarized once, however many calls reach it.
     private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyCollection<TrainingEventKind>> helpers = new(SymbolEqualityComparer.Default);
     private readonly SourceMentions trainingFiles = SourceMentions.AllOf("backward", "step");
+    private readonly SourceMentions eventWords = SourceMentions.AnyOf("backward", "step", "clip", "Clip", "zero_grad");
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxTree, HashSet<string>> MethodNames = new();
 
     private TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
 
@@ -107,7 +109,10 @@ internal sealed class TrainingStepEvents
                 CollectBySyntax(method, found);
                 continue;
             }
-            var body = model.GetOperation(reference.GetSyntax());
+            var declaration = reference.GetSyntax();
+            if (!MayLeadToEvents(declaration))
+                continue; // most methods of a file are no training helpers: binding each again would double the file's binding
+            var body = model.GetOperation(declaration);
             if (body is null)
                 continue;
             foreach (var inner in body.Descendants().OfType<IInvocationOperation>())
@@ -120,6 +125,33 @@ internal sealed class TrainingStepEvents
         }
     }
 
+    // Whether a helper's body can hold an event: it names one (backward, step, a clip, zero_grad), or it calls a method
+    // declared in its own file, which may. A text and name test, before any binding.
+    private bool MayLeadToEvents(SyntaxNode declaration)
+    {
+        if (eventWords.In(declaration))
+            return true;
+        var local = MethodNamesIn(declaration.SyntaxTree);
+        return declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => CalledName(call) is { } name && local.Contains(name));
+    }
+
+    private static HashSet<string> MethodNamesIn(SyntaxTree tree) =>
+        MethodNames.GetValue(tree, t => new HashSet<string>(
+            t.GetRoot().DescendantNodes().Select(n => n switch
+            {
+                MethodDeclarationSyntax m => m.Identifier.ValueText,
+                LocalFunctionStatementSyntax f => f.Identifier.ValueText,
+                _ => null,
+            }).Where(n => n is not null)!,
+            StringComparer.Ordinal));
+
+    private static string? CalledName(InvocationExpressionSyntax call) => call.Expression switch
+    {
+        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+        SimpleNameSyntax simple => simple.Identifier.ValueText,
+        _ => null,
+    };
+
     // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).
     private static void CollectBySyntax(IMethodSymbol method, HashSet<TrainingEventKind> found)
     {
@@ -129,12 +161,7 @@ internal sealed class TrainingStepEvents
         {
             foreach (var call in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
-                string? name = call.Expression switch
-                {
-                    MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
-                    SimpleNameSyntax simple => simple.Identifier.ValueText,
-                    _ => null,
-                };
+                string? name = CalledName(call);
                 if (name is "clip_grad_norm_" or "clip_grad_value_" || name is not null && IsNamedForClipping(name))
                     found.Add(TrainingEventKind.Clip);
                 else if (name == "zero_grad")
