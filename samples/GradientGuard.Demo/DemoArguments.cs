@@ -5,27 +5,23 @@ using System.Linq;
 
 namespace GradientGuard.Demo;
 
-/// <summary>The demo's command line: train (default) or render a report from existing logs.</summary>
+/// <summary>The demo's command line.</summary>
 internal sealed class DemoArguments
 {
     public const string Usage = """
         GradientGuard demo: trains four short classic runs under the gradient monitor and reports what it saw.
 
         usage: GradientGuard.Demo [--scenario NAME]... [--steps N] [--seed N] [--out DIR]
-               GradientGuard.Demo report LOG.jsonl... [--out FILE]
 
           --scenario NAME  run only these (sigmoid-mlp, relu-mlp, plain-rnn, rnn-clipped); default: all four
           --steps N        training steps per run (default 60)
           --seed N         random seed (default 1)
           --out DIR        folder for the JSON Lines logs, TensorBoard event files and report.html (default ./runs)
-          report           render report.html from monitor logs (JSON Lines) of any runs
+
+        The gradientguard tool (dotnet tool install GradientGuard.Tool) renders the report and the verdicts from any run's log.
         """;
 
     public bool Help { get; private set; }
-
-    public bool ReportOnly { get; private set; }
-
-    public List<string> Logs { get; } = new();
 
     public List<string> Scenarios { get; } = new();
 
@@ -39,13 +35,7 @@ internal sealed class DemoArguments
     public static DemoArguments Parse(IReadOnlyList<string> args)
     {
         var parsed = new DemoArguments();
-        int i = 0;
-        if (args.Count > 0 && args[0] == "report")
-        {
-            parsed.ReportOnly = true;
-            i = 1;
-        }
-        for (; i < args.Count; i++)
+        for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
@@ -69,15 +59,10 @@ internal sealed class DemoArguments
                         throw new ArgumentException($"Unknown scenario '{name}'; known: {string.Join(", ", Demo.Scenarios.All.Select(s => s.Name))}.");
                     parsed.Scenarios.Add(name);
                     break;
-                case var log when parsed.ReportOnly && !log.StartsWith('-'):
-                    parsed.Logs.Add(log);
-                    break;
                 default:
                     throw new ArgumentException($"Unknown option '{arg}'.");
             }
         }
-        if (parsed.ReportOnly && parsed.Logs.Count == 0 && !parsed.Help)
-            throw new ArgumentException("report needs at least one log file (.jsonl).");
         return parsed;
     }
 

@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Linq;
+using GradientGuard.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +10,7 @@ namespace GradientGuard.Demo;
 /// <summary>Trains one scenario under the monitor, writing its JSON Lines log and TensorBoard events, and shows it live.</summary>
 internal static class ScenarioRunner
 {
-    public static string Run(Scenario scenario, DemoArguments arguments, string output, ConsoleView view)
+    public static string Run(Scenario scenario, DemoArguments arguments, string output, TerminalView view)
     {
         torch.manual_seed(arguments.Seed);
         string log = Path.Combine(output, scenario.Name + ".jsonl");
@@ -18,10 +20,10 @@ internal static class ScenarioRunner
             JsonLinesPath = log,
             TensorBoardLogDir = Path.Combine(output, "tensorboard", scenario.Name),
         });
-        monitor.DiagnosticRaised += (_, diagnostic) => view.Diagnostic(diagnostic);
+        monitor.DiagnosticRaised += (_, diagnostic) => view.Diagnostic(diagnostic.ToString());
         using var optimizer = optim.SGD(model.parameters(), learningRate: scenario.LearningRate);
 
-        view.StartRun(scenario);
+        view.Heading(scenario.Name, $"{scenario.Description} (expect {scenario.Expected})");
         for (int step = 1; step <= arguments.Steps; step++)
         {
             using var scope = NewDisposeScope();
@@ -33,7 +35,7 @@ internal static class ScenarioRunner
                 nn.utils.clip_grad_norm_(model.parameters(), max_norm: 1.0); // what GG0003's quick fix inserts
             var report = monitor.Check(loss);
             if (step == 1 || step % Math.Max(1, arguments.Steps / 3) == 0 || step == arguments.Steps)
-                view.Progress(report);
+                view.Bars(new CheckLine(report.Step, report.GlobalNorm, report.Loss, report.Layers.ToDictionary(l => l.Name, l => l.GradientNorm)));
             optimizer.step();
         }
         return log;

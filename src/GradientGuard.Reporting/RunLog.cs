@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -9,12 +10,15 @@ namespace GradientGuard.Reporting;
 /// <summary>One training run, read back from the monitor's JSON Lines log (GradientMonitorOptions.JsonLinesPath).</summary>
 public sealed class RunLog
 {
-    private RunLog(string name, IReadOnlyList<CheckLine> checks, IReadOnlyList<DiagnosticLine> diagnostics)
+    /// <summary>A run made of the entries read so far (by <see cref="Read"/>, or line by line through <see cref="ParseLine"/>).</summary>
+    public RunLog(string name, IEnumerable<LogEntry> entries, IReadOnlyList<LogProblem>? problems = null)
     {
+        var list = entries.ToList();
         Name = name;
-        Checks = checks;
-        Diagnostics = diagnostics;
-        Layers = checks.SelectMany(c => c.GradientNorms.Keys).Distinct().ToList();
+        Checks = list.OfType<CheckLine>().ToList();
+        Diagnostics = list.OfType<DiagnosticLine>().ToList();
+        Layers = Checks.SelectMany(c => c.GradientNorms.Keys).Distinct().ToList();
+        Problems = problems ?? [];
     }
 
     /// <summary>The run's name: the log file's name without its extension.</summary>
@@ -29,6 +33,9 @@ public sealed class RunLog
     /// <summary>Every layer that appears in the log, in first-appearance order (input side first).</summary>
     public IReadOnlyList<string> Layers { get; }
 
+    /// <summary>The lines <see cref="Read"/> skipped because they were not log lines, each with its number and what was wrong.</summary>
+    public IReadOnlyList<LogProblem> Problems { get; }
+
     /// <summary>
     /// The first diagnostic about the gradients themselves (vanishing, exploding, non-finite), or null: notices about
     /// the monitor's own work (no gradients to measure, a failed sink) are no verdict on the training run.
@@ -38,57 +45,119 @@ public sealed class RunLog
     /// <summary>healthy, vanishing or exploding (NaN/Infinity count as exploding): what <see cref="FirstIssue"/> says.</summary>
     public string Verdict => FirstIssue is not { } first ? "healthy" : first.Kind == "Vanishing" ? "vanishing" : "exploding";
 
-    /// <summary>Reads a log; a line that is not JSON is a clear error naming the file and line.</summary>
+    /// <summary>Reads a log; the first line that is not a log line is an error naming the file, the line and what was wrong.</summary>
     public static RunLog Load(string path)
     {
-        var checks = new List<CheckLine>();
-        var diagnostics = new List<DiagnosticLine>();
+        var run = Read(path);
+        return run.Problems.Count == 0 ? run : throw new InvalidDataException(run.Problems[0].ToString());
+    }
+
+    /// <summary>
+    /// Reads every valid line of a log and keeps the others in <see cref="Problems"/> (a log cut off mid-line by a
+    /// crash, a line edited by hand): nothing is lost from the valid lines. A missing file throws as File.ReadLines does.
+    /// </summary>
+    public static RunLog Read(string path)
+    {
+        var entries = new List<LogEntry>();
+        var problems = new List<LogProblem>();
         int number = 0;
         foreach (string line in File.ReadLines(path))
         {
             number++;
-            if (string.IsNullOrWhiteSpace(line))
-                continue;
             try
             {
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                switch (root.GetProperty("type").GetString())
-                {
-                    case "check":
-                        checks.Add(new CheckLine(
-                            root.GetProperty("step").GetInt64(),
-                            Number(root.GetProperty("globalNorm")),
-                            root.TryGetProperty("loss", out var loss) && loss.ValueKind != JsonValueKind.Null ? Number(loss) : null,
-                            root.GetProperty("layers").EnumerateArray().ToDictionary(l => l.GetProperty("name").GetString()!, l => Number(l.GetProperty("gradientNorm")))));
-                        break;
-                    case "diagnostic":
-                        diagnostics.Add(new DiagnosticLine(
-                            root.GetProperty("step").GetInt64(),
-                            root.GetProperty("kind").GetString()!,
-                            root.GetProperty("ruleId").GetString()!,
-                            root.GetProperty("layers").EnumerateArray().Select(l => l.GetString()!).ToList(),
-                            root.GetProperty("cause").GetString()!,
-                            root.GetProperty("advice").GetString()!));
-                        break;
-                }
+                if (ParseLine(line) is { } entry)
+                    entries.Add(entry);
             }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            catch (InvalidDataException e)
             {
-                throw new InvalidDataException($"{path}, line {number}: not a GradientGuard log line ({e.Message}).", e);
+                problems.Add(new LogProblem(path, number, e.Message));
             }
         }
-        return new RunLog(Path.GetFileNameWithoutExtension(path), checks, diagnostics);
+        return new RunLog(Path.GetFileNameWithoutExtension(path), entries, problems);
     }
 
+    /// <summary>
+    /// One line of a log: a <see cref="CheckLine"/>, a <see cref="DiagnosticLine"/>, or null for a blank line or a line
+    /// type this reader does not know. A line that is not a log line throws <see cref="InvalidDataException"/> saying why.
+    /// </summary>
+    public static LogEntry? ParseLine(string line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+            return null;
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"not JSON ({e.Message})", e);
+        }
+        using (json)
+        {
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
+            return String(root, "type") switch
+            {
+                "check" => new CheckLine(
+                    Step(root),
+                    Number(root, "globalNorm"),
+                    root.TryGetProperty("loss", out var loss) && loss.ValueKind != JsonValueKind.Null ? Number(root, "loss") : null,
+                    Array(root, "layers").ToDictionary(l => String(l, "name"), l => Number(l, "gradientNorm"))),
+                "diagnostic" => new DiagnosticLine(
+                    Step(root),
+                    String(root, "kind"),
+                    String(root, "ruleId"),
+                    Array(root, "layers").Select(l => l.ValueKind == JsonValueKind.String ? l.GetString()! : throw Wrong("layers", "a list of names")).ToList(),
+                    String(root, "cause"),
+                    String(root, "advice")),
+                _ => null,
+            };
+        }
+    }
+
+    private static JsonElement Property(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : throw new InvalidDataException($"no \"{name}\" property");
+
+    private static long Step(JsonElement root) =>
+        Property(root, "step") is { ValueKind: JsonValueKind.Number } step && step.TryGetInt64(out long value) ? value : throw Wrong("step", "a whole number");
+
+    private static string String(JsonElement element, string name) =>
+        Property(element, name) is { ValueKind: JsonValueKind.String } value ? value.GetString()! : throw Wrong(name, "a string");
+
+    private static JsonElement.ArrayEnumerator Array(JsonElement element, string name) =>
+        Property(element, name) is { ValueKind: JsonValueKind.Array } value ? value.EnumerateArray() : throw Wrong(name, "a list");
+
     // Norms are numbers, or "NaN"/"Infinity" strings for non-finite values.
-    private static double Number(JsonElement element) => element.ValueKind == JsonValueKind.String
-        ? double.Parse(element.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
-        : element.GetDouble();
+    private static double Number(JsonElement element, string name) => Property(element, name) switch
+    {
+        { ValueKind: JsonValueKind.Number } n => n.GetDouble(),
+        { ValueKind: JsonValueKind.String } s when double.TryParse(s.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) => v,
+        _ => throw Wrong(name, "a number"),
+    };
+
+    private static InvalidDataException Wrong(string name, string expected) => new($"\"{name}\" is not {expected}");
 }
 
+/// <summary>One line of a run's log.</summary>
+public abstract record LogEntry(long Step);
+
 /// <summary>One measured step of a run.</summary>
-public sealed record CheckLine(long Step, double GlobalNorm, double? Loss, IReadOnlyDictionary<string, double> GradientNorms);
+public sealed record CheckLine(long Step, double GlobalNorm, double? Loss, IReadOnlyDictionary<string, double> GradientNorms) : LogEntry(Step);
 
 /// <summary>One diagnostic of a run.</summary>
-public sealed record DiagnosticLine(long Step, string Kind, string RuleId, IReadOnlyList<string> Layers, string Cause, string Advice);
+public sealed record DiagnosticLine(long Step, string Kind, string RuleId, IReadOnlyList<string> Layers, string Cause, string Advice) : LogEntry(Step)
+{
+    /// <summary>One line for a terminal: kind, step, layers, cause, fix and rule.</summary>
+    public override string ToString() =>
+        $"{Kind} at step {Step}" + (Layers.Count > 0 ? $" in {string.Join(", ", Layers)}" : "") + $". Cause: {Cause}. Fix: {Advice}" + (RuleId.Length > 0 ? $" [{RuleId}]" : "");
+}
+
+/// <summary>A line of a log that is not a log line: where it is and what was wrong with it.</summary>
+public sealed record LogProblem(string Path, int Line, string Message)
+{
+    /// <summary>"path, line N: what was wrong".</summary>
+    public override string ToString() => $"{Path}, line {Line}: {Message}";
+}

@@ -72,4 +72,19 @@ public sealed class PackageLayoutTests : IClassFixture<PackedPackages>
             Assert.NotNull(package.Metadata.Element(package.Nuspec + "repository")?.Attribute("url"));
         }
     }
+
+    [Fact]
+    public void Tool_package_is_the_gradientguard_dotnet_tool_without_TorchSharp()
+    {
+        var tool = packages.Tool;
+        Assert.Equal("GradientGuard.Tool", tool.Value("id"));
+        Assert.Equal("DotnetTool", (string?)tool.Metadata.Element(tool.Nuspec + "packageTypes")?.Element(tool.Nuspec + "packageType")?.Attribute("name"));
+        string settings = Assert.Single(tool.Entries, e => e.StartsWith("tools/", StringComparison.Ordinal) && e.EndsWith("/any/DotnetToolSettings.xml", StringComparison.Ordinal));
+        var command = Assert.Single(tool.Xml(settings).Descendants("Command"));
+        Assert.Equal("gradientguard", (string?)command.Attribute("Name"));
+        Assert.Equal("GradientGuard.Tool.dll", (string?)command.Attribute("EntryPoint"));
+        Assert.Contains(tool.Entries, e => e.EndsWith("/any/GradientGuard.Reporting.dll", StringComparison.Ordinal));
+        Assert.DoesNotContain(tool.Entries, e => e.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase) || e.Contains("libtorch", StringComparison.OrdinalIgnoreCase));
+        Assert.Empty(tool.Dependencies); // a tool carries everything it runs with
+    }
 }

@@ -8,9 +8,15 @@ using System.Xml.Linq;
 
 namespace GradientGuard.Package.Tests;
 
-/// <summary>Packs both packages once (no build: the test project's references built them) and opens them.</summary>
+/// <summary>
+/// Packs both libraries once (no build: the test project's references built them) and opens them; the tool package
+/// on first use of <see cref="Tool"/>.
+/// </summary>
 public sealed class PackedPackages : IDisposable
 {
+    // Packing the tool publishes into its one bin/.../publish folder: one pack at a time across the fixtures.
+    private static readonly object ToolPackLock = new();
+    private readonly Lazy<PackedPackage> tool;
 
     public PackedPackages()
     {
@@ -24,6 +30,12 @@ public sealed class PackedPackages : IDisposable
 
         Analyzers = new PackedPackage(Single("GradientGuard.Analyzers."));
         Runtime = new PackedPackage(Single("GradientGuard.0"));
+        tool = new Lazy<PackedPackage>(() =>
+        {
+            lock (ToolPackLock)
+                Pack(Path.Combine(RepositoryRoot, "src", "GradientGuard.Tool", "GradientGuard.Tool.csproj"), Configuration);
+            return new PackedPackage(Single("GradientGuard.Tool."));
+        });
     }
 
     /// <summary>The folder the packages were packed into: a local feed.</summary>
@@ -36,6 +48,9 @@ public sealed class PackedPackages : IDisposable
     public PackedPackage Analyzers { get; }
 
     public PackedPackage Runtime { get; }
+
+    /// <summary>The gradientguard dotnet tool's package, packed into <see cref="OutputDirectory"/> on first use.</summary>
+    public PackedPackage Tool => tool.Value;
 
     public void Dispose() => Directory.Delete(OutputDirectory, recursive: true);
 
@@ -57,13 +72,22 @@ public sealed class PackedPackage
     {
         using var zip = ZipFile.OpenRead(path);
         Entries = zip.Entries.Select(e => e.FullName).ToArray();
-        using var stream = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
-        var root = XDocument.Load(stream).Root!;
+        Path = path;
+        var root = Xml(zip, zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).FullName);
         Nuspec = root.Name.Namespace;
         Metadata = root.Element(Nuspec + "metadata")!;
     }
 
+    public string Path { get; }
+
     public IReadOnlyList<string> Entries { get; }
+
+    /// <summary>The root element of an XML file in the package.</summary>
+    public XElement Xml(string entry)
+    {
+        using var zip = ZipFile.OpenRead(Path);
+        return Xml(zip, entry);
+    }
 
     /// <summary>The nuspec schema namespace, which differs between packages (developmentDependency needs a newer one).</summary>
     public XNamespace Nuspec { get; }
@@ -73,4 +97,10 @@ public sealed class PackedPackage
     public string? Value(string name) => Metadata.Element(Nuspec + name)?.Value;
 
     public IReadOnlyList<XElement> Dependencies => Metadata.Descendants(Nuspec + "dependency").ToArray();
+
+    private static XElement Xml(ZipArchive zip, string entry)
+    {
+        using var stream = zip.GetEntry(entry)!.Open();
+        return XDocument.Load(stream).Root!;
+    }
 }

@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using GradientGuard.Reporting;
+
+namespace GradientGuard.Tool;
+
+/// <summary>What each command does, over <see cref="RunLog"/>, <see cref="HtmlReport"/> and <see cref="TerminalView"/>.</summary>
+internal static class Verbs
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public static int Report(IReadOnlyList<string> paths, string output)
+    {
+        if (ReadAll(paths) is not { } runs)
+            return ExitCodes.Usage;
+        HtmlReport.Write(runs, output);
+        new TerminalView().Line($"Report: {Path.GetFullPath(output)}");
+        return Outcome(runs);
+    }
+
+    public static int Summary(IReadOnlyList<string> paths)
+    {
+        if (ReadAll(paths) is not { } runs)
+            return ExitCodes.Usage;
+        var view = new TerminalView();
+        view.Verdicts(runs);
+        foreach (var run in runs)
+        {
+            view.Heading(run.Name, $"{run.Verdict}; {run.Checks.Count} checks, {run.Layers.Count} layers, {run.Diagnostics.Count} diagnostics");
+            foreach (var diagnostic in run.Diagnostics)
+                view.Diagnostic(diagnostic.ToString());
+        }
+        return Outcome(runs);
+    }
+
+    /// <summary>
+    /// Follows the log as the training appends to it: for each batch of new lines, the bars of its newest check and each
+    /// diagnostic in order; a log that shrinks (a new run rewrote it) is followed from its start. Cancelling (Ctrl+C)
+    /// prints the verdict of what arrived.
+    /// </summary>
+    public static async Task<int> WatchAsync(string path, CancellationToken cancel)
+    {
+        if (!File.Exists(path))
+            return Missing(path);
+        var view = new TerminalView();
+        var entries = new List<LogEntry>();
+        var problems = new List<LogProblem>();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var pending = new StringBuilder();
+        int number = 0;
+        view.Heading(Path.GetFileNameWithoutExtension(path), $"watching {Path.GetFullPath(path)}; Ctrl+C stops");
+        while (!cancel.IsCancellationRequested)
+        {
+            if (stream.Length < stream.Position)
+            {
+                view.Line("The log was rewritten (a new run); following it from the start.");
+                stream.Position = 0;
+                reader.DiscardBufferedData();
+                pending.Clear();
+                entries.Clear();
+                problems.Clear();
+                number = 0;
+            }
+            pending.Append(await reader.ReadToEndAsync(cancel).ConfigureAwait(false));
+            CheckLine? newest = null;
+            int end;
+            while ((end = pending.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
+            {
+                string line = pending.ToString(0, end).TrimEnd('\r');
+                pending.Remove(0, end + 1);
+                number++;
+                try
+                {
+                    switch (RunLog.ParseLine(line))
+                    {
+                        case CheckLine check:
+                            entries.Add(check);
+                            newest = check;
+                            break;
+                        case DiagnosticLine diagnostic:
+                            entries.Add(diagnostic);
+                            Show(ref newest);
+                            view.Diagnostic(diagnostic.ToString());
+                            break;
+                    }
+                }
+                catch (InvalidDataException e)
+                {
+                    var problem = new LogProblem(path, number, e.Message);
+                    problems.Add(problem);
+                    Warn(problem);
+                }
+            }
+            Show(ref newest);
+            try
+            {
+                await Task.Delay(PollInterval, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        var run = new RunLog(Path.GetFileNameWithoutExtension(path), entries, problems);
+        view.Line($"Stopped after {run.Checks.Count} checks and {run.Diagnostics.Count} diagnostics.");
+        view.Verdicts([run]);
+        return Outcome([run]);
+
+        void Show(ref CheckLine? check)
+        {
+            if (check is not null)
+                view.Bars(check);
+            check = null;
+        }
+    }
+
+    /// <summary>Every log, each with its skipped lines named on stderr; null (after saying why) when a log cannot be read at all.</summary>
+    private static List<RunLog>? ReadAll(IReadOnlyList<string> paths)
+    {
+        var runs = new List<RunLog>();
+        foreach (string path in paths)
+        {
+            if (!File.Exists(path))
+            {
+                Missing(path);
+                return null;
+            }
+            try
+            {
+                runs.Add(RunLog.Read(path));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: cannot read {path}: {e.Message}");
+                return null;
+            }
+        }
+        foreach (var problem in runs.SelectMany(r => r.Problems))
+            Warn(problem);
+        return runs;
+    }
+
+    private static int Outcome(IReadOnlyList<RunLog> runs) => runs.Any(r => r.Problems.Count > 0) ? ExitCodes.SkippedLines : ExitCodes.Success;
+
+    private static int Missing(string path)
+    {
+        Console.Error.WriteLine($"error: {path}: no such log file.");
+        return ExitCodes.Usage;
+    }
+
+    private static void Warn(LogProblem problem) => Console.Error.WriteLine($"warning: {problem}; line skipped.");
+}
