@@ -111,7 +111,7 @@ internal static class GradientNormCollector
             next += 2;
         }
 
-        return new GradientSnapshot(stats, global.Value, lossValue, activations, ProbeSawNoForwardPass: probe is not null && probeTensors.Count == 0)
+        return new GradientSnapshot(stats, global.Value, lossValue, activations, ProbeSawNoForwardPass: probe is not null && probeTensors.Count == 0 && probe.HasLivedMaxAge)
         {
             HostSynchronizations = reader.Synchronizations,
         };
