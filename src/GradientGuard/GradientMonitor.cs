@@ -74,6 +74,9 @@ public sealed class GradientMonitor : IDisposable
     /// <summary>The names of the watched layers, input side first.</summary>
     public IReadOnlyList<string> Layers => view.Layers.Select(l => l.Name).ToArray();
 
+    /// <summary>How many activation modules the probe watches; for tests.</summary>
+    internal int ProbedActivations => probe?.Sites.Count ?? 0;
+
     /// <summary>The numbers the last measured check read; for tests.</summary>
     internal GradientSnapshot? LastSnapshot { get; private set; }
 

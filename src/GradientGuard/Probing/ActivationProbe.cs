@@ -23,6 +23,10 @@ internal sealed class ActivationProbe : IDisposable
     private readonly List<Action> removers = new();
     private readonly object gate = new();
     private long checks;
+    private static long recordings;
+
+    /// <summary>How many readings the hooks of every probe of the process have recorded; for tests (a stale hook shows).</summary>
+    internal static long Recordings => System.Threading.Interlocked.Read(ref recordings);
 
     public ActivationProbe(nn.Module model)
         : this(FindSites(model), previous: null)
@@ -160,6 +164,7 @@ internal sealed class ActivationProbe : IDisposable
 
     private void Record(Site site, Tensor output)
     {
+        System.Threading.Interlocked.Increment(ref recordings);
         using var noGrad = no_grad();
         // The reading must survive the user's dispose scopes: it is ours, and we dispose it ourselves.
         using var scope = NewDisposeScope();
