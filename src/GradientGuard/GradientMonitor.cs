@@ -106,11 +106,16 @@ public sealed class GradientMonitor : IDisposable
 
         if (loss is not null && LastReport is not null && lastLoss?.TryGetTarget(out var last) == true && ReferenceEquals(last, loss))
             return LastReport;
-        lastLoss = loss is null ? null : new WeakReference<Tensor>(loss);
 
-        Step++;
-        if ((Step - 1) % options.CheckEvery != 0)
-            return LastReport = new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
+        // The step counts once its report exists: a check that throws before (a tensor the norms cannot take) is not a step.
+        long step = Step + 1;
+        if ((step - 1) % options.CheckEvery != 0)
+        {
+            Step = step;
+            LastReport = new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
+            RememberLoss(loss);
+            return LastReport;
+        }
 
         FollowModel(view.WeightNorms.RefreshesNext);
         var (layers, traits, weightNorms, provenZeros) = view;
@@ -118,8 +123,8 @@ public sealed class GradientMonitor : IDisposable
         var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms, provenZeros);
         HostSynchronizations += snapshot.HostSynchronizations;
         LastSnapshot = snapshot;
-        var report = new GradientReport(Step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
-        var context = new CheckContext(Step, snapshot, layers, traits, options);
+        var report = new GradientReport(step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
+        var context = new CheckContext(step, snapshot, layers, traits, options);
 
         var raised = new List<GradientDiagnostic>();
         foreach (var detector in detectors)
@@ -131,10 +136,14 @@ public sealed class GradientMonitor : IDisposable
         report.HasNonFinite = snapshot.HasNonFinite;
 
         Act(report, layers);
+        Step = step;
         LastReport = report;
+        RememberLoss(loss); // only now: a check that threw before this point is not this loss's check
         Publish(report);
         return report;
     }
+
+    private void RememberLoss(Tensor? loss) => lastLoss = loss is null ? null : new WeakReference<Tensor>(loss);
 
     /// <summary>Removes the activation hooks and closes the sinks; the monitor does no further work.</summary>
     public void Dispose()

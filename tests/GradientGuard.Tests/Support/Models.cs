@@ -164,8 +164,13 @@ internal sealed class GrowingMlp : nn.Module<Tensor, Tensor>
     /// <summary>How many times parameters() or named_parameters() walked the parameter dictionaries.</summary>
     public int NamedParametersWalks { get; private set; }
 
+    /// <summary>Makes parameters() and named_parameters() throw, as a model whose walk fails.</summary>
+    public bool FailWalks { get; set; }
+
     public override IEnumerable<(string name, Parameter parameter)> named_parameters(bool recurse = true)
     {
+        if (FailWalks)
+            throw new InvalidOperationException("the parameter walk failed");
         NamedParametersWalks++;
         return base.named_parameters(recurse);
     }
