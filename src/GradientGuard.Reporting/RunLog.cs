@@ -9,13 +9,20 @@ namespace GradientGuard.Reporting;
 /// <summary>One training run, read back from the monitor's JSON Lines log (GradientMonitorOptions.JsonLinesPath).</summary>
 public sealed class RunLog
 {
-    private RunLog(string name, IReadOnlyList<CheckLine> checks, IReadOnlyList<DiagnosticLine> diagnostics)
+    private RunLog(string name, IReadOnlyList<CheckLine> checks, IReadOnlyList<DiagnosticLine> diagnostics, string? truncatedLastLine)
     {
         Name = name;
+        TruncatedLastLine = truncatedLastLine;
         Checks = checks;
         Diagnostics = diagnostics;
         Layers = checks.SelectMany(c => c.GradientNorms.Keys).Distinct().ToList();
     }
+
+    /// <summary>
+    /// Why the log's last line was left out, or null: a last line that is not complete JSON is what a full disk (or a
+    /// crash mid-write) leaves behind, so it is reported here instead of rejecting the log.
+    /// </summary>
+    public string? TruncatedLastLine { get; }
 
     /// <summary>The run's name: the log file's name without its extension.</summary>
     public string Name { get; }
@@ -38,13 +45,19 @@ public sealed class RunLog
     /// <summary>healthy, vanishing or exploding (NaN/Infinity count as exploding): what <see cref="FirstIssue"/> says.</summary>
     public string Verdict => FirstIssue is not { } first ? "healthy" : first.Kind == "Vanishing" ? "vanishing" : "exploding";
 
-    /// <summary>Reads a log; a line that is not JSON is a clear error naming the file and line.</summary>
+    /// <summary>
+    /// Reads a log; a line that is not JSON is a clear error naming the file and line, except the last one, which may
+    /// have been cut short while it was written (see <see cref="TruncatedLastLine"/>).
+    /// </summary>
     public static RunLog Load(string path)
     {
         var checks = new List<CheckLine>();
         var diagnostics = new List<DiagnosticLine>();
+        string[] lines = File.ReadAllLines(path);
+        int last = Array.FindLastIndex(lines, l => !string.IsNullOrWhiteSpace(l));
+        string? truncated = null;
         int number = 0;
-        foreach (string line in File.ReadLines(path))
+        foreach (string line in lines)
         {
             number++;
             if (string.IsNullOrWhiteSpace(line))
@@ -73,12 +86,16 @@ public sealed class RunLog
                         break;
                 }
             }
+            catch (JsonException e) when (number - 1 == last)
+            {
+                truncated = $"{path}, line {number}: the last line is not complete JSON and was left out ({e.Message}).";
+            }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
                 throw new InvalidDataException($"{path}, line {number}: not a GradientGuard log line ({e.Message}).", e);
             }
         }
-        return new RunLog(Path.GetFileNameWithoutExtension(path), checks, diagnostics);
+        return new RunLog(Path.GetFileNameWithoutExtension(path), checks, diagnostics, truncated);
     }
 
     // Norms are numbers, or "NaN"/"Infinity" strings for non-finite values.
