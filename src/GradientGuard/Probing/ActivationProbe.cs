@@ -66,7 +66,7 @@ internal sealed class ActivationProbe : IDisposable
             checks = previous.checks;
             foreach (var site in sites)
             {
-                if (previous.sites.Find(s => s.Name == site.Name && ReferenceEquals(s.Module, site.Module)) is { Reading: not null } old)
+                if (site.Reading is null && previous.sites.Find(s => s.Name == site.Name && ReferenceEquals(s.Module, site.Module)) is { Reading: not null } old)
                     lock (gate)
                         site.Replace(old.TakeReading(), old.RecordedAfterCheck);
             }
