@@ -11,7 +11,7 @@ namespace GradientGuard.Reporting;
 public sealed class RunLog
 {
     /// <summary>A run made of the entries read so far (by <see cref="Read"/>, or line by line through <see cref="ParseLine"/>).</summary>
-    public RunLog(string name, IEnumerable<LogEntry> entries, IReadOnlyList<LogProblem>? problems = null)
+    public RunLog(string name, IEnumerable<LogEntry> entries, IReadOnlyList<LogProblem>? problems = null, string? truncatedLastLine = null)
     {
         var list = entries.ToList();
         Name = name;
@@ -19,7 +19,14 @@ public sealed class RunLog
         Diagnostics = list.OfType<DiagnosticLine>().ToList();
         Layers = Checks.SelectMany(c => c.GradientNorms.Keys).Distinct().ToList();
         Problems = problems ?? [];
+        TruncatedLastLine = truncatedLastLine;
     }
+
+    /// <summary>
+    /// Why the log's last line was left out, or null: a last line that is not complete JSON is what a full disk (or a
+    /// crash mid-write) leaves behind, so it is reported here, not in <see cref="Problems"/>, and the log still loads.
+    /// </summary>
+    public string? TruncatedLastLine { get; }
 
     /// <summary>The run's name: the log file's name without its extension.</summary>
     public string Name { get; }
@@ -45,7 +52,10 @@ public sealed class RunLog
     /// <summary>healthy, vanishing or exploding (NaN/Infinity count as exploding): what <see cref="FirstIssue"/> says.</summary>
     public string Verdict => FirstIssue is not { } first ? "healthy" : first.Kind == "Vanishing" ? "vanishing" : "exploding";
 
-    /// <summary>Reads a log; the first line that is not a log line is an error naming the file, the line and what was wrong.</summary>
+    /// <summary>
+    /// Reads a log; the first line that is not a log line is an error naming the file, the line and what was wrong,
+    /// except a last line cut short while it was written (see <see cref="TruncatedLastLine"/>).
+    /// </summary>
     public static RunLog Load(string path)
     {
         var run = Read(path);
@@ -60,10 +70,13 @@ public sealed class RunLog
     {
         var entries = new List<LogEntry>();
         var problems = new List<LogProblem>();
-        int number = 0;
+        int number = 0, lastWritten = 0;
+        bool lastIsJson = true;
         foreach (string line in File.ReadLines(path))
         {
             number++;
+            if (!string.IsNullOrWhiteSpace(line))
+                (lastWritten, lastIsJson) = (number, true);
             try
             {
                 if (ParseLine(line) is { } entry)
@@ -72,9 +85,17 @@ public sealed class RunLog
             catch (InvalidDataException e)
             {
                 problems.Add(new LogProblem(path, number, e.Message));
+                lastIsJson = e.InnerException is not JsonException;
             }
         }
-        return new RunLog(Path.GetFileNameWithoutExtension(path), entries, problems);
+        // A last line that is not JSON at all was cut short while it was written: left out, and said so apart.
+        string? truncated = null;
+        if (!lastIsJson && problems.Count > 0 && problems[^1].Line == lastWritten)
+        {
+            truncated = $"{problems[^1]} (the last line, cut short while it was written: left out)";
+            problems.RemoveAt(problems.Count - 1);
+        }
+        return new RunLog(Path.GetFileNameWithoutExtension(path), entries, problems, truncated);
     }
 
     /// <summary>

@@ -143,10 +143,13 @@ internal static class Verbs
         }
         foreach (var problem in runs.SelectMany(r => r.Problems))
             Warn(problem);
+        foreach (var run in runs.Where(r => r.TruncatedLastLine is not null))
+            Console.Error.WriteLine($"warning: {run.TruncatedLastLine}.");
         return runs;
     }
 
-    private static int Outcome(IReadOnlyList<RunLog> runs) => runs.Any(r => r.Problems.Count > 0) ? ExitCodes.SkippedLines : ExitCodes.Success;
+    private static int Outcome(IReadOnlyList<RunLog> runs) =>
+        runs.Any(r => r.Problems.Count > 0 || r.TruncatedLastLine is not null) ? ExitCodes.SkippedLines : ExitCodes.Success;
 
     private static int Missing(string path)
     {

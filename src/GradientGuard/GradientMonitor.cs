@@ -20,16 +20,14 @@ public sealed class GradientMonitor : IDisposable
 {
     private readonly nn.Module model;
     private readonly GradientMonitorOptions options;
-    private readonly ParameterSetFingerprint parameterSet;
+    private ParameterSetFingerprint parameterSet;
     private readonly IGradientDetector[] detectors = { new NoGradientsDetector(), new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
     private readonly List<GradientDiagnostic> history = new();
     private readonly ReportSinks sinks;
     // The monitor's view of the model, rebuilt when its parameter set changes (see FollowModel).
-    private IReadOnlyList<WatchedLayer> layers;
-    private ModelTraits traits;
+    private ModelView view;
     private ActivationProbe? probe;
-    private WeightNormCache weightNorms;
-    private ProvenZeros provenZeros;
+    private bool refreshRequested;
     // The loss of the last check, to tell a repeated check of one step from the next step (weak: it is the caller's).
     private WeakReference<Tensor>? lastLoss;
     private bool disposed;
@@ -38,12 +36,9 @@ public sealed class GradientMonitor : IDisposable
     {
         this.model = model;
         this.options = options;
-        parameterSet = new ParameterSetFingerprint(model);
-        layers = LayerCatalog.Build(model, options.Layers, strict: true);
-        traits = ModelTraits.Read(model);
-        weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
-        provenZeros = new ProvenZeros(layers.Sum(l => l.Parameters.Length));
-        probe = CreateProbe();
+        parameterSet = ParameterSetFingerprint.Read(model);
+        view = ModelView.Build(model, options, strict: true);
+        probe = CreateProbe(previous: null);
         try
         {
             sinks = ReportSinks.Open(options);
@@ -77,7 +72,13 @@ public sealed class GradientMonitor : IDisposable
     internal long HostSynchronizations { get; private set; }
 
     /// <summary>The names of the watched layers, input side first.</summary>
-    public IReadOnlyList<string> Layers => layers.Select(l => l.Name).ToArray();
+    public IReadOnlyList<string> Layers => view.Layers.Select(l => l.Name).ToArray();
+
+    /// <summary>How many activation modules the probe watches; for tests.</summary>
+    internal int ProbedActivations => probe?.Sites.Count ?? 0;
+
+    /// <summary>The numbers the last measured check read; for tests.</summary>
+    internal GradientSnapshot? LastSnapshot { get; private set; }
 
     /// <summary>Starts watching <paramref name="model"/>. Options are validated here.</summary>
     /// <exception cref="ArgumentNullException">The model is null.</exception>
@@ -105,18 +106,25 @@ public sealed class GradientMonitor : IDisposable
 
         if (loss is not null && LastReport is not null && lastLoss?.TryGetTarget(out var last) == true && ReferenceEquals(last, loss))
             return LastReport;
-        lastLoss = loss is null ? null : new WeakReference<Tensor>(loss);
 
-        Step++;
-        if ((Step - 1) % options.CheckEvery != 0)
-            return LastReport = new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
+        // The step counts once its report exists: a check that throws before (a tensor the norms cannot take) is not a step.
+        long step = Step + 1;
+        if ((step - 1) % options.CheckEvery != 0)
+        {
+            Step = step;
+            LastReport = new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
+            RememberLoss(loss);
+            return LastReport;
+        }
 
-        FollowModel();
+        FollowModel(view.WeightNorms.RefreshesNext);
+        var (layers, traits, weightNorms, provenZeros) = view;
         weightNorms.BeginCheck();
         var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms, provenZeros);
         HostSynchronizations += snapshot.HostSynchronizations;
-        var report = new GradientReport(Step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
-        var context = new CheckContext(Step, snapshot, layers, traits, options);
+        LastSnapshot = snapshot;
+        var report = new GradientReport(step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
+        var context = new CheckContext(step, snapshot, layers, traits, options);
 
         var raised = new List<GradientDiagnostic>();
         foreach (var detector in detectors)
@@ -127,11 +135,15 @@ public sealed class GradientMonitor : IDisposable
         report.Diagnostics = raised;
         report.HasNonFinite = snapshot.HasNonFinite;
 
-        Act(report);
+        Act(report, layers);
+        Step = step;
         LastReport = report;
+        RememberLoss(loss); // only now: a check that threw before this point is not this loss's check
         Publish(report);
         return report;
     }
+
+    private void RememberLoss(Tensor? loss) => lastLoss = loss is null ? null : new WeakReference<Tensor>(loss);
 
     /// <summary>Removes the activation hooks and closes the sinks; the monitor does no further work.</summary>
     public void Dispose()
@@ -144,34 +156,62 @@ public sealed class GradientMonitor : IDisposable
     }
 
     /// <summary>
-    /// Rebuilds the monitor's view (layers, traits, weight-norm cache, proven zeros, activation hooks) when the model's parameter set
-    /// changed since the last check: a replaced parameter is disposed by TorchSharp, and added layers must be watched.
-    /// Costs one walk of the parameter dictionaries when nothing changed.
+    /// Makes the next check compare the model's whole parameter set (and its activation modules) with the monitor's
+    /// view and rebuild the view if they differ. Call it after changing the model in a way the per-check test cannot
+    /// see: registering a parameter on an existing module, or swapping a module or parameter for another without
+    /// disposing the old one's parameters. Without it, such a change is picked up at the next check that refreshes
+    /// the weight norms (every <see cref="GradientMonitorOptions.WeightNormEvery"/> checks). Replaced parameters
+    /// (TorchSharp's setters and <c>to()</c> dispose the old one) and added or removed modules are seen at every check.
     /// </summary>
-    private void FollowModel()
+    public void Refresh()
     {
-        if (!parameterSet.Changed(model))
+        ObjectDisposedException.ThrowIf(disposed, this);
+        refreshRequested = true;
+    }
+
+    /// <summary>
+    /// Rebuilds the monitor's view (layers, traits, weight-norm cache, proven zeros) when the model's parameter set
+    /// changed, and the activation probe when its activation modules changed. Each check runs the cheap test of
+    /// <see cref="ParameterSetFingerprint.MayHaveChanged"/>; the full walk runs when it fires, at weight-norm refresh
+    /// checks (<paramref name="refreshDue"/>) and after <see cref="Refresh"/>. Everything new is built before anything
+    /// is swapped in, so a rebuild that throws leaves the old view, hooks and fingerprint in place.
+    /// </summary>
+    private void FollowModel(bool refreshDue)
+    {
+        bool requested = refreshRequested;
+        if (!refreshDue && !requested && !parameterSet.MayHaveChanged(model))
             return;
-        layers = LayerCatalog.Build(model, options.Layers, strict: false);
-        traits = ModelTraits.Read(model);
-        weightNorms = new WeightNormCache(layers.Sum(l => l.Parameters.Length), options.WeightNormEvery);
-        provenZeros = new ProvenZeros(layers.Sum(l => l.Parameters.Length));
-        probe?.Dispose();
-        probe = CreateProbe();
+        var current = ParameterSetFingerprint.Read(model);
+        bool parametersChanged = parameterSet.Differs(current);
+        bool modulesChanged = parameterSet.ModuleCount != current.ModuleCount;
+        var newView = parametersChanged ? ModelView.Build(model, options, strict: false)
+            : modulesChanged || requested ? view with { Traits = ModelTraits.Read(model) }
+            : view;
+        var newProbe = probe;
+        if (options.ProbeActivations && (parametersChanged || modulesChanged || requested))
+        {
+            var sites = ActivationProbe.FindSites(model);
+            if (!(probe?.Watches(sites) ?? sites.Count == 0))
+                newProbe = CreateProbe(sites, probe);
+        }
+
+        view = newView;
+        parameterSet = current;
+        refreshRequested = false;
+        if (!ReferenceEquals(newProbe, probe))
+        {
+            probe?.Dispose();
+            probe = newProbe;
+        }
     }
 
-    private ActivationProbe? CreateProbe()
-    {
-        if (!options.ProbeActivations)
-            return null;
-        var created = new ActivationProbe(model);
-        if (created.Sites.Count > 0)
-            return created;
-        created.Dispose();
-        return null;
-    }
+    private ActivationProbe? CreateProbe(ActivationProbe? previous) =>
+        options.ProbeActivations ? CreateProbe(ActivationProbe.FindSites(model), previous) : null;
 
-    private void Act(GradientReport report)
+    private static ActivationProbe? CreateProbe(IReadOnlyList<ActivationProbe.FoundSite> sites, ActivationProbe? previous) =>
+        sites.Count > 0 ? new ActivationProbe(sites, previous) : null;
+
+    private void Act(GradientReport report, IReadOnlyList<WatchedLayer> layers)
     {
         if (report.HasNonFinite && options.SkipNonFiniteSteps)
         {

@@ -29,4 +29,24 @@ public sealed class ActivationProbeTests
         Assert.InRange(values[1], 1 - deadShare - 0.01, 1 - deadShare + 0.01); // mean derivative of the live share
         input.Dispose();
     }
+
+    // A check's readings must survive a forward pass (on another thread, in training) that replaces and disposes the
+    // probe's own reading while the check is still reading it.
+    [Fact]
+    public void Readings_handed_to_a_check_stay_valid_when_a_forward_pass_replaces_them()
+    {
+        using var model = nn.Sequential(("act", nn.ReLU()));
+        using var probe = new ActivationProbe(model);
+        using var input = linspace(-1, 1, 100);
+        using (NewDisposeScope())
+            model.call(input);
+
+        using var scope = NewDisposeScope();
+        var (_, reading) = Assert.Single(probe.ReadForCheck());
+        using (NewDisposeScope())
+            model.call(input); // replaces the probe's reading, disposing the old one
+
+        Assert.False(reading.IsInvalid);
+        Assert.InRange(reading.data<float>()[0], 0.49, 0.51);
+    }
 }

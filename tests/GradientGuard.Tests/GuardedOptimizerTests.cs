@@ -148,6 +148,70 @@ public sealed class GuardedOptimizerTests
         Assert.True(last < first / 2, $"loss {first} -> {last}");
     }
 
+    [Fact]
+    public void A_loop_that_checks_after_step_for_logging_does_not_turn_the_guard_off()
+    {
+        torch.manual_seed(36);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients(new GradientMonitorOptions { SkipNonFiniteSteps = true });
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 0.1).WithMonitor(monitor);
+
+        for (int step = 0; step < 4; step++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = Training.Regression(16, 8);
+            optimizer.zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            if (step == 2)
+                ((Linear)model[0]).weight.grad![0, 0] = float.NaN;
+            optimizer.step();
+            monitor.Check(loss); // for logging, after the step: it measures the gradients step() already used
+        }
+
+        Assert.All(model.parameters(), p => Assert.True(p.isfinite().all().item<bool>(), "the NaN step reached the weights"));
+        Assert.Equal(1, monitor.SkippedSteps);
+        Assert.Equal(GradientIssueKind.NonFinite, Assert.Single(monitor.Diagnostics).Kind);
+    }
+
+    [Fact]
+    public void After_a_caught_fail_fast_exception_the_next_step_is_checked_and_taken()
+    {
+        torch.manual_seed(37);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 1);
+        var options = new GradientMonitorOptions { SkipNonFiniteSteps = true };
+        options.FailFastOn.Add(GradientIssueKind.NonFinite);
+        using var monitor = model.MonitorGradients(options);
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 0.1).WithMonitor(monitor);
+        int failures = 0;
+
+        for (int step = 0; step < 3; step++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = Training.Regression(16, 8);
+            model.zero_grad();
+            nn.functional.mse_loss(model.call(x), y).backward();
+            if (step == 1)
+                ((Linear)model[0]).weight.grad![0, 0] = float.NaN;
+            var before = model.parameters().Select(p => p.detach().clone()).ToArray();
+            try
+            {
+                optimizer.step();
+            }
+            catch (GradientGuardException)
+            {
+                failures++;
+                continue;
+            }
+            Assert.False(optimizer.LastReport!.StepSkipped, $"step {step + 1} was skipped");
+            Assert.Equal(step + 1, optimizer.LastReport.Step);
+            Assert.False(model.parameters().Zip(before).All(pair => pair.First.allclose(pair.Second, rtol: 0, atol: 0)), $"step {step + 1} did not change the weights");
+        }
+
+        Assert.Equal(1, failures);
+        Assert.Equal(3, monitor.Step);
+    }
+
     private static Tensor[] Train(bool wrap)
     {
         torch.manual_seed(30);

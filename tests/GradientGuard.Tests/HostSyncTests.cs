@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using GradientGuard.Collection;
 using GradientGuard.Tests.Support;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -40,7 +41,8 @@ public sealed class HostSyncTests
             Assert.Equal(0, reports[step].Layers.Single(l => l.Name == "aux").GradientNorm);
         // The first check that sees the exact zeros proves them so (a second synchronization, once); every later check
         // takes one synchronization, weight-norm refreshes included.
-        Assert.InRange(syncs[5], 1, 2);
+        Assert.All(syncs.Take(5), s => Assert.Equal(1, s));
+        Assert.Equal(2, syncs[5]);
         var steady = syncs.Skip(6).ToList();
         Assert.True(steady.All(s => s == 1), $"host synchronizations per steady-state check: {string.Join(",", steady.Distinct())} (check {6 + steady.FindIndex(s => s != 1) + 1} first)");
         Assert.Empty(monitor.Diagnostics);
@@ -74,7 +76,7 @@ public sealed class HostSyncTests
         var aux = last!.Layers.Single(l => l.Name == "aux");
         Assert.Equal(0, aux.GradientNorm);
         Assert.Equal(0, aux.WeightNorm);
-        Assert.InRange(syncs[0], 1, 2);
+        Assert.Equal(2, syncs[0]); // the zero-initialized weights and the zero gradients, proven zero once
         Assert.All(syncs.Skip(1), s => Assert.Equal(1, s));
     }
 
@@ -170,6 +172,37 @@ public sealed class HostSyncTests
             else
                 Assert.True(norm.Equals(layer.GradientNorm), $"{what}: norm {layer.GradientNorm}, expected {norm}");
         }
+    }
+
+    [Fact]
+    public void A_head_trained_on_alternate_batches_costs_one_host_synchronization_per_check_until_it_stays_non_zero_for_ForgetAfter_checks()
+    {
+        torch.manual_seed(75);
+        using var model = new TwoHeadMlp(inputs: 8, width: 16, zeroInitAux: false);
+        using var monitor = model.MonitorGradients();
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 1e-2);
+        // Steps 0-19: the aux head is in the loss on even steps only. Steps 20-27 (ForgetAfter checks): in the loss at
+        // each. From step 28 on: out of the loss.
+        const int alternating = 20;
+        bool AuxInLoss(int step) => step < alternating ? step % 2 == 0 : step < alternating + ProvenZeros.ForgetAfter;
+        int steps = alternating + ProvenZeros.ForgetAfter + 2;
+
+        var syncs = new List<long>();
+        var reports = new List<GradientReport>();
+        for (int step = 0; step < steps; step++)
+        {
+            long before = monitor.HostSynchronizations;
+            reports.Add(Step(model, monitor, optimizer, auxWeight: AuxInLoss(step) ? 1 : (double?)null));
+            syncs.Add(monitor.HostSynchronizations - before);
+        }
+
+        for (int step = 0; step < steps; step++)
+            Assert.Equal(AuxInLoss(step), reports[step].Layers.Single(l => l.Name == "aux").GradientNorm > 0);
+        // A second synchronization at the first zero check (step 1) and at the first zero check after ForgetAfter
+        // non-zero ones (step 28), when the head is no longer remembered; one at every other check.
+        var expected = Enumerable.Range(0, steps).Select(step => step == 1 || step == alternating + ProvenZeros.ForgetAfter ? 2L : 1L);
+        Assert.Equal(expected, syncs);
+        Assert.Empty(monitor.Diagnostics);
     }
 
     /// <summary>One training step with the aux head's loss weighted by <paramref name="auxWeight"/> (null: not in the loss).</summary>

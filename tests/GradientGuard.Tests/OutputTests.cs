@@ -97,6 +97,37 @@ public sealed class OutputTests
     }
 
     [Fact]
+    public void A_run_log_whose_last_line_was_cut_short_loads_and_says_so()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"gg-runlog-{Guid.NewGuid():N}");
+        string path = Path.Combine(folder, "cut.jsonl");
+        try
+        {
+            torch.manual_seed(19);
+            using (var model = Models.ReluMlp(inputs: 4, width: 8, hiddenLayers: 1))
+            using (var monitor = model.MonitorGradients(new GradientMonitorOptions { JsonLinesPath = path }))
+            using (var optimizer = optim.SGD(model.parameters(), learningRate: 1e-2))
+                Training.Run(model, monitor, optimizer, _ => Training.Regression(8, 4), steps: 3);
+            string whole = File.ReadLines(path).First();
+            File.AppendAllText(path, whole[..(whole.Length / 2)]); // the disk filled mid-line
+
+            var log = GradientGuard.Reporting.RunLog.Load(path);
+
+            Assert.Equal(3, log.Checks.Count);
+            Assert.Contains("line 4", log.TruncatedLastLine, StringComparison.Ordinal);
+
+            // Only the last line may be cut: the same text before a complete line is an error.
+            File.AppendAllText(path, Environment.NewLine + whole + Environment.NewLine);
+            Assert.Throws<InvalidDataException>(() => GradientGuard.Reporting.RunLog.Load(path));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TensorBoard_event_file_records_layer_norms_and_diagnostics()
     {
         string folder = Path.Combine(Path.GetTempPath(), $"gg-tb-{Guid.NewGuid():N}");

@@ -255,4 +255,33 @@ public sealed class RobustnessTests
         using var loss = ones(3);
         Assert.Throws<ArgumentException>(() => monitor.Check(loss));
     }
+
+    [Fact]
+    public void A_check_that_throws_is_not_a_step_and_a_retry_with_the_same_loss_checks_again()
+    {
+        torch.manual_seed(91);
+        using var model = new GrowingMlp(inputs: 4, width: 8);
+        using var monitor = model.MonitorGradients();
+        using var x = randn(4, 4);
+        using (var first = model.call(x).sum())
+        {
+            first.backward();
+            Assert.Equal(1, monitor.Check(first).Step);
+        }
+
+        model.AddHead(outputs: 1);
+        model.zero_grad();
+        using var loss = model.call(x).sum();
+        loss.backward();
+        model.FailWalks = true; // the rebuild the new head needs fails
+        Assert.Throws<InvalidOperationException>(() => monitor.Check(loss));
+        Assert.Equal(1, monitor.Step);
+
+        model.FailWalks = false;
+        var retried = monitor.Check(loss); // the same loss: this step's check, not the previous step's report
+
+        Assert.Equal(2, retried.Step);
+        Assert.Equal(2, monitor.Step);
+        Assert.Contains("head", retried.Layers.Select(l => l.Name));
+    }
 }

@@ -152,6 +152,45 @@ public sealed class SinkFailureTests : IDisposable
         using var again = second.MonitorGradients(new GradientMonitorOptions { JsonLinesPath = path }); // free once the first is disposed
     }
 
+    [Fact]
+    public void A_json_lines_path_reached_through_a_symbolic_link_is_the_same_path()
+    {
+        string path = Path.Combine(folder, "linked.jsonl");
+        string linkedFolder = Path.Combine(Path.GetTempPath(), $"gg-link-{Guid.NewGuid():N}");
+        Directory.CreateSymbolicLink(linkedFolder, folder);
+        try
+        {
+            using var first = nn.Linear(2, 2);
+            using var second = nn.Linear(2, 2);
+            using var writing = first.MonitorGradients(new GradientMonitorOptions { JsonLinesPath = path });
+            Assert.ThrowsAny<IOException>(() => second.MonitorGradients(new GradientMonitorOptions { JsonLinesPath = Path.Combine(linkedFolder, "linked.jsonl") }));
+        }
+        finally
+        {
+            Directory.Delete(linkedFolder);
+        }
+    }
+
+    [Fact]
+    public void A_json_lines_path_is_free_again_once_a_monitor_dropped_without_Dispose_is_collected()
+    {
+        string path = Path.Combine(folder, "dropped.jsonl");
+        using var model = nn.Linear(2, 2);
+        AttachAndDrop(model, path);
+
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        using var again = model.MonitorGradients(new GradientMonitorOptions { JsonLinesPath = path });
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AttachAndDrop(nn.Module model, string path) =>
+        GradientMonitor.Attach(model, new GradientMonitorOptions { JsonLinesPath = path, ProbeActivations = false });
+
     // The files this process holds open (Linux).
     private static string[] OpenFiles() =>
         new DirectoryInfo("/proc/self/fd").GetFiles().Select(f => f.LinkTarget).Where(t => t is not null).Select(t => t!).ToArray();

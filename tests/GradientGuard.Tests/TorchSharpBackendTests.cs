@@ -30,4 +30,22 @@ public sealed class TorchSharpBackendTests
 
         Assert.True(lastLoss < firstLoss / 4, $"loss went from {firstLoss} to {lastLoss}");
     }
+
+    // ExactNorms relies on both: the infinity norm is the max-abs in one kernel and is NaN when a value is NaN, and
+    // stack promotes float32 and float64 norms to float64.
+    [Fact]
+    public void The_infinity_norm_is_the_max_abs_and_propagates_NaN_and_stack_promotes_float32_with_float64()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new[] { 1f, -3f, 2f });
+        Assert.Equal(3f, linalg.vector_norm(x, double.PositiveInfinity).item<float>());
+        Assert.Equal(ScalarType.Float32, linalg.vector_norm(x, double.PositiveInfinity).dtype);
+        Assert.True(float.IsNaN(linalg.vector_norm(tensor(new[] { 1f, float.NaN, -5f }), double.PositiveInfinity).item<float>()));
+        Assert.True(float.IsNaN(linalg.vector_norm(tensor(new[] { float.NaN, float.PositiveInfinity }), double.PositiveInfinity).item<float>()));
+        Assert.Equal(0f, linalg.vector_norm(tensor(new[] { 0f, -0f }), double.PositiveInfinity).item<float>());
+
+        var mixed = stack(new[] { tensor(1e-30f), tensor(1e300) });
+        Assert.Equal(ScalarType.Float64, mixed.dtype);
+        Assert.Equal(1e300, mixed[1].item<double>());
+    }
 }

@@ -12,7 +12,7 @@ internal static class GradientActions
     {
         // A float32 gradient is multiplied in float32: a factor below its normal range (a norm above about 1e38, which
         // finite float32 values can reach) would lose its precision or round to zero, so it is applied in two halves.
-        if (factor < SmallestNormalFloat32)
+        if (factor < FloatLimits.SmallestNormalFloat32)
         {
             double half = System.Math.Sqrt(factor);
             ForEachGradient(layers, g => g.mul_(half).mul_(half));
@@ -22,8 +22,6 @@ internal static class GradientActions
             ForEachGradient(layers, g => g.mul_(factor));
         }
     }
-
-    private const double SmallestNormalFloat32 = 1.1754943508222875e-38;
 
     /// <summary>Zeroes every gradient, so a poisoned step cannot reach the weights or the optimizer's state.</summary>
     public static void Zero(IReadOnlyList<WatchedLayer> layers) => ForEachGradient(layers, g => g.zero_());

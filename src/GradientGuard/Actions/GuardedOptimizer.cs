@@ -16,13 +16,17 @@ public sealed class GuardedOptimizer : OptimizerHelper
 {
     private readonly optim.Optimizer inner;
     private readonly GradientMonitor monitor;
+    // monitor.Step when this wrapper last stepped (or tried to: a check that threw counts) and when its zero_grad()
+    // last ran. A check made after both measured this step's gradients as far as can be known.
     private long monitorStepAtLastStep;
+    private long monitorStepAtZeroGrad;
 
     internal GuardedOptimizer(optim.Optimizer inner, GradientMonitor monitor)
     {
         this.inner = inner;
         this.monitor = monitor;
         monitorStepAtLastStep = monitor.Step; // checks made before the wrapper existed belong to no step of it
+        monitorStepAtZeroGrad = monitor.Step;
     }
 
     /// <summary>The wrapped optimizer.</summary>
@@ -43,20 +47,34 @@ public sealed class GuardedOptimizer : OptimizerHelper
     /// </returns>
     public override Tensor step(Func<Tensor>? closure = null)
     {
-        if (closure is null)
+        try
         {
-            // A loop that already called monitor.Check() for this step has been checked (and acted on): checking again
-            // would count the step twice and could undo its decision (zeroed gradients look healthy).
-            LastReport = monitor.Step > monitorStepAtLastStep && monitor.LastReport is { } checkedByLoop ? checkedByLoop : monitor.Check();
-            monitorStepAtLastStep = monitor.Step;
-            return LastReport.StepSkipped ? null! : inner.step();
+            return closure is null ? StepChecked() : StepWithClosure(closure);
         }
+        finally
+        {
+            // Also when the check threw (FailFastOn): that check belongs to this step, not to the next.
+            monitorStepAtLastStep = monitor.Step;
+        }
+    }
 
+    private Tensor StepChecked()
+    {
+        // A loop that already called monitor.Check() for this step has been checked (and acted on): checking again
+        // would count the step twice and could undo its decision (zeroed gradients look healthy). A check counts as this
+        // step's only when it came after this wrapper's last step and after its last zero_grad(): a loop that checks
+        // after step() for logging checked the previous step's gradients, which zero_grad() then cleared.
+        bool checkedByLoop = monitor.Step > Math.Max(monitorStepAtLastStep, monitorStepAtZeroGrad) && monitor.LastReport is not null;
+        LastReport = checkedByLoop ? monitor.LastReport! : monitor.Check();
+        return LastReport.StepSkipped ? null! : inner.step();
+    }
+
+    private Tensor StepWithClosure(Func<Tensor> closure)
+    {
         Tensor loss;
         using (enable_grad())
             loss = closure();
         LastReport = monitor.Check(loss);
-        monitorStepAtLastStep = monitor.Step;
         if (LastReport.StepSkipped)
             return loss;
         bool evaluated = false;
@@ -69,8 +87,12 @@ public sealed class GuardedOptimizer : OptimizerHelper
         });
     }
 
-    /// <inheritdoc />
-    public override void zero_grad() => inner.zero_grad();
+    /// <summary>The wrapped optimizer's <c>zero_grad()</c>; a check made before it measured gradients it clears.</summary>
+    public override void zero_grad()
+    {
+        monitorStepAtZeroGrad = monitor.Step;
+        inner.zero_grad();
+    }
 
     /// <inheritdoc />
     public override IEnumerable<Parameter> parameters() => inner.parameters();

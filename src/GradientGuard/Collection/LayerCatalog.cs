@@ -52,7 +52,8 @@ internal static class LayerCatalog
     {
         var matrix = parameters.FirstOrDefault(p => p.dim() >= 2);
         long fanIn = matrix is null ? 0 : matrix.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-        return new WatchedLayer(name, parameters.ToArray(), fanIn, parameters.Sum(p => p.numel()));
+        var shapes = parameters.Select(p => new TensorShape(p.numel(), p.dtype)).ToArray();
+        return new WatchedLayer(name, parameters.ToArray(), fanIn, shapes.Sum(s => s.Count), shapes);
     }
 
     private static bool Matches(string layer, string filter) =>

@@ -1,44 +1,75 @@
-using System;
 using System.Collections.Generic;
-using System.Linq;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace GradientGuard.Collection;
 
 /// <summary>
-/// Which parameters a model has, as the native handles of <c>parameters()</c> in order. Training code changes models
-/// after a monitor is attached: it replaces a parameter (TorchSharp disposes the old one), adds a head, moves the model
-/// with <c>to()</c>. Comparing the handles at each check is a walk of the modules' parameter dictionaries, with no
-/// native call and no <c>named_modules()</c> walk, and tells the monitor when its view must be rebuilt.
+/// Which parameters a model has (the <see cref="Parameter"/> objects of <c>parameters()</c>, in order) and how many
+/// modules its tree holds. Training code changes models after a monitor is attached: it replaces a parameter, adds a
+/// head, moves the model with <c>to()</c>. <see cref="MayHaveChanged"/> is the per-check test and allocates nothing
+/// but the child enumerators: TorchSharp's parameter setters and <c>to()</c> dispose the parameter they replace, so a
+/// remembered parameter that is invalid means the set changed, and a module added anywhere in the tree changes the
+/// module count (a walk of <c>named_children()</c>, no names built). <see cref="Read"/> is the full walk of
+/// <c>parameters()</c>, which builds a name per parameter at every nesting level; the monitor runs it only when the
+/// test fires, at weight-norm refresh checks, or on <see cref="GradientMonitor.Refresh"/>.
 /// </summary>
 internal sealed class ParameterSetFingerprint
 {
-    private IntPtr[] handles;
+    private readonly Parameter[] parameters;
+    private readonly int moduleCount;
 
-    public ParameterSetFingerprint(nn.Module model)
+    private ParameterSetFingerprint(Parameter[] parameters, int moduleCount)
     {
-        handles = Read(model);
+        this.parameters = parameters;
+        this.moduleCount = moduleCount;
     }
 
-    /// <summary>Whether the model's parameters differ from those of the last call (or construction); remembers the new set.</summary>
-    public bool Changed(nn.Module model)
+    /// <summary>How many modules the model's tree held (the model itself included).</summary>
+    public int ModuleCount => moduleCount;
+
+    /// <summary>The model's parameter set as it is now: the full walk.</summary>
+    public static ParameterSetFingerprint Read(nn.Module model)
     {
-        int i = 0;
+        var list = new List<Parameter>();
         foreach (var parameter in model.parameters())
-        {
-            // parameters() skips disposed ones, so Handle cannot throw here.
-            if (i == handles.Length || parameter.Handle != handles[i])
-                return Remember(model);
-            i++;
-        }
-        return i != handles.Length && Remember(model);
+            list.Add(parameter);
+        return new ParameterSetFingerprint(list.ToArray(), CountModules(model));
     }
 
-    private bool Remember(nn.Module model)
+    /// <summary>
+    /// The cheap per-check test: whether a remembered parameter was disposed (replaced) or the module tree's size
+    /// changed (a layer or head added or removed). False does not prove that nothing changed: a parameter registered
+    /// on an existing module, or one replaced without disposing the old one, is seen only by the full walk.
+    /// </summary>
+    public bool MayHaveChanged(nn.Module model)
     {
-        handles = Read(model);
-        return true;
+        foreach (var parameter in parameters)
+        {
+            if (parameter.IsInvalid)
+                return true;
+        }
+        return CountModules(model) != moduleCount;
     }
 
-    private static IntPtr[] Read(nn.Module model) => model.parameters().Select(p => p.Handle).ToArray();
+    /// <summary>Whether <paramref name="other"/> holds other parameters (by reference) than this one.</summary>
+    public bool Differs(ParameterSetFingerprint other)
+    {
+        if (other.parameters.Length != parameters.Length)
+            return true;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            if (!ReferenceEquals(other.parameters[i], parameters[i]))
+                return true;
+        }
+        return false;
+    }
+
+    private static int CountModules(nn.Module module)
+    {
+        int count = 1;
+        foreach (var (_, child) in module.named_children())
+            count += CountModules(child);
+        return count;
+    }
 }

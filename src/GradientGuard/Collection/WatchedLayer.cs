@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace GradientGuard.Collection;
 
@@ -7,7 +8,11 @@ namespace GradientGuard.Collection;
 /// <param name="Parameters">The parameters it owns.</param>
 /// <param name="FanIn">Inputs per output unit of the layer's first matrix-shaped parameter (0 when it has none).</param>
 /// <param name="ElementCount">Number of values in all its parameters.</param>
-internal sealed record WatchedLayer(string Name, Parameter[] Parameters, long FanIn, long ElementCount)
+/// <param name="Shapes">
+/// Each parameter's element count and dtype (those of its gradient too), read once: the view is rebuilt whenever they
+/// could change (<c>to()</c> and the setters replace the parameter).
+/// </param>
+internal sealed record WatchedLayer(string Name, Parameter[] Parameters, long FanIn, long ElementCount, TensorShape[] Shapes)
 {
     /// <summary>
     /// Weight RMS times the square root of fan-in: about 0.58 under TorchSharp's default init, 1.41 under He init
@@ -16,3 +21,6 @@ internal sealed record WatchedLayer(string Name, Parameter[] Parameters, long Fa
     public double InitScale(double weightNorm) =>
         FanIn == 0 || ElementCount == 0 ? double.NaN : weightNorm / System.Math.Sqrt(ElementCount) * System.Math.Sqrt(FanIn);
 }
+
+/// <summary>A watched tensor's element count and dtype, cached so a check makes no native call to learn them.</summary>
+internal readonly record struct TensorShape(long Count, ScalarType DType);

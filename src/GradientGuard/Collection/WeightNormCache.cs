@@ -23,6 +23,9 @@ internal sealed class WeightNormCache
     /// <summary>Whether this check measures every weight norm afresh.</summary>
     public bool Refreshing { get; private set; }
 
+    /// <summary>Whether the next check will measure every weight norm afresh.</summary>
+    public bool RefreshesNext => checks % every == 0;
+
     public void BeginCheck() => Refreshing = checks++ % every == 0;
 
     public bool MustMeasure(int parameter) => Refreshing || double.IsNaN(norms[parameter]);

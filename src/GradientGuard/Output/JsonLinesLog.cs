@@ -9,22 +9,26 @@ namespace GradientGuard.Output;
 /// <summary>
 /// One JSON object per line: a "check" line per measured step and a "diagnostic" line per diagnostic, flushed at once
 /// so a crash loses nothing. A path is written by one monitor of the process at a time: two writers of one file would
-/// interleave their lines into invalid JSON, so the second is refused.
+/// interleave their lines into invalid JSON, so the second is refused. The path is compared after
+/// <see cref="Path.GetFullPath(string)"/> and after resolving a symbolic link at the file or its folder. A log
+/// releases its path when disposed, or when it has been garbage-collected (a monitor that was dropped without
+/// <c>Dispose()</c>): the registry holds its logs weakly.
 /// </summary>
 internal sealed class JsonLinesLog : IReportSink
 {
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-    private static readonly HashSet<string> PathsInUse = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, WeakReference<JsonLinesLog>> PathsInUse = new(StringComparer.Ordinal);
     private readonly string path;
     private readonly StreamWriter writer;
 
     public JsonLinesLog(string path)
     {
-        this.path = Path.GetFullPath(path);
+        this.path = Canonical(path);
         lock (PathsInUse)
         {
-            if (!PathsInUse.Add(this.path))
+            if (PathsInUse.TryGetValue(this.path, out var owner) && owner.TryGetTarget(out _))
                 throw new IOException($"The JSON Lines log '{this.path}' is already written by another GradientMonitor; give each monitor a file of its own.");
+            PathsInUse[this.path] = new WeakReference<JsonLinesLog>(this);
         }
         try
         {
@@ -89,7 +93,22 @@ internal sealed class JsonLinesLog : IReportSink
     private void Release()
     {
         lock (PathsInUse)
-            PathsInUse.Remove(path);
+        {
+            if (PathsInUse.TryGetValue(path, out var owner) && owner.TryGetTarget(out var log) && ReferenceEquals(log, this))
+                PathsInUse.Remove(path);
+        }
+    }
+
+    // The full path, with a symbolic link at the file or at its folder resolved (deeper links are not followed).
+    private static string Canonical(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? directory = Path.GetDirectoryName(full);
+        if (directory is not null && Directory.Exists(directory) && new DirectoryInfo(directory).ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            full = Path.Combine(target.FullName, Path.GetFileName(full));
+        if (File.Exists(full) && new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } file)
+            full = file.FullName;
+        return full;
     }
 
     private void Write(object line) => writer.WriteLine(JsonSerializer.Serialize(line, Json));

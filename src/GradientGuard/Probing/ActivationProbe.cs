@@ -23,9 +23,63 @@ internal sealed class ActivationProbe : IDisposable
     private readonly List<Action> removers = new();
     private readonly object gate = new();
     private long checks;
+    private static long recordings;
+
+    /// <summary>How many readings the hooks of every probe of the process have recorded; for tests (a stale hook shows).</summary>
+    internal static long Recordings => System.Threading.Interlocked.Read(ref recordings);
 
     public ActivationProbe(nn.Module model)
+        : this(FindSites(model), previous: null)
     {
+    }
+
+    /// <summary>
+    /// Hooks <paramref name="found"/>. With <paramref name="previous"/> (the probe of the monitor's last view), the new
+    /// probe continues its count of checks and takes over the readings of the modules both watch, so a rebuild loses
+    /// no reading of this step; <paramref name="previous"/> is left to its owner to dispose.
+    /// </summary>
+    public ActivationProbe(IReadOnlyList<FoundSite> found, ActivationProbe? previous)
+    {
+        try
+        {
+            foreach (var (name, kind, activation) in found)
+            {
+                var site = new Site(name, kind, activation);
+                sites.Add(site);
+                var remover = activation.register_forward_hook((_, _, output) =>
+                {
+                    Record(site, output);
+                    return output;
+                });
+                removers.Add(remover.remove);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        if (previous is null)
+            return;
+        lock (previous.gate)
+        {
+            checks = previous.checks;
+            foreach (var site in sites)
+            {
+                if (site.Reading is null && previous.sites.Find(s => s.Name == site.Name && ReferenceEquals(s.Module, site.Module)) is { Reading: not null } old)
+                    lock (gate)
+                        site.Replace(old.TakeReading(), old.RecordedAfterCheck);
+            }
+        }
+    }
+
+    /// <summary>A Sigmoid, Tanh or ReLU-family module of a model, by its name in <c>named_modules()</c>.</summary>
+    internal readonly record struct FoundSite(string Name, string Kind, nn.Module<Tensor, Tensor> Module);
+
+    /// <summary>The activation modules of <paramref name="model"/> (one <c>named_modules()</c> walk).</summary>
+    public static IReadOnlyList<FoundSite> FindSites(nn.Module model)
+    {
+        var found = new List<FoundSite>();
         foreach (var (name, module) in model.named_modules())
         {
             string? kind = module switch
@@ -35,16 +89,35 @@ internal sealed class ActivationProbe : IDisposable
                 ReLU or ReLU6 or LeakyReLU => "ReLU",
                 _ => null,
             };
-            if (kind is null || module is not nn.Module<Tensor, Tensor> activation)
-                continue;
-            var site = new Site(name, kind);
-            sites.Add(site);
-            var remover = activation.register_forward_hook((_, _, output) =>
-            {
-                Record(site, output);
-                return output;
-            });
-            removers.Add(remover.remove);
+            if (kind is not null && module is nn.Module<Tensor, Tensor> activation)
+                found.Add(new FoundSite(name, kind, activation));
+        }
+        return found;
+    }
+
+    /// <summary>Whether the probe watches exactly <paramref name="found"/> (same names, same module objects).</summary>
+    public bool Watches(IReadOnlyList<FoundSite> found)
+    {
+        if (found.Count != sites.Count)
+            return false;
+        for (int i = 0; i < found.Count; i++)
+        {
+            if (found[i].Name != sites[i].Name || !ReferenceEquals(found[i].Module, sites[i].Module))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the probe (with the probes it took over from) has started at least <see cref="MaxAgeInChecks"/> checks:
+    /// only then does a check without readings mean that no forward pass ran through <c>call()</c> in that many checks.
+    /// </summary>
+    public bool HasLivedMaxAge
+    {
+        get
+        {
+            lock (gate)
+                return checks >= MaxAgeInChecks;
         }
     }
 
@@ -53,7 +126,9 @@ internal sealed class ActivationProbe : IDisposable
 
     /// <summary>
     /// Starts a check: the latest reading of each site that ran through <c>call()</c> within the last
-    /// <see cref="MaxAgeInChecks"/> checks. Older readings are disposed.
+    /// <see cref="MaxAgeInChecks"/> checks. Older readings are disposed. Each returned tensor is a new alias of the
+    /// reading, made under the lock in the caller's dispose scope: a forward pass on another thread that replaces (and
+    /// disposes) the reading meanwhile cannot invalidate it.
     /// </summary>
     public IReadOnlyList<(Site Site, Tensor Reading)> ReadForCheck()
     {
@@ -65,7 +140,13 @@ internal sealed class ActivationProbe : IDisposable
                 if (site.Reading is not null && checks - site.RecordedAfterCheck > MaxAgeInChecks)
                     site.Replace(null, 0);
             }
-            return sites.Where(s => s.Reading is not null).Select(s => (s, s.Reading!)).ToArray();
+            var current = new List<(Site, Tensor)>(sites.Count);
+            foreach (var site in sites)
+            {
+                if (site.Reading is not null)
+                    current.Add((site, site.Reading.alias()));
+            }
+            return current;
         }
     }
 
@@ -83,6 +164,7 @@ internal sealed class ActivationProbe : IDisposable
 
     private void Record(Site site, Tensor output)
     {
+        System.Threading.Interlocked.Increment(ref recordings);
         using var noGrad = no_grad();
         // The reading must survive the user's dispose scopes: it is ours, and we dispose it ourselves.
         using var scope = NewDisposeScope();
@@ -128,11 +210,14 @@ internal sealed class ActivationProbe : IDisposable
     /// <summary>One probed activation module and its latest reading.</summary>
     internal sealed class Site
     {
-        public Site(string name, string kind)
+        public Site(string name, string kind, nn.Module<Tensor, Tensor> module)
         {
             Name = name;
             Kind = kind;
+            Module = module;
         }
+
+        public nn.Module<Tensor, Tensor> Module { get; }
 
         public string Name { get; }
 
@@ -142,6 +227,14 @@ internal sealed class ActivationProbe : IDisposable
 
         /// <summary>How many checks had started when <see cref="Reading"/> was recorded.</summary>
         public long RecordedAfterCheck { get; private set; }
+
+        /// <summary>Hands the reading over (to a probe that replaces this one) without disposing it.</summary>
+        public Tensor? TakeReading()
+        {
+            var reading = Reading;
+            Reading = null;
+            return reading;
+        }
 
         public void Replace(Tensor? reading, long recordedAfterCheck)
         {

@@ -149,7 +149,10 @@ internal sealed class GrowingMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var h = act.call(body.call(x));
-        return head is null ? h.sum(1, keepdim: true) : head.call(h);
+        if (gate is not null)
+            h = gate.call(h);
+        var y = head is null ? h.sum(1, keepdim: true) : head.call(h);
+        return scale is null ? y : y * scale;
     }
 
     public override IEnumerable<(string name, nn.Module module)> named_modules()
@@ -157,6 +160,42 @@ internal sealed class GrowingMlp : nn.Module<Tensor, Tensor>
         NamedModulesWalks++;
         return base.named_modules();
     }
+
+    /// <summary>How many times parameters() or named_parameters() walked the parameter dictionaries.</summary>
+    public int NamedParametersWalks { get; private set; }
+
+    /// <summary>Makes parameters() and named_parameters() throw, as a model whose walk fails.</summary>
+    public bool FailWalks { get; set; }
+
+    public override IEnumerable<(string name, Parameter parameter)> named_parameters(bool recurse = true)
+    {
+        if (FailWalks)
+            throw new InvalidOperationException("the parameter walk failed");
+        NamedParametersWalks++;
+        return base.named_parameters(recurse);
+    }
+
+    /// <summary>Adds a Sigmoid-gated head: a new activation module for the probe, and new parameters.</summary>
+    public Linear AddGatedHead(int outputs)
+    {
+        var gate = nn.Sequential(("fc", nn.Linear(body.out_features, body.out_features)), ("act", nn.Sigmoid()));
+        register_module("gate", gate);
+        this.gate = gate;
+        return AddHead(outputs);
+    }
+
+    private Sequential? gate;
+
+    /// <summary>Registers a new parameter on the model itself: no module is added and no parameter is disposed.</summary>
+    public Parameter AddScale()
+    {
+        var scale = new Parameter(ones(1));
+        register_parameter("scale", scale);
+        this.scale = scale;
+        return scale;
+    }
+
+    private Parameter? scale;
 }
 
 /// <summary>
