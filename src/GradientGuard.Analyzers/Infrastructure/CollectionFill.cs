@@ -301,8 +301,6 @@ internal sealed class CollectionFill
     private bool Refers(IOperation? operation) => operation.WithoutConversions() switch
     {
         ILocalReferenceOperation local => SymbolEqualityComparer.Default.Equals(local.Local, target),
-        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => SymbolEqualityComparer.Default.Equals(field.Field, target),
-        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => SymbolEqualityComparer.Default.Equals(property.Property, target),
-        _ => false,
+        var member => SymbolEqualityComparer.Default.Equals(member.MemberOfThis(), target),
     };
 }

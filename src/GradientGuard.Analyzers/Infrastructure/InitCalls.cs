@@ -159,7 +159,7 @@ internal static class InitCalls
         switch (layer)
         {
             case ILocalReferenceOperation { Local.IsForEach: true } each when EnclosingForEach(each) is { } loop:
-                return Elements(loop).Select(Holder).Where(h => h is not null)!;
+                return Elements(loop).Select(e => e.ReferencedSymbol()).Where(h => h is not null)!;
             case ILocalReferenceOperation l:
                 return new ISymbol[] { l.Local };
             case IFieldReferenceOperation f:
@@ -170,14 +170,6 @@ internal static class InitCalls
                 return Array.Empty<ISymbol>();
         }
     }
-
-    private static ISymbol? Holder(IOperation element) => element.WithoutConversions() switch
-    {
-        ILocalReferenceOperation l => l.Local,
-        IFieldReferenceOperation f => f.Field,
-        IPropertyReferenceOperation p => p.Property,
-        _ => null,
-    };
 
     private static IForEachLoopOperation? EnclosingForEach(ILocalReferenceOperation variable)
     {

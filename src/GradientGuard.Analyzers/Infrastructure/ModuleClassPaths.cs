@@ -45,7 +45,7 @@ internal sealed class ModuleClassPaths
             ? Enumerable.Empty<IInvocationOperation>()
             : forwardBody.Descendants().OfType<IInvocationOperation>()
                 .Where(c => c.TargetMethod.Name is "call" or "forward")
-                .Select(c => MemberOfThis(c.Instance.WithoutConversions()))
+                .Select(c => c.Instance.WithoutConversions().MemberOfThis())
                 .Where(m => m is not null)
                 .Distinct(SymbolEqualityComparer.Default)
                 .Select(m => sequentials.MemberCreation(m!, model))
@@ -108,7 +108,7 @@ internal sealed class ModuleClassPaths
     private List<LayerElement>? ModuleListContents(IForEachLoopOperation loop, SemanticModel model)
     {
         var collection = loop.Collection.WithoutConversions();
-        if (MemberOfThis(collection) is not { } member || ModuleListElement(collection) is null)
+        if (collection.MemberOfThis() is not { } member || ModuleListElement(collection) is null)
             return null;
         var constructors = member.ContainingType.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences).ToList();
         if (constructors.Count > 1 || constructors.Any(c => c.SyntaxTree != model.SyntaxTree))
@@ -143,7 +143,7 @@ internal sealed class ModuleClassPaths
         }
         switch (call.Instance.WithoutConversions())
         {
-            case { } instance when MemberOfThis(instance) is { } member:
+            case { } instance when instance.MemberOfThis() is { } member:
                 return AddMember(member, model, path);
             case IPropertyReferenceOperation { Property.IsIndexer: true } element when ModuleListElement(element.Instance) is { } itemType:
                 path.Add(new LayerElement(sequentials.Classify(itemType), call.Syntax)); // layers[i].call(x)
@@ -256,13 +256,6 @@ internal sealed class ModuleClassPaths
         path.AddRange(inner);
         return true;
     }
-
-    private static ISymbol? MemberOfThis(IOperation? instance) => instance switch
-    {
-        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
-        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
-        _ => null,
-    };
 
     private bool IsTensor(ITypeSymbol? type) => TorchSharpSymbols.DerivesFrom(type, torch.Tensor);
 }

@@ -14,6 +14,24 @@ internal static class OperationExtensions
         return operation;
     }
 
+    /// <summary>The local, parameter, field or property an expression names (under conversions), or null.</summary>
+    public static ISymbol? ReferencedSymbol(this IOperation? operation) => operation.WithoutConversions() switch
+    {
+        ILocalReferenceOperation l => l.Local,
+        IParameterReferenceOperation p => p.Parameter,
+        IFieldReferenceOperation f => f.Field,
+        IPropertyReferenceOperation p => p.Property,
+        _ => null,
+    };
+
+    /// <summary>A field or property of this instance (<c>layers</c>, <c>this.layers</c>) an expression names, or null.</summary>
+    public static ISymbol? MemberOfThis(this IOperation? operation) => operation switch
+    {
+        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
+        _ => null,
+    };
+
     /// <summary>The outermost operation of the tree this one belongs to (the method body, or a field initializer).</summary>
     public static IOperation Root(this IOperation operation)
     {

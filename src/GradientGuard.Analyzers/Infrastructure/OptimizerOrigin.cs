@@ -66,14 +66,8 @@ internal sealed class OptimizerOrigin
         return call?.Instance;
     }
 
-    public static ISymbol? ReferencedSymbol(IOperation? operation) => operation.WithoutConversions() switch
-    {
-        ILocalReferenceOperation l => l.Local,
-        IParameterReferenceOperation p => p.Parameter,
-        IFieldReferenceOperation f => f.Field,
-        IPropertyReferenceOperation p => p.Property,
-        _ => null,
-    };
+    /// <summary>The symbol an expression names (see <see cref="OperationExtensions.ReferencedSymbol"/>).</summary>
+    public static ISymbol? ReferencedSymbol(IOperation? operation) => operation.ReferencedSymbol();
 
     // A user's factory (MakeOptimizer(model)) could build its optimizer from anything: only TorchSharp's own are read.
     private static bool FromTorchSharp(IMethodSymbol method) => method.ContainingAssembly?.Name == "TorchSharp";

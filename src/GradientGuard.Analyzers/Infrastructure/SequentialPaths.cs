@@ -141,7 +141,7 @@ internal sealed class SequentialPaths
                 return true;
             case ILocalReferenceOperation local:
                 return AddLocal(local.Local, path, use);
-            case IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(value) is { } member && value.SemanticModel is { } model &&
+            case IFieldReferenceOperation or IPropertyReferenceOperation when value.MemberOfThis() is { } member && value.SemanticModel is { } model &&
                                                                             MemberCreation(member, model) is { } built && IsConstruction(built):
                 return Elements(built) is { } inner && Append(path, inner); // Sequential(encoder, decoder) of Sequential fields
             case IInvocationOperation { TargetMethod.Name: "ToArray" or "ToList" or "AsEnumerable" } copy
@@ -226,13 +226,6 @@ internal sealed class SequentialPaths
             ? invocation
             : null;
     }
-
-    private static ISymbol? MemberOf(IOperation operation) => operation switch
-    {
-        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
-        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
-        _ => null,
-    };
 
     private static bool Append(List<LayerElement> path, List<LayerElement> inner)
     {
