@@ -116,8 +116,9 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     }
 
     // A clip covers the step unless it is proved to clip another optimizer's model: the step's optimizer was built from
-    // a known model that can be named at the clip, and the clip names parameters of a different one. Clipping of unknown origin (a helper, a
-    // parameters list built elsewhere, an optimizer passed in) is trusted: a report on a clipped step is the worst kind.
+    // a known model that can be named at the clip, and the clip names parameters of a different one. Clipping of
+    // unknown origin (a helper, a parameters list built elsewhere, an optimizer passed in) is trusted: a report on a
+    // clipped step is the worst kind.
     private static bool Covers(TrainingCall clip, TrainingCall step, Lazy<OptimizerOrigin?> origin)
     {
         if (!clip.Direct || clip.Invocation is null)
