@@ -1,3 +1,4 @@
+using System.Linq;
 using GradientGuard.Probing;
 using GradientGuard.Tests.Support;
 using TorchSharp;
@@ -48,5 +49,22 @@ public sealed class ActivationProbeTests
 
         Assert.False(reading.IsInvalid);
         Assert.InRange(reading.data<float>()[0], 0.49, 0.51);
+    }
+
+    // One vocabulary: the probe and the model traits classify modules through ActivationKinds, whose ReLU family is the
+    // analyzers' twelve (it was ReLU, ReLU6 and LeakyReLU only in the probe).
+    [Fact]
+    public void The_probe_and_the_model_traits_share_one_classifier_with_the_whole_ReLU_family()
+    {
+        using var model = nn.Sequential(
+            ("fc1", nn.Linear(4, 4)), ("gelu", nn.GELU()), ("fc2", nn.Linear(4, 4)), ("silu", nn.SiLU()),
+            ("fc3", nn.Linear(4, 4)), ("elu", nn.ELU()), ("fc4", nn.Linear(4, 4)), ("tanh", nn.Tanh()), ("out", nn.Linear(4, 1)), ("sigmoid", nn.Sigmoid()));
+
+        var sites = ActivationProbe.FindSites(model);
+        var traits = GradientGuard.Detection.ModelTraits.Read(model);
+
+        Assert.Equal(new[] { "gelu", "silu", "elu", "tanh", "sigmoid" }, sites.Select(s => s.Name));
+        Assert.Equal(new[] { ActivationKind.Rectifier, ActivationKind.Rectifier, ActivationKind.Rectifier, ActivationKind.Tanh, ActivationKind.Sigmoid }, sites.Select(s => s.Kind));
+        Assert.Equal(new[] { "tanh", "sigmoid" }, traits.SaturatingActivations);
     }
 }

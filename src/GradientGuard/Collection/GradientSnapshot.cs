@@ -37,4 +37,4 @@ internal sealed record GradientSnapshot(
 /// <param name="Kind">Sigmoid, Tanh or ReLU-family.</param>
 /// <param name="SaturatedFraction">Share of outputs in the flat tails (Sigmoid/Tanh) or exactly zero (ReLU: dead).</param>
 /// <param name="MeanDerivative">The mean local derivative, i.e. how much of the gradient the activation passes on.</param>
-internal sealed record ActivationReading(string Name, string Kind, double SaturatedFraction, double MeanDerivative);
+internal sealed record ActivationReading(string Name, GradientGuard.Probing.ActivationKind Kind, double SaturatedFraction, double MeanDerivative);

@@ -16,7 +16,7 @@ internal static class Explanations
             return new Explanation($"plain RNN {Quote(traits.PlainRnns)} backpropagates through time by repeated multiplication with the same recurrent matrix",
                     "replace nn.RNN with nn.GRU or nn.LSTM (quick fix of GG0005)", RuleIds.PlainRnn);
 
-        var saturating = context.Snapshot.Activations.Where(a => a.Kind is "Sigmoid" or "Tanh").ToList();
+        var saturating = context.Snapshot.Activations.Where(a => a.Kind.IsSaturating()).ToList();
         if (saturating.Count > 0 || traits.SaturatingActivations.Count > 0)
         {
             string cause;

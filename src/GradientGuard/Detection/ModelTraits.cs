@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using GradientGuard.Probing;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -38,7 +39,7 @@ internal sealed class ModelTraits
 
         foreach (var (name, module) in model.named_modules())
         {
-            if (module is Sigmoid or Tanh)
+            if (ActivationKinds.Of(module)?.IsSaturating() == true)
                 saturating.Add(name);
             else if (module is RNN)
                 rnns.Add(name);

@@ -74,7 +74,7 @@ internal sealed class ActivationProbe : IDisposable
     }
 
     /// <summary>A Sigmoid, Tanh or ReLU-family module of a model, by its name in <c>named_modules()</c>.</summary>
-    internal readonly record struct FoundSite(string Name, string Kind, nn.Module<Tensor, Tensor> Module);
+    internal readonly record struct FoundSite(string Name, ActivationKind Kind, nn.Module<Tensor, Tensor> Module);
 
     /// <summary>The activation modules of <paramref name="model"/> (one <c>named_modules()</c> walk).</summary>
     public static IReadOnlyList<FoundSite> FindSites(nn.Module model)
@@ -82,14 +82,7 @@ internal sealed class ActivationProbe : IDisposable
         var found = new List<FoundSite>();
         foreach (var (name, module) in model.named_modules())
         {
-            string? kind = module switch
-            {
-                Sigmoid => "Sigmoid",
-                Tanh => "Tanh",
-                ReLU or ReLU6 or LeakyReLU => "ReLU",
-                _ => null,
-            };
-            if (kind is not null && module is nn.Module<Tensor, Tensor> activation)
+            if (ActivationKinds.Of(module) is { } kind && module is nn.Module<Tensor, Tensor> activation)
                 found.Add(new FoundSite(name, kind, activation));
         }
         return found;
@@ -172,11 +165,11 @@ internal sealed class ActivationProbe : IDisposable
         Tensor saturated, derivative;
         switch (site.Kind)
         {
-            case "Sigmoid":
+            case ActivationKind.Sigmoid:
                 saturated = logical_or(y.lt(0.02), y.gt(0.98)).to_type(ScalarType.Float32).mean();
                 derivative = y.mul(y.neg().add(1)).mean();
                 break;
-            case "Tanh":
+            case ActivationKind.Tanh:
                 saturated = y.abs().gt(0.98).to_type(ScalarType.Float32).mean();
                 derivative = y.mul(y).neg().add(1).mean();
                 break;
@@ -210,7 +203,7 @@ internal sealed class ActivationProbe : IDisposable
     /// <summary>One probed activation module and its latest reading.</summary>
     internal sealed class Site
     {
-        public Site(string name, string kind, nn.Module<Tensor, Tensor> module)
+        public Site(string name, ActivationKind kind, nn.Module<Tensor, Tensor> module)
         {
             Name = name;
             Kind = kind;
@@ -221,7 +214,7 @@ internal sealed class ActivationProbe : IDisposable
 
         public string Name { get; }
 
-        public string Kind { get; }
+        public ActivationKind Kind { get; }
 
         public Tensor? Reading { get; private set; }
 
