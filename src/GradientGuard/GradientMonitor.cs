@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using GradientGuard.Actions;
-using GradientGuard.Collection;
+using GradientGuard.Measurement;
 using GradientGuard.Detection;
 using GradientGuard.Output;
 using GradientGuard.Probing;

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using GradientGuard.Collection;
+using GradientGuard.Measurement;
 using GradientGuard.Tests.Support;
 using TorchSharp;
 using TorchSharp.Modules;

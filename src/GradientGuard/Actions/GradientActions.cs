@@ -1,5 +1,5 @@
 using System.Collections.Generic;
-using GradientGuard.Collection;
+using GradientGuard.Measurement;
 using static TorchSharp.torch;
 
 namespace GradientGuard.Actions;

@@ -1,5 +1,5 @@
 using System.Collections.Generic;
-using GradientGuard.Collection;
+using GradientGuard.Measurement;
 
 namespace GradientGuard.Detection;
 

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using GradientGuard.Collection;
+using GradientGuard.Measurement;
 using GradientGuard.Probing;
 
 namespace GradientGuard.Detection;

@@ -1,4 +1,4 @@
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>
 /// Which watched tensors — each parameter's gradient, and its weights — have been proven exactly zero (max-abs 0)

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>The host-side numbers of one check, read in one device synchronization (two when a tensor must be measured again).</summary>
 /// <param name="Layers">Each watched layer that has a gradient this check, input side first.</param>

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>Puts a check's small result tensors on one device, so they can be read together.</summary>
 internal static class DevicePlacement

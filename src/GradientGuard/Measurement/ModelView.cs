@@ -3,7 +3,7 @@ using System.Linq;
 using GradientGuard.Detection;
 using static TorchSharp.torch;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>
 /// The monitor's view of a model's parameters: the watched layers, the model's traits, and the per-parameter memories

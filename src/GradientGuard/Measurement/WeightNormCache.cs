@@ -1,6 +1,6 @@
 using System;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>
 /// Each watched parameter's last measured weight norm. Weights move slowly, so with

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace GradientGuard.Actions;
+namespace GradientGuard;
 
 /// <summary>
 /// An optimizer that runs <see cref="GradientMonitor.Check"/> (and its actions) before every <c>step()</c> (after the

@@ -1,6 +1,6 @@
 using System;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>
 /// The L2 norm of several tensors together from their own norms, sqrt(sum of squares), kept relative to the largest

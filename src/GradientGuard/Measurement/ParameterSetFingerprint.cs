@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>
 /// Which parameters a model has (the <see cref="Parameter"/> objects of <c>parameters()</c>, in order) and how many

@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>A module that owns parameters, with those parameters (each shared parameter is watched once, under its first owner).</summary>
 /// <param name="Name">The layer's name in <c>named_modules()</c>.</param>

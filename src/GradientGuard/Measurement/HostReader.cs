@@ -1,7 +1,7 @@
 using System.Linq;
 using static TorchSharp.torch;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>
 /// The one way a check copies numbers from the device to the host. Each copy waits for the device to finish the work

@@ -1,4 +1,4 @@
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>The floating-point limits the norms and actions reason with.</summary>
 internal static class FloatLimits

@@ -4,7 +4,7 @@ using System.Linq;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace GradientGuard.Collection;
+namespace GradientGuard.Measurement;
 
 /// <summary>Groups a model's parameters by the module that owns them, in registration order (input side first).</summary>
 internal static class LayerCatalog
