@@ -31,7 +31,7 @@ internal static class Verbs
         view.Verdicts(runs);
         foreach (var run in runs)
         {
-            view.Heading(run.Name, $"{run.Verdict}; {run.Checks.Count} checks, {run.Layers.Count} layers, {run.Diagnostics.Count} diagnostics");
+            view.Heading(run.Name, $"{run.Verdict}; {Count(run.Checks.Count, "check")}, {Count(run.Layers.Count, "layer")}, {Count(run.Diagnostics.Count, "diagnostic")}");
             foreach (var diagnostic in run.Diagnostics)
                 view.Diagnostic(diagnostic.ToString());
         }
@@ -108,7 +108,7 @@ internal static class Verbs
             }
         }
         var run = new RunLog(Path.GetFileNameWithoutExtension(path), entries, problems);
-        view.Line($"Stopped after {run.Checks.Count} checks and {run.Diagnostics.Count} diagnostics.");
+        view.Line($"Stopped after {Count(run.Checks.Count, "check")} and {Count(run.Diagnostics.Count, "diagnostic")}.");
         view.Verdicts([run]);
         return Outcome([run]);
 
@@ -126,6 +126,12 @@ internal static class Verbs
         var runs = new List<RunLog>();
         foreach (string path in paths)
         {
+            if (!File.Exists(path) && path.StartsWith('-'))
+            {
+                // The verbs take any number of logs, so the parser hands an unknown option over as one.
+                Console.Error.WriteLine($"error: unknown option '{path}'. Try 'gradientguard --help'.");
+                return null;
+            }
             if (!File.Exists(path))
             {
                 Missing(path);
@@ -150,6 +156,8 @@ internal static class Verbs
 
     private static int Outcome(IReadOnlyList<RunLog> runs) =>
         runs.Any(r => r.Problems.Count > 0 || r.TruncatedLastLine is not null) ? ExitCodes.SkippedLines : ExitCodes.Success;
+
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     private static int Missing(string path)
     {

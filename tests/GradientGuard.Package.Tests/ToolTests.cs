@@ -91,6 +91,9 @@ public sealed class ToolTests : IClassFixture<InstalledTool>
         Assert.Contains("no-such.jsonl: no such log file", output, StringComparison.Ordinal);
         Assert.False(File.Exists(report));
         Assert.Equal(2, tool.Run("summary").ExitCode); // no log at all: a usage error
+        var (unknownCode, unknown) = tool.Run("summary", "--bogus", tool.Log("sigmoid-mlp"));
+        Assert.Equal(2, unknownCode);
+        Assert.Contains("unknown option '--bogus'", unknown, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -124,7 +127,7 @@ public sealed class ToolTests : IClassFixture<InstalledTool>
             process.WaitForExit(); // drains the output events
             Assert.Equal(0, process.ExitCode);
             string output = string.Join("\n", printed);
-            Assert.Contains($"Stopped after {lines.Length - 1} checks and 1 diagnostics.", output, StringComparison.Ordinal);
+            Assert.Contains($"Stopped after {lines.Length - 1} checks and 1 diagnostic.", output, StringComparison.Ordinal);
             Assert.Matches(@"│ live-\w+\s+│ vanishing\s+│", output);
         }
         finally
