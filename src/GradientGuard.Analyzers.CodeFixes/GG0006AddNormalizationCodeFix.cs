@@ -40,7 +40,7 @@ public sealed class GG0006AddNormalizationCodeFix : GradientGuardCodeFix
         if (layers.Count == 0 || layers.Any(l => l is null))
             yield break;
         yield return CodeAction.Create("Add BatchNorm after each hidden layer", c => Task.FromResult(Insert(document, root, diagnostic, layerNorm: false)), BatchNormKey);
-        if (layers.All(l => Name(l!) == "Linear"))
+        if (layers.All(l => l!.CalledName() == "Linear"))
             yield return CodeAction.Create("Add LayerNorm after each hidden Linear", c => Task.FromResult(Insert(document, root, diagnostic, layerNorm: true)), LayerNormKey);
     }
 
@@ -67,7 +67,7 @@ public sealed class GG0006AddNormalizationCodeFix : GradientGuardCodeFix
     // nn.Linear(in, out) -> nn.BatchNorm1d(out), in the ("name", ...) form when the layer has one.
     private static ExpressionSyntax NormalizationFor(ArgumentSyntax argument, InvocationExpressionSyntax layer, bool layerNorm)
     {
-        string normalization = layerNorm ? "LayerNorm" : Name(layer) == "Conv2d" ? "BatchNorm2d" : "BatchNorm1d";
+        string normalization = layerNorm ? "LayerNorm" : layer.CalledName() == "Conv2d" ? "BatchNorm2d" : "BatchNorm1d";
         var width = layer.ArgumentList.Arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText is "outputSize" or "out_channels")
                     ?? layer.ArgumentList.Arguments[1];
         ExpressionSyntax callee = layer.Expression switch
@@ -83,11 +83,4 @@ public sealed class GG0006AddNormalizationCodeFix : GradientGuardCodeFix
             : (ExpressionSyntax)SyntaxFactory.BinaryExpression(SyntaxKind.AddExpression, tuple.Arguments[0].Expression.WithoutTrivia(), SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal("_norm")));
         return SyntaxFactory.TupleExpression(SyntaxFactory.SeparatedList(new[] { SyntaxFactory.Argument(name), SyntaxFactory.Argument(module) }));
     }
-
-    private static string? Name(InvocationExpressionSyntax call) => call.Expression switch
-    {
-        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
-        SimpleNameSyntax simple => simple.Identifier.ValueText,
-        _ => null,
-    };
 }

@@ -91,6 +91,10 @@ public sealed class RuleCatalogTests
 
     private static IEnumerable<Microsoft.CodeAnalysis.DiagnosticDescriptor> Descriptors() => Analyzers().SelectMany(a => a.SupportedDiagnostics);
 
+    /// <summary>Every rule ID some code fix fixes, in order.</summary>
+    internal static IEnumerable<string> FixableIds() =>
+        FixProviders().SelectMany(f => f.FixableDiagnosticIds).Distinct().Order(StringComparer.Ordinal);
+
     internal static IEnumerable<CodeFixProvider> FixProviders() =>
         typeof(CodeFixes.GG0003AddGradientClippingCodeFix).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))

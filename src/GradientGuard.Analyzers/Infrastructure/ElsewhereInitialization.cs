@@ -58,13 +58,6 @@ internal static class ElsewhereInitialization
     };
 
     private static bool IsParameterInitLoop(SyntaxNode collection, SyntaxNode body) =>
-        collection.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => Name(i) is "parameters" or "named_parameters") &&
-        body.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => Name(i) is { } n && n.EndsWith("_", StringComparison.Ordinal) && n != "requires_grad_");
-
-    private static string? Name(InvocationExpressionSyntax call) => call.Expression switch
-    {
-        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
-        SimpleNameSyntax simple => simple.Identifier.ValueText,
-        _ => null,
-    };
+        collection.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => i.CalledName() is "parameters" or "named_parameters") &&
+        body.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => i.CalledName() is { } n && n.EndsWith("_", StringComparison.Ordinal) && n != "requires_grad_");
 }

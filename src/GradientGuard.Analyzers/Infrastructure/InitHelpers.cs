@@ -44,13 +44,7 @@ internal static class InitHelpers
     /// <summary>The kind of an init call read from its syntax: its name, and a kaiming_'s <c>nonlinearity</c> as written.</summary>
     public static InitKind? Classify(InvocationExpressionSyntax call)
     {
-        string? name = call.Expression switch
-        {
-            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
-            IdentifierNameSyntax simple => simple.Identifier.ValueText,
-            _ => null,
-        };
-        if (name is null)
+        if (call.CalledName() is not { } name)
             return null;
         if (name.StartsWith("xavier_", StringComparison.Ordinal) || name.StartsWith("glorot_", StringComparison.Ordinal))
             return InitKind.Xavier;

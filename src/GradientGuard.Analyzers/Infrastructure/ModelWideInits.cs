@@ -148,7 +148,7 @@ internal static class ModelWideInits
             {
                 continue;
             }
-            string name = (call.Expression as MemberAccessExpressionSyntax)?.Name.Identifier.ValueText ?? call.Expression.ToString();
+            string name = call.CalledName() ?? call.Expression.ToString();
             yield return new ModelWideInit(model, type, new InitCall(kind, name, applyCall, fixable: false));
         }
     }

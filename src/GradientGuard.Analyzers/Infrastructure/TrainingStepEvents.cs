@@ -132,7 +132,7 @@ internal sealed class TrainingStepEvents
         if (eventWords.In(declaration))
             return true;
         var local = MethodNamesIn(declaration.SyntaxTree);
-        return declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => CalledName(call) is { } name && local.Contains(name));
+        return declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => call.CalledName() is { } name && local.Contains(name));
     }
 
     private static HashSet<string> MethodNamesIn(SyntaxTree tree) =>
@@ -145,13 +145,6 @@ internal sealed class TrainingStepEvents
             }).Where(n => n is not null)!,
             StringComparer.Ordinal));
 
-    private static string? CalledName(InvocationExpressionSyntax call) => call.Expression switch
-    {
-        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
-        SimpleNameSyntax simple => simple.Identifier.ValueText,
-        _ => null,
-    };
-
     // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).
     private static void CollectBySyntax(IMethodSymbol method, HashSet<TrainingEventKind> found)
     {
@@ -161,7 +154,7 @@ internal sealed class TrainingStepEvents
         {
             foreach (var call in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
-                string? name = CalledName(call);
+                string? name = call.CalledName();
                 if (name is "clip_grad_norm_" or "clip_grad_value_" || name is not null && IsNamedForClipping(name))
                     found.Add(TrainingEventKind.Clip);
                 else if (name == "zero_grad")
