@@ -7,8 +7,11 @@ namespace GradientGuard;
 /// <summary>A gradient problem the monitor found: what, where, how bad, why, and what to change.</summary>
 public sealed record GradientDiagnostic
 {
-    /// <summary>Vanishing, exploding or non-finite gradients, or a sink failure.</summary>
+    /// <summary>What went wrong (vanishing, exploding or non-finite gradients, dead units, a stalled loss, ...).</summary>
     public required GradientIssueKind Kind { get; init; }
+
+    /// <summary><see cref="IssueSeverity.Warning"/> for clear trouble (the default), <see cref="IssueSeverity.Info"/> for an early sign.</summary>
+    public IssueSeverity Severity { get; init; } = IssueSeverity.Warning;
 
     /// <summary>The training step (1-based count of <see cref="GradientMonitor.Check"/> calls; a repeated check of one step counts once) at which it was raised.</summary>
     public required long Step { get; init; }
@@ -52,13 +55,20 @@ public sealed record GradientDiagnostic
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"{Summary}. Cause: {Cause}. Fix: {Advice}" + (RuleId.Length > 0 ? $" [{RuleId}]" : "");
+    public override string ToString() => (Severity == IssueSeverity.Info ? "Early sign: " : "") + $"{Summary}. Cause: {Cause}. Fix: {Advice}" + (RuleId.Length > 0 ? $" [{RuleId}]" : "");
 
     private string Headline => Kind switch
     {
         GradientIssueKind.NonFinite when Layers.Count == 0 => "Non-finite loss", // every gradient was finite
         GradientIssueKind.SinkFailure => "Sink failure",
         GradientIssueKind.NoGradients => "No gradients",
+        GradientIssueKind.DeadUnits => "Dead units",
+        GradientIssueKind.Saturation => "Saturated activations",
+        GradientIssueKind.UpdateTooLarge => "Updates too large",
+        GradientIssueKind.UpdateTooSmall => "Updates too small",
+        GradientIssueKind.LossStalled => "Loss stalled",
+        GradientIssueKind.LossOscillating => "Loss oscillating",
+        GradientIssueKind.PoorInitialization => "Poor initialization",
         _ => $"{Kind} gradients",
     };
 }

@@ -1,6 +1,6 @@
 namespace GradientGuard;
 
-/// <summary>The ways a training run's gradients go wrong.</summary>
+/// <summary>The ways a training run goes wrong that the monitor tells apart (docs/runtime.md has each one's definition and thresholds).</summary>
 public enum GradientIssueKind
 {
     /// <summary>Gradients shrink toward zero, so the affected layers stop learning.</summary>
@@ -17,4 +17,25 @@ public enum GradientIssueKind
 
     /// <summary>A check found no gradient to measure (before any backward(), or every watched parameter frozen or cleared).</summary>
     NoGradients,
+
+    /// <summary>A large share of a ReLU-family layer's units output zero for every input, so they no longer learn.</summary>
+    DeadUnits,
+
+    /// <summary>Sigmoid/Tanh units sit in their flat tails, where they pass almost no gradient back.</summary>
+    Saturation,
+
+    /// <summary>Optimizer steps move a layer's weights by far more than a healthy step (update-to-weight ratio far above ~1e-3).</summary>
+    UpdateTooLarge,
+
+    /// <summary>Optimizer steps move a layer's weights by far less than a healthy step, so it barely learns.</summary>
+    UpdateTooSmall,
+
+    /// <summary>The loss has not improved over a window while it is still far from its start and from zero.</summary>
+    LossStalled,
+
+    /// <summary>The loss swings up and down with no downward trend (typically a learning rate too high).</summary>
+    LossOscillating,
+
+    /// <summary>At the start of training, the layers' scales grow or shrink geometrically with depth, or weights are far from the He/Xavier spread their activation needs.</summary>
+    PoorInitialization,
 }

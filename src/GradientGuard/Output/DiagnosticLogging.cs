@@ -7,7 +7,7 @@ namespace GradientGuard.Output;
 
 /// <summary>
 /// Each diagnostic as one structured log event (EventId 1 "GradientIssue"): Error for non-finite values and sink
-/// failures, Warning otherwise. The message is the diagnostic's text; every field is also a structured property.
+/// failures, Information for an early sign (<see cref="IssueSeverity.Info"/>), Warning otherwise. The message is the diagnostic's text; every field is also a structured property.
 /// </summary>
 internal sealed class DiagnosticLogging : IReportSink
 {
@@ -24,7 +24,9 @@ internal sealed class DiagnosticLogging : IReportSink
 
     public void WriteDiagnostic(GradientDiagnostic d)
     {
-        var level = d.Kind is GradientIssueKind.NonFinite or GradientIssueKind.SinkFailure ? LogLevel.Error : LogLevel.Warning;
+        var level = d.Kind is GradientIssueKind.NonFinite or GradientIssueKind.SinkFailure ? LogLevel.Error
+            : d.Severity == IssueSeverity.Info ? LogLevel.Information
+            : LogLevel.Warning;
         if (logger.IsEnabled(level))
             logger.Log(level, GradientIssue, new Fields(d), null, static (fields, _) => fields.ToString());
     }
@@ -44,7 +46,7 @@ internal sealed class DiagnosticLogging : IReportSink
             this.d = d;
             fields = new KeyValuePair<string, object?>[]
             {
-                new("Kind", d.Kind), new("Step", d.Step), new("Layers", string.Join(", ", d.Layers)), new("Measure", d.Measure),
+                new("Kind", d.Kind), new("Severity", d.Severity), new("Step", d.Step), new("Layers", string.Join(", ", d.Layers)), new("Measure", d.Measure),
                 new("Value", d.Value), new("Threshold", d.Threshold), new("Cause", d.Cause), new("Advice", d.Advice),
                 new("RuleId", d.RuleId), new("{OriginalFormat}", "{Kind} at step {Step} in {Layers}: {Measure} {Value} (threshold {Threshold}). Cause: {Cause}. Fix: {Advice} [{RuleId}]"),
             };

@@ -69,6 +69,7 @@ internal sealed class JsonLinesLog : IReportSink
         type = "diagnostic",
         step = d.Step,
         kind = d.Kind.ToString(),
+        severity = d.Severity.ToString(),
         ruleId = d.RuleId,
         layers = d.Layers,
         measure = d.Measure,
