@@ -180,5 +180,11 @@ public sealed class FindingsFileTests : IDisposable
         var assembly = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("Models" + Guid.NewGuid().ToString("N")), AssemblyBuilderAccess.Run, new[] { attribute });
         var type = assembly.DefineDynamicModule("Models").DefineType("Net", TypeAttributes.Public).CreateType();
         Assert.Equal(FindingsPath, FindingsFile.DefaultPath(type));
+
+        // A build deployed to a machine without its project folder records a path that leads nowhere: no default.
+        var elsewhere = new CustomAttributeBuilder(typeof(AssemblyMetadataAttribute).GetConstructor(new[] { typeof(string), typeof(string) })!,
+            new object[] { FindingsFile.MetadataKey, Path.Combine(folder, "no-such-project", "obj", "gradientguard.findings.json") });
+        var deployed = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("Models" + Guid.NewGuid().ToString("N")), AssemblyBuilderAccess.Run, new[] { elsewhere });
+        Assert.Null(FindingsFile.DefaultPath(deployed.DefineDynamicModule("Models").DefineType("Net", TypeAttributes.Public).CreateType()));
     }
 }

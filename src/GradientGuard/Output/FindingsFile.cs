@@ -50,12 +50,22 @@ internal sealed class FindingsFile : IReportSink
 
     public string Description => $"findings file '{path}'";
 
-    /// <summary>The path the build recorded in the model type's assembly, else in the entry assembly; null when neither has one.</summary>
+    /// <summary>
+    /// The path the build recorded in the model type's assembly, else in the entry assembly; null when neither has one,
+    /// or when the project folder it lies in is not on this machine (a build deployed elsewhere writes nothing).
+    /// </summary>
     public static string? DefaultPath(Type modelType) =>
         Recorded(modelType.Assembly) ?? (Assembly.GetEntryAssembly() is { } entry ? Recorded(entry) : null);
 
-    private static string? Recorded(Assembly assembly) =>
-        assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == MetadataKey)?.Value is { Length: > 0 } value ? value : null;
+    private static string? Recorded(Assembly assembly)
+    {
+        string? path = assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == MetadataKey)?.Value;
+        if (string.IsNullOrWhiteSpace(path))
+            return null;
+        // <project>/obj/gradientguard.findings.json: the project folder must exist here (obj/ itself may not yet).
+        string? project = Path.GetDirectoryName(Path.GetDirectoryName(path));
+        return project is not null && Directory.Exists(project) ? path : null;
+    }
 
     public void WriteCheck(GradientReport report) => site = report.CallSite;
 
