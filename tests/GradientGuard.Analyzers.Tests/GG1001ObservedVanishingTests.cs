@@ -1,8 +1,12 @@
 using System;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using GradientGuard.Analyzers.CodeFixes;
 using GradientGuard.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
 using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
     GradientGuard.Analyzers.Rules.GG1001ObservedVanishingAnalyzer,
@@ -84,6 +88,30 @@ public sealed class GG1001ObservedVanishingTests
             .WithMessage($"Training observed vanishing gradients in 'fc1', 'fc2' at step 7 (gradient norm of 'fc1' relative to 'fc4' 1.23E-05, threshold 0.001; trained on {day}). " +
                          "Cause: the gradient passes through 3 Sigmoid activations. Fix: replace the hidden Sigmoid/Tanh activations with ReLU (quick fix of GG0001).");
         await Verify.VerifyWithFindingsAsync(source, TestFinding.File(finding), fixedSource, GG0001ReplaceSaturatingActivationsCodeFix.ReLUKey, null, expected);
+    }
+
+    [Fact]
+    public async Task Without_a_findings_file_the_observed_rules_register_nothing_and_with_one_a_single_file_action()
+    {
+        var analyzers = RuleCatalogTests.Analyzers().Where(a => a.SupportedDiagnostics.Any(d => d.Id.StartsWith("GG1", StringComparison.Ordinal) || d.Id == "GG9002")).ToImmutableArray();
+        Assert.Equal(4, analyzers.Length);
+        string[] sources = { FieldNet(), Usings + "class Other { }" };
+        foreach (string? findings in new[] { null, TestFinding.File(Sigmoid("Models.Net", "fc1") with { Assembly = "Consumer" }) })
+        {
+            var project = (await FixAllInSolutionTests.CreateSolutionAsync(sources, findings)).Projects.Single();
+            var compilation = (await project.GetCompilationAsync())!;
+            var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(project.AnalyzerOptions, null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
+            var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+            foreach (var analyzer in analyzers)
+            {
+                var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
+                int expected = findings is not null && analyzer.SupportedDiagnostics[0].Id == "GG1001" ? 1 : 0;
+                Assert.Equal(expected, telemetry.SemanticModelActionsCount);
+                Assert.Equal(0, telemetry.SyntaxNodeActionsCount + telemetry.OperationActionsCount + telemetry.SymbolActionsCount + telemetry.AdditionalFileActionsCount +
+                                telemetry.CompilationEndActionsCount + telemetry.OperationBlockActionsCount + telemetry.CodeBlockActionsCount);
+            }
+            Assert.Equal(findings is null ? 0 : 1, diagnostics.Count(d => d.Id == "GG1001"));
+        }
     }
 
     [Fact]

@@ -166,7 +166,6 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     private static readonly SourceMentions WeightSetters = SourceMentions.AnyOf("init", "weight", "normal_", "uniform_", "apply", "load", "parameters");
 
 
-    /// <summary>The two checks over one path.</summary>
     /// <summary>
     /// The properties this rule's "add init" fix reads for <paramref name="path"/> (<see cref="InitPlanProperty"/> or
     /// <see cref="InitFamilyProperty"/>): GG1001 offers the same fix when training saw the gradients vanish under the default init.
@@ -174,6 +173,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     internal static ImmutableDictionary<string, string?> InitFixProperties(List<LayerElement> path, SemanticModel model, AnalyzerOptions options, CancellationToken cancellation) =>
         new Check(_ => { }, options, model, model.Compilation, cancellation).InitProperties(path);
 
+    /// <summary>The two checks over one path.</summary>
     private sealed class Check
     {
         private readonly Action<Diagnostic> report;

@@ -47,9 +47,12 @@ public abstract class ObservedGradientAnalyzer : GradientGuardAnalyzer
         // A clipping finding with a recorded call in this compilation goes on that step; every other one on its model class.
         var onSteps = new List<ObservedFinding>();
         var onModels = new List<(ObservedFinding Finding, INamedTypeSymbol Type)>();
+        // The files of the compilation by their last two path segments, once, and only when a finding names a call.
+        HashSet<string>? files = null;
         foreach (var finding in findings)
         {
-            if (finding.Rule == RuleIds.StepWithoutGradientClipping && finding.CallFile is { } callFile && compilation.SyntaxTrees.Any(t => StepPlacement.IsFile(t, callFile)))
+            if (finding.Rule == RuleIds.StepWithoutGradientClipping && finding.CallFile is { } callFile &&
+                (files ??= new HashSet<string>(compilation.SyntaxTrees.Select(t => StepPlacement.Tail(t.FilePath)), StringComparer.Ordinal)).Contains(StepPlacement.Tail(callFile)))
                 onSteps.Add(finding);
             else if (compilation.GetTypeByMetadataName(finding.TypeName) is { } type && type.Locations.Any(l => l.IsInSource))
                 onModels.Add((finding, type));

@@ -33,6 +33,13 @@ internal static class StepPlacement
 
     private static string Normalize(string path) => path.Replace('\\', '/');
 
+    /// <summary>The last two segments of a path ("Trainer/Program.cs"): two files can be the same file only if these match.</summary>
+    public static string Tail(string path)
+    {
+        var parts = Normalize(path).Split('/');
+        return parts.Length >= 2 ? parts[parts.Length - 2] + "/" + parts[parts.Length - 1] : Normalize(path);
+    }
+
     public static (IInvocationOperation Step, string? Parameters)? Place(ObservedFinding finding, SemanticModel model, TrainingStepEvents events, CancellationToken cancellation)
     {
         var tree = model.SyntaxTree;
