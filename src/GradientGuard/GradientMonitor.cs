@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using GradientGuard.Actions;
 using GradientGuard.Measurement;
 using GradientGuard.Detection;
@@ -41,7 +42,7 @@ public sealed class GradientMonitor : IDisposable
         probe = CreateProbe(previous: null);
         try
         {
-            sinks = ReportSinks.Open(options);
+            sinks = ReportSinks.Open(options, model);
         }
         catch
         {
@@ -87,6 +88,8 @@ public sealed class GradientMonitor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         options = options?.Copy() ?? new GradientMonitorOptions();
+        if (!options.FindingsPathSet)
+            options.FindingsPath = FindingsFile.DefaultPath(model.GetType());
         options.Validate();
         return new GradientMonitor(model, options);
     }
@@ -97,8 +100,15 @@ public sealed class GradientMonitor : IDisposable
     /// loss is reported too, and the loss is logged. Checking the same loss tensor again is the same step: it returns that
     /// step's report and does nothing else (no second count, no second diagnostic, no second action).
     /// </summary>
+    /// <param name="loss">The step's loss, or null.</param>
+    /// <param name="callerFilePath">Filled in by the compiler: the file of the call, which the findings file records.</param>
+    /// <param name="callerLineNumber">Filled in by the compiler: the line of the call, which the findings file records.</param>
     /// <exception cref="GradientGuardException">A diagnostic of a kind in <see cref="GradientMonitorOptions.FailFastOn"/> was raised.</exception>
-    public GradientReport Check(Tensor? loss = null)
+    public GradientReport Check(Tensor? loss = null, [CallerFilePath] string callerFilePath = "", [CallerLineNumber] int callerLineNumber = 0) =>
+        CheckAt(loss, new LoopCallSite(callerFilePath, callerLineNumber));
+
+    /// <summary>The check, asked for at <paramref name="site"/> (a <see cref="GuardedOptimizer"/> passes its WithMonitor call).</summary>
+    internal GradientReport CheckAt(Tensor? loss, LoopCallSite site)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (loss is not null && loss.numel() != 1)
@@ -112,7 +122,7 @@ public sealed class GradientMonitor : IDisposable
         if ((step - 1) % options.CheckEvery != 0)
         {
             Step = step;
-            LastReport = new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>());
+            LastReport = new GradientReport(Step, isChecked: false, double.NaN, null, Array.Empty<LayerGradient>()) { CallSite = site };
             RememberLoss(loss);
             return LastReport;
         }
@@ -123,7 +133,7 @@ public sealed class GradientMonitor : IDisposable
         var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms, provenZeros);
         HostSynchronizations += snapshot.HostSynchronizations;
         LastSnapshot = snapshot;
-        var report = new GradientReport(step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers);
+        var report = new GradientReport(step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers) { CallSite = site };
         var context = new CheckContext(step, snapshot, layers, traits, options);
 
         var raised = new List<GradientDiagnostic>();

@@ -84,6 +84,28 @@ public sealed class GradientMonitorOptions
     /// <summary>Sink: publish per-layer gradient norms and a diagnostics counter on the <c>GradientGuard</c> meter. Default true.</summary>
     public bool EmitMetrics { get; set; } = true;
 
+    /// <summary>
+    /// Sink: the findings file (docs/findings.md) the GradientGuard analyzers read to show what training observed on the
+    /// model's code (rules GG1001-GG1003). Left unset, it is the path the GradientGuard package's build recorded in the
+    /// assembly that defines the model (<c>obj/gradientguard.findings.json</c> of its project; the entry assembly's when
+    /// the model type is a library one, such as a bare <c>Sequential</c>), or none when no build recorded one. Set it to
+    /// a path to write there, or to null to write no findings file.
+    /// </summary>
+    public string? FindingsPath
+    {
+        get => findingsPath;
+        set
+        {
+            findingsPath = value;
+            FindingsPathSet = true;
+        }
+    }
+
+    private string? findingsPath;
+
+    /// <summary>Whether <see cref="FindingsPath"/> was set (to a path or to null): then no default applies.</summary>
+    internal bool FindingsPathSet { get; private set; }
+
     /// <summary>A copy the monitor keeps, so that changing these options after Attach cannot bypass their validation.</summary>
     internal GradientMonitorOptions Copy()
     {
@@ -111,6 +133,7 @@ public sealed class GradientMonitorOptions
         Require(Layers.All(l => !string.IsNullOrWhiteSpace(l)), nameof(Layers), "must not contain empty names");
         Require(JsonLinesPath is null || !string.IsNullOrWhiteSpace(JsonLinesPath), nameof(JsonLinesPath), "must be a file path or null");
         Require(TensorBoardLogDir is null || !string.IsNullOrWhiteSpace(TensorBoardLogDir), nameof(TensorBoardLogDir), "must be a folder path or null");
+        Require(FindingsPath is null || !string.IsNullOrWhiteSpace(FindingsPath), nameof(FindingsPath), "must be a file path or null");
     }
 
     private static bool IsFinite(double value) => !double.IsNaN(value) && !double.IsInfinity(value);

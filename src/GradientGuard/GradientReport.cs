@@ -47,4 +47,7 @@ public sealed class GradientReport
 
     /// <summary>Whether any gradient or the loss held NaN or Infinity.</summary>
     public bool HasNonFinite { get; internal set; }
+
+    /// <summary>The training-loop call that asked for this check (caller information), for the findings file.</summary>
+    internal Output.LoopCallSite CallSite { get; init; }
 }

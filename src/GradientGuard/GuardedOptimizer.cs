@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using GradientGuard.Output;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -20,11 +21,14 @@ public sealed class GuardedOptimizer : OptimizerHelper
     // last ran. A check made after both measured this step's gradients as far as can be known.
     private long monitorStepAtLastStep;
     private long monitorStepAtZeroGrad;
+    // The WithMonitor call: step() is an override and cannot take caller information, so its checks are recorded there.
+    private readonly LoopCallSite site;
 
-    internal GuardedOptimizer(optim.Optimizer inner, GradientMonitor monitor)
+    internal GuardedOptimizer(optim.Optimizer inner, GradientMonitor monitor, LoopCallSite site)
     {
         this.inner = inner;
         this.monitor = monitor;
+        this.site = site;
         monitorStepAtLastStep = monitor.Step; // checks made before the wrapper existed belong to no step of it
         monitorStepAtZeroGrad = monitor.Step;
     }
@@ -65,7 +69,7 @@ public sealed class GuardedOptimizer : OptimizerHelper
         // step's only when it came after this wrapper's last step and after its last zero_grad(): a loop that checks
         // after step() for logging checked the previous step's gradients, which zero_grad() then cleared.
         bool checkedByLoop = monitor.Step > Math.Max(monitorStepAtLastStep, monitorStepAtZeroGrad) && monitor.LastReport is not null;
-        LastReport = checkedByLoop ? monitor.LastReport! : monitor.Check();
+        LastReport = checkedByLoop ? monitor.LastReport! : monitor.CheckAt(null, site);
         return LastReport.StepSkipped ? null! : inner.step();
     }
 
@@ -74,7 +78,7 @@ public sealed class GuardedOptimizer : OptimizerHelper
         Tensor loss;
         using (enable_grad())
             loss = closure();
-        LastReport = monitor.Check(loss);
+        LastReport = monitor.CheckAt(loss, site);
         if (LastReport.StepSkipped)
             return loss;
         bool evaluated = false;

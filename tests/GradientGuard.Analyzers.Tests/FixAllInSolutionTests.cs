@@ -50,7 +50,7 @@ public sealed class FixAllInSolutionTests
     {
         var analyzer = RuleCatalogTests.Analyzers().Single(a => a.SupportedDiagnostics.Any(d => d.Id == id));
         var fixer = RuleCatalogTests.FixProviders().Single(f => f.FixableDiagnosticIds.Contains(id));
-        var solution = await CreateSolutionAsync(Projects[id]);
+        var solution = await CreateSolutionAsync(Projects[id], ObservedFindings(id, Projects[id]));
         var project = solution.Projects.Single();
 
         var before = await DiagnosticsAsync(project, analyzer, id);
@@ -79,6 +79,9 @@ public sealed class FixAllInSolutionTests
     // Two or three files per rule, each with what the rule flags, in the forms its fix handles.
     private static readonly Dictionary<string, string[]> Projects = new()
     {
+        ["GG1001"] = new[] { ObservedModel("NetA") + ObservedModel("NetB").Replace(Usings, "", StringComparison.Ordinal), ObservedModel("NetC") },
+        ["GG1002"] = new[] { ObservedLoop("LoopA") + ObservedLoop("LoopB").Replace(Usings, "", StringComparison.Ordinal), ObservedLoop("LoopC") },
+        ["GG1003"] = new[] { ObservedLoop("LoopA"), ObservedLoop("LoopB") + ObservedLoop("LoopC").Replace(Usings, "", StringComparison.Ordinal) },
         ["GG0001"] = new[]
         {
             Usings + """
@@ -326,7 +329,58 @@ public sealed class FixAllInSolutionTests
         },
     };
 
-    internal static async Task<Solution> CreateSolutionAsync(string[] sources)
+    // The observed rules' fixes: three model classes trained with Sigmoid stacks, three training steps that exploded or
+    // went NaN, with the findings the monitor would write about them (each step's finding recorded at its "// checked" line).
+    private static string ObservedModel(string name) => Usings + $$"""
+        class {{name}} : nn.Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = nn.Linear(8, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 1);
+            public {{name}}() : base("{{name}}") { RegisterComponents(); }
+            public override Tensor forward(Tensor x)
+            {
+                x = fc1.call(x).sigmoid();
+                x = fc2.call(x).sigmoid();
+                return fc3.call(x);
+            }
+        }
+        """;
+
+    private static string ObservedLoop(string name) => Usings + $$"""
+        static class {{name}}
+        {
+            public static void Train(nn.Module<Tensor, Tensor> model, Tensor x)
+            {
+                var optimizer = optim.SGD(model.parameters(), 0.1);
+                optimizer.zero_grad();
+                model.call(x).sum().backward(); // checked
+                optimizer.step();
+            }
+        }
+        """;
+
+    /// <summary>The findings file for an observed rule's project (null for the static rules), naming the "Consumer" project's types and files.</summary>
+    internal static string? ObservedFindings(string id, string[] sources)
+    {
+        string? kind = id switch { "GG1001" => "Vanishing", "GG1002" => "Exploding", "GG1003" => "NonFinite", _ => null };
+        if (kind is null)
+            return null;
+        var findings = new List<TestFinding>();
+        for (int i = 0; i < sources.Length; i++)
+        {
+            foreach (System.Text.RegularExpressions.Match declared in System.Text.RegularExpressions.Regex.Matches(sources[i], @"class (\w+)"))
+            {
+                findings.Add(kind == "Vanishing"
+                    ? new TestFinding(declared.Groups[1].Value, kind, "GG0001", "fc1") { Assembly = "Consumer" }
+                    : new TestFinding("Model", kind, "GG0003") { Assembly = "Consumer", CallFile = $"/Consumer/File{i}.cs", CallLine = CheckedLine(sources[i], declared.Index) });
+            }
+        }
+        return TestFinding.File(findings.ToArray());
+    }
+
+    // The line of the first "// checked" after a position, 1-based.
+    private static int CheckedLine(string source, int from) => source.Substring(0, source.IndexOf("// checked", from, StringComparison.Ordinal)).Count(c => c == '\n') + 1;
+
+    internal static async Task<Solution> CreateSolutionAsync(string[] sources, string? findings = null)
     {
         var references = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
         var workspace = new AdhocWorkspace();
@@ -338,13 +392,15 @@ public sealed class FixAllInSolutionTests
             .AddMetadataReferences(projectId, references.Add(TestReferences.TorchSharp));
         for (int i = 0; i < sources.Length; i++)
             solution = solution.AddDocument(DocumentId.CreateNewId(projectId), $"File{i}.cs", sources[i], filePath: $"/Consumer/File{i}.cs");
+        if (findings is not null)
+            solution = solution.AddAdditionalDocument(DocumentId.CreateNewId(projectId), "gradientguard.findings.json", findings, filePath: "/Consumer/obj/gradientguard.findings.json");
         return solution;
     }
 
     internal static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Project project, DiagnosticAnalyzer analyzer, string id)
     {
         var compilation = (await project.GetCompilationAsync())!;
-        var all = await compilation.WithAnalyzers(ImmutableArray.Create(analyzer)).GetAnalyzerDiagnosticsAsync();
+        var all = await compilation.WithAnalyzers(ImmutableArray.Create(analyzer), project.AnalyzerOptions).GetAnalyzerDiagnosticsAsync();
         Assert.DoesNotContain(all, d => d.Id == "AD0001");
         return all.Where(d => d.Id == id).OrderBy(d => d.Location.SourceTree!.FilePath, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
     }

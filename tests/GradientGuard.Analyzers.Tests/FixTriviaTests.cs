@@ -45,7 +45,7 @@ public sealed class FixTriviaTests
     {
         var analyzer = RuleCatalogTests.Analyzers().Single(a => a.SupportedDiagnostics.Any(d => d.Id == id));
         var fixer = RuleCatalogTests.FixProviders().Single(f => f.FixableDiagnosticIds.Contains(id));
-        var project = (await FixAllInSolutionTests.CreateSolutionAsync(new[] { Sources[id] })).Projects.Single();
+        var project = (await FixAllInSolutionTests.CreateSolutionAsync(new[] { Sources[id] }, FixAllInSolutionTests.ObservedFindings(id, new[] { Sources[id] }))).Projects.Single();
         var diagnostic = Assert.Single(await FixAllInSolutionTests.DiagnosticsAsync(project, analyzer, id));
         var document = project.Documents.Single();
         var actions = new List<CodeAction>();
@@ -65,6 +65,41 @@ public sealed class FixTriviaTests
 
     private static readonly Dictionary<string, string> Sources = new()
     {
+        // The observed rules run the static fixes; the findings name these classes and the "// checked" line.
+        ["GG1001"] = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(8, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 1);
+                public Net() : base("net") { RegisterComponents(); }
+                public override Tensor forward(Tensor x)
+                {
+                    x = /* keep 1 */ fc1.call(x).sigmoid(); // keep 2
+                    x = fc2.call(x)./* keep 3 */sigmoid();
+                    return fc3.call(x);
+                }
+            }
+            """,
+        ["GG1002"] = Usings + """
+            static class Trainer
+            {
+                public static void Train(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor x)
+                {
+                    model.call(x).sum().backward(); // checked, keep 1
+                    // keep 2
+                    optimizer.step(); // keep 3
+                }
+            }
+            """,
+        ["GG1003"] = Usings + """
+            static class Trainer
+            {
+                public static void Train(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor x)
+                {
+                    model.call(x).sum().backward(); // checked, keep 1
+                    /* keep 2 */ optimizer.step(); // keep 3
+                }
+            }
+            """,
         ["GG0001"] = Usings + """
             static class Models
             {

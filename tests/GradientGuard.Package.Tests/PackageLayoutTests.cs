@@ -36,6 +36,9 @@ public sealed class PackageLayoutTests : IClassFixture<PackedPackages>
         Assert.DoesNotContain(entries, e => e.StartsWith("analyzers/", StringComparison.Ordinal));
         Assert.DoesNotContain(entries, e => e.StartsWith("runtimes/", StringComparison.Ordinal));
         Assert.Contains("README.md", entries);
+        // The findings build logic, for the project that references the package and for those that reference it through a library.
+        Assert.Contains("build/GradientGuard.targets", entries);
+        Assert.Contains("buildTransitive/GradientGuard.targets", entries);
     }
 
     [Fact]

@@ -38,4 +38,10 @@ public abstract class GradientGuardCodeFix : CodeFixProvider
 
     /// <summary>The actions for one diagnostic: none where the fix cannot change the code.</summary>
     private protected abstract IEnumerable<CodeAction> Actions(Document document, SyntaxNode root, Diagnostic diagnostic);
+
+    /// <summary>
+    /// This fix's actions for a diagnostic of another rule that carries what this fix reads (its location, additional
+    /// locations and properties): the observed rules (GG1001-GG1003) offer the static fix that applies through it.
+    /// </summary>
+    internal IEnumerable<CodeAction> ActionsFor(Document document, SyntaxNode root, Diagnostic diagnostic) => Actions(document, root, diagnostic);
 }

@@ -30,6 +30,18 @@ public static class RuleIds
     /// <summary>Module fields holding layers in a List, array or Dictionary, which RegisterComponents() skips.</summary>
     public const string UnregisteredLayers = "GG0009";
 
+    /// <summary>Training under the monitor saw the gradients vanish (from the findings file).</summary>
+    public const string ObservedVanishing = "GG1001";
+
+    /// <summary>Training under the monitor saw the gradients explode (from the findings file).</summary>
+    public const string ObservedExploding = "GG1002";
+
+    /// <summary>Training under the monitor saw NaN/Infinity in the gradients or the loss (from the findings file).</summary>
+    public const string ObservedNonFinite = "GG1003";
+
+    /// <summary>A findings file the observed rules cannot read.</summary>
+    public const string UnreadableFindings = "GG9002";
+
     /// <summary>An .editorconfig option of GradientGuard with an unknown key or an invalid value.</summary>
     public const string InvalidOption = "GG9001";
 }

@@ -111,8 +111,13 @@ internal static class RuleOptions
     public static readonly SeverityOption RecurrentClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "recurrent_severity", DiagnosticSeverity.Warning, "severity for recurrent or attention models");
     public static readonly SeverityOption DefaultClippingSeverity = new(RuleIds.StepWithoutGradientClipping, "default_severity", DiagnosticSeverity.Info, "severity for every other model");
 
+    public static readonly CountOption ObservedVanishingMaxAge = new(RuleIds.ObservedVanishing, "max_age_days", 30, "days after which a finding of training fades out");
+    public static readonly CountOption ObservedExplodingMaxAge = new(RuleIds.ObservedExploding, "max_age_days", 30, "days after which a finding of training fades out");
+    public static readonly CountOption ObservedNonFiniteMaxAge = new(RuleIds.ObservedNonFinite, "max_age_days", 30, "days after which a finding of training fades out");
+
     public static IReadOnlyList<RuleOption> All { get; } = new RuleOption[]
     {
         MinSaturatingActivations, MinDefaultInitLayers, MaxSpreadFactor, DefaultInitSeverity, MinPlainDepth, RecurrentClippingSeverity, DefaultClippingSeverity,
+        ObservedVanishingMaxAge, ObservedExplodingMaxAge, ObservedNonFiniteMaxAge,
     };
 }

@@ -166,6 +166,13 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     private static readonly SourceMentions WeightSetters = SourceMentions.AnyOf("init", "weight", "normal_", "uniform_", "apply", "load", "parameters");
 
 
+    /// <summary>
+    /// The properties this rule's "add init" fix reads for <paramref name="path"/> (<see cref="InitPlanProperty"/> or
+    /// <see cref="InitFamilyProperty"/>): GG1001 offers the same fix when training saw the gradients vanish under the default init.
+    /// </summary>
+    internal static ImmutableDictionary<string, string?> InitFixProperties(List<LayerElement> path, SemanticModel model, AnalyzerOptions options, CancellationToken cancellation) =>
+        new Check(_ => { }, options, model, model.Compilation, cancellation).InitProperties(path);
+
     /// <summary>The two checks over one path.</summary>
     private sealed class Check
     {
@@ -237,7 +244,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         }
 
         // What the fix needs: per held layer its activation (module classes), or the one activation of a Sequential.
-        private ImmutableDictionary<string, string?> InitProperties(List<LayerElement> path)
+        public ImmutableDictionary<string, string?> InitProperties(List<LayerElement> path)
         {
             var plan = new List<(LayerElement Layer, string Activation)>();
             for (int i = 0; i < path.Count; i++)

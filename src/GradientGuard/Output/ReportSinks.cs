@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using static TorchSharp.torch;
 
 namespace GradientGuard.Output;
 
@@ -16,7 +17,7 @@ internal sealed class ReportSinks : IDisposable
     {
     }
 
-    public static ReportSinks Open(GradientMonitorOptions options)
+    public static ReportSinks Open(GradientMonitorOptions options, nn.Module model)
     {
         var opened = new ReportSinks();
         try
@@ -29,6 +30,8 @@ internal sealed class ReportSinks : IDisposable
                 opened.sinks.Add(new TensorBoardLog(folder));
             if (options.EmitMetrics)
                 opened.sinks.Add(new GradientMetrics());
+            if (options.FindingsPath is { } findings)
+                opened.sinks.Add(new FindingsFile(findings, model));
             return opened;
         }
         catch

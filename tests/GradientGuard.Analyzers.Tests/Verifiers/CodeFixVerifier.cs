@@ -44,6 +44,21 @@ public static class CodeFixVerifier<TAnalyzer, TCodeFix>
         return test.RunAsync();
     }
 
+    /// <summary>Runs the analyzer with <paramref name="findings"/> as the findings file (an additional file), then the fix (when <paramref name="fixedSource"/> is given).</summary>
+    public static Task VerifyWithFindingsAsync(string source, string findings, string? fixedSource, string? equivalenceKey = null, string? editorConfig = null, params DiagnosticResult[] expected)
+    {
+        var test = new Test { TestCode = source, CodeActionEquivalenceKey = equivalenceKey };
+        if (fixedSource is not null)
+        {
+            test.FixedCode = fixedSource;
+            test.FixedState.AdditionalFiles.Add((TestFinding.Path, findings));
+        }
+        test.TestState.AdditionalFiles.Add((TestFinding.Path, findings));
+        test.ExpectedDiagnostics.AddRange(expected);
+        AddEditorConfig(test, editorConfig);
+        return test.RunAsync();
+    }
+
     private static void AddEditorConfig(Test test, string? editorConfig)
     {
         if (editorConfig is not null)

@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradientGuard.Analyzers.Infrastructure.Observed;
+
+/// <summary>
+/// Base of the observed rules (GG1001-GG1003): what the runtime monitor saw in training, read from the findings file
+/// (an additional file, docs/findings.md), reported on the code it is about. Without a findings file, or without a
+/// finding of this rule's kind about a type of this compilation, nothing is registered. With one, the file is read once
+/// per text (not per keystroke), the model types are looked up by name once per compilation, and only the files that
+/// declare a model class or hold a recorded training-loop call are analyzed, each by its own semantic model.
+/// </summary>
+public abstract class ObservedGradientAnalyzer : GradientGuardAnalyzer
+{
+    /// <summary>Diagnostic property: the static rule whose fix the observed diagnostic offers (GG0001, GG0002, GG0003).</summary>
+    public const string FixRuleProperty = "FixRule";
+
+    private protected ObservedGradientAnalyzer()
+    {
+    }
+
+    /// <summary>The runtime's GradientIssueKind this rule reports, by name.</summary>
+    internal abstract string Kind { get; }
+
+    internal abstract DiagnosticDescriptor Rule { get; }
+
+    internal abstract CountOption MaxAgeDays { get; }
+
+    /// <inheritdoc />
+    public sealed override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    internal sealed override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
+    {
+        if (FindingsFileReader.Find(context.Options) is not { } file)
+            return;
+        var compilation = context.Compilation;
+        var findings = FindingsFileReader.Read(file, context.CancellationToken).Findings
+            .Where(f => f.Kind == Kind && f.AssemblyName == compilation.AssemblyName)
+            .ToList();
+        if (findings.Count == 0)
+            return;
+
+        // A clipping finding with a recorded call in this compilation goes on that step; every other one on its model class.
+        var onSteps = new List<ObservedFinding>();
+        var onModels = new List<(ObservedFinding Finding, INamedTypeSymbol Type)>();
+        // The files of the compilation by their last two path segments, once, and only when a finding names a call.
+        HashSet<string>? files = null;
+        foreach (var finding in findings)
+        {
+            if (finding.Rule == RuleIds.StepWithoutGradientClipping && finding.CallFile is { } callFile &&
+                (files ??= new HashSet<string>(compilation.SyntaxTrees.Select(t => StepPlacement.Tail(t.FilePath)), StringComparer.Ordinal)).Contains(StepPlacement.Tail(callFile)))
+                onSteps.Add(finding);
+            else if (compilation.GetTypeByMetadataName(finding.TypeName) is { } type && type.Locations.Any(l => l.IsInSource))
+                onModels.Add((finding, type));
+        }
+        if (onSteps.Count == 0 && onModels.Count == 0)
+            return;
+
+        var events = TrainingStepEvents.For(torch);
+        context.RegisterSemanticModelAction(semantic =>
+        {
+            var tree = semantic.SemanticModel.SyntaxTree;
+            var now = DateTimeOffset.UtcNow;
+            int maxAge = MaxAgeDays.Read(semantic.Options, tree);
+            bool Fresh(ObservedFinding f) => f.Time is not { } time || now - time <= TimeSpan.FromDays(maxAge);
+
+            foreach (var (finding, type) in onModels)
+            {
+                if (!type.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == tree) || !Fresh(finding))
+                    continue;
+                if (new ModelPlacement(torch, semantic.SemanticModel, semantic.Options, semantic.CancellationToken).Place(finding, type) is { } placement)
+                    semantic.ReportDiagnostic(Create(finding, placement.Location, placement.Additional, placement.Properties));
+            }
+            foreach (var finding in onSteps)
+            {
+                if (!StepPlacement.IsFile(tree, finding.CallFile!) || !Fresh(finding))
+                    continue;
+                if (StepPlacement.Place(finding, semantic.SemanticModel, events, semantic.CancellationToken) is ({ } step, var parameters))
+                {
+                    var properties = parameters is null ? ImmutableDictionary<string, string?>.Empty
+                        : ImmutableDictionary<string, string?>.Empty.Add(Rules.GG0003StepWithoutGradientClippingAnalyzer.ParametersProperty, parameters);
+                    semantic.ReportDiagnostic(Create(finding, step.Syntax.GetLocation(), Array.Empty<Location>(), properties));
+                }
+            }
+        });
+    }
+
+    private Diagnostic Create(ObservedFinding finding, Location location, IReadOnlyList<Location> additional, ImmutableDictionary<string, string?> properties) =>
+        Diagnostic.Create(Rule, location, additional, properties.Add(FixRuleProperty, finding.Rule),
+            finding.QuotedLayers(), finding.Step, finding.Measure, ObservedFinding.Number(finding.Value), ObservedFinding.Number(finding.Threshold),
+            finding.Time is { } time ? time.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "an unrecorded date",
+            finding.Cause, finding.Advice);
+
+    /// <summary>The message every observed rule shares, after the kind's headline.</summary>
+    private protected const string MessageTail = " in {0} at step {1} ({2} {3}, threshold {4}; trained on {5}). Cause: {6}. Fix: {7}.";
+}

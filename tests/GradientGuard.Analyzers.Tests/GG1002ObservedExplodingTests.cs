@@ -1,0 +1,124 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using GradientGuard.Analyzers.CodeFixes;
+using GradientGuard.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
+    GradientGuard.Analyzers.Rules.GG1002ObservedExplodingAnalyzer,
+    GradientGuard.Analyzers.CodeFixes.GG1002ObservedExplodingCodeFix>;
+
+namespace GradientGuard.Analyzers.Tests;
+
+/// <summary>GG1002 places an exploding finding on the training step that ran the check, offers GG0003's clip, and forgets it once the step is clipped.</summary>
+public sealed class GG1002ObservedExplodingTests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+
+        """;
+
+    private const string TestFile = "/0/Test0.cs";
+
+    private static DiagnosticResult Observed() => new("GG1002", DiagnosticSeverity.Warning);
+
+    /// <summary>The 1-based line of the first line holding <paramref name="marker"/>, as caller information records it.</summary>
+    internal static int LineOf(string source, string marker) =>
+        source.Split('\n').Select((text, i) => (text, i)).First(l => l.text.Contains(marker, StringComparison.Ordinal)).i + 1;
+
+    private static TestFinding Exploding(string source, string marker) =>
+        new("Net", "Exploding", "GG0003") { CallFile = TestFile, CallLine = LineOf(source, marker), Measure = "global gradient norm", Value = "2.5e6", Advice = "clip gradients (quick fix of GG0003)" };
+
+    private const string Loop = """
+        class {|#1:Net|} : nn.Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = nn.Linear(8, 1);
+            public Net() : base("net") { RegisterComponents(); }
+            public override Tensor forward(Tensor x) => fc1.call(x);
+        }
+
+        class Trainer
+        {
+            public static void Train(Sequential model, Tensor x, Tensor y)
+            {
+                var optimizer = optim.Adam(model.parameters(), 1e-3);
+                for (int epoch = 0; epoch < 10; epoch++)
+                {
+                    optimizer.zero_grad();
+                    var loss = nn.functional.mse_loss(model.call(x), y);
+                    loss.backward();
+                    Check(loss); // the monitor's check
+                    {|#0:optimizer.step()|};
+                }
+            }
+
+            static void Check(Tensor loss) { }
+        }
+        """;
+
+    [Fact]
+    public async Task The_step_after_the_recorded_check_gets_the_diagnostic_and_the_clip_fix_makes_it_go_away()
+    {
+        string source = Usings + Loop;
+        string fixedSource = Usings + Loop.Replace("{|#0:optimizer.step()|}", "optimizer.step()", StringComparison.Ordinal)
+            .Replace("// the monitor's check\n", "// the monitor's check\n            nn.utils.clip_grad_norm_(optimizer.parameters(), max_norm: 1.0);\n", StringComparison.Ordinal);
+        var finding = Exploding(source, "the monitor's check");
+        await Verify.VerifyWithFindingsAsync(source, TestFinding.File(finding), fixedSource, GG0003AddGradientClippingCodeFix.EquivalenceKey, null,
+            Observed().WithLocation(0).WithArguments("the model", 7L, "global gradient norm", "2.5E+06", "0.001", DateTimeOffset.UtcNow.AddHours(-1).UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                "the gradient passes through 3 Sigmoid activations", "clip gradients (quick fix of GG0003)"));
+    }
+
+    [Fact]
+    public async Task A_WithMonitor_call_before_the_loop_places_the_finding_on_the_loops_step()
+    {
+        string source = Usings + """
+            static class Wrap
+            {
+                public static optim.Optimizer WithMonitor(this optim.Optimizer optimizer) => optimizer;
+            }
+
+            class Trainer
+            {
+                public static void Train(Sequential model, Tensor x, Tensor y)
+                {
+                    var optimizer = optim.SGD(model.parameters(), 0.1).WithMonitor(); // wrapped here
+                    for (int epoch = 0; epoch < 10; epoch++)
+                    {
+                        optimizer.zero_grad();
+                        nn.functional.mse_loss(model.call(x), y).backward();
+                        {|#0:optimizer.step()|};
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyWithFindingsAsync(source, TestFinding.File(Exploding(source, "wrapped here")), fixedSource: null, null, null, Observed().WithLocation(0));
+    }
+
+    [Fact]
+    public async Task A_clipped_step_an_unknown_line_or_another_file_raise_nothing_on_the_step()
+    {
+        string clipped = Usings + Loop.Replace("{|#0:optimizer.step()|}", "optimizer.step()", StringComparison.Ordinal)
+            .Replace("Check(loss);", "Check(loss); nn.utils.clip_grad_norm_(model.parameters(), 1.0);", StringComparison.Ordinal);
+        await Verify.VerifyWithFindingsAsync(clipped, TestFinding.File(Exploding(clipped, "the monitor's check")), fixedSource: null);
+
+        string plain = Usings + Loop.Replace("{|#0:optimizer.step()|}", "optimizer.step()", StringComparison.Ordinal);
+        var beyondTheFile = Exploding(plain, "the monitor's check") with { CallLine = 500 };
+        await Verify.VerifyWithFindingsAsync(plain, TestFinding.File(beyondTheFile), fixedSource: null);
+        // A loop in a file of another project: the finding goes on the model class, with no fix.
+        var elsewhere = Exploding(plain, "the monitor's check") with { CallFile = "/elsewhere/Other.cs" };
+        await Verify.VerifyWithFindingsAsync(plain, TestFinding.File(elsewhere), fixedSource: null, null, null, Observed().WithLocation(1));
+    }
+
+    [Fact]
+    public async Task A_file_recorded_on_another_machine_is_matched_by_its_folder_and_name()
+    {
+        string source = Usings + Loop;
+        var onCi = Exploding(source, "the monitor's check") with { CallFile = "D:\\a\\repo\\0\\Test0.cs" };
+        await Verify.VerifyWithFindingsAsync(source, TestFinding.File(onCi), fixedSource: null, null, null, Observed().WithLocation(0));
+    }
+}
