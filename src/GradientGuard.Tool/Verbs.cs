@@ -33,17 +33,17 @@ internal static class Verbs
         {
             view.Heading(run.Name, $"{run.Verdict}; {Count(run.Checks.Count, "check")}, {Count(run.Layers.Count, "layer")}, {Count(run.Diagnostics.Count, "diagnostic")}");
             foreach (var diagnostic in run.Diagnostics)
-                view.Diagnostic(diagnostic.ToString());
+                view.Diagnostic(diagnostic);
         }
         return Outcome(runs);
     }
 
     /// <summary>
     /// Follows the log as the training appends to it: for each batch of new lines, the bars of its newest check and each
-    /// diagnostic in order; a log that shrinks (a new run rewrote it) is followed from its start. Cancelling (Ctrl+C)
-    /// prints the verdict of what arrived.
+    /// diagnostic in order; a log that shrinks (a new run rewrote it) is followed from its start. Cancelling (Ctrl+C),
+    /// or a log that has not grown for <paramref name="untilIdle"/>, prints the verdict of what arrived.
     /// </summary>
-    public static async Task<int> WatchAsync(string path, CancellationToken cancel)
+    public static async Task<int> WatchAsync(string path, TimeSpan? untilIdle, CancellationToken cancel)
     {
         if (!File.Exists(path))
             return Missing(path);
@@ -54,7 +54,9 @@ internal static class Verbs
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var pending = new StringBuilder();
         int number = 0;
-        view.Heading(Path.GetFileNameWithoutExtension(path), $"watching {Path.GetFullPath(path)}; Ctrl+C stops");
+        string stops = untilIdle is { } idle ? $"stops when it has not grown for {idle.TotalSeconds:0.###} s, or on Ctrl+C" : "Ctrl+C stops";
+        view.Heading(Path.GetFileNameWithoutExtension(path), $"watching {Path.GetFullPath(path)}; {stops}");
+        var quiet = System.Diagnostics.Stopwatch.StartNew(); // since the log last grew (or the watch began)
         while (!cancel.IsCancellationRequested)
         {
             if (stream.Length < stream.Position)
@@ -67,7 +69,15 @@ internal static class Verbs
                 problems.Clear();
                 number = 0;
             }
-            pending.Append(await reader.ReadToEndAsync(cancel).ConfigureAwait(false));
+            string arrived = await reader.ReadToEndAsync(cancel).ConfigureAwait(false);
+            if (arrived.Length > 0)
+                quiet.Restart();
+            else if (quiet.Elapsed >= untilIdle)
+            {
+                view.Line($"The log has not grown for {untilIdle.Value.TotalSeconds:0.###} s; stopping.");
+                break;
+            }
+            pending.Append(arrived);
             CheckLine? newest = null;
             int end;
             while ((end = pending.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
@@ -86,7 +96,7 @@ internal static class Verbs
                         case DiagnosticLine diagnostic:
                             entries.Add(diagnostic);
                             Show(ref newest);
-                            view.Diagnostic(diagnostic.ToString());
+                            view.Diagnostic(diagnostic);
                             break;
                     }
                 }
