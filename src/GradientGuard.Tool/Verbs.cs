@@ -54,7 +54,7 @@ internal static class Verbs
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var pending = new StringBuilder();
         int number = 0;
-        string stops = untilIdle is { } idle ? $"stops when it has not grown for {idle.TotalSeconds:0.###} s, or on Ctrl+C" : "Ctrl+C stops";
+        string stops = untilIdle is { } idle ? FormattableString.Invariant($"stops when it has not grown for {idle.TotalSeconds:0.###} s, or on Ctrl+C") : "Ctrl+C stops";
         view.Heading(Path.GetFileNameWithoutExtension(path), $"watching {Path.GetFullPath(path)}; {stops}");
         var quiet = System.Diagnostics.Stopwatch.StartNew(); // since the log last grew (or the watch began)
         while (!cancel.IsCancellationRequested)
@@ -74,7 +74,7 @@ internal static class Verbs
                 quiet.Restart();
             else if (quiet.Elapsed >= untilIdle)
             {
-                view.Line($"The log has not grown for {untilIdle.Value.TotalSeconds:0.###} s; stopping.");
+                view.Line(FormattableString.Invariant($"The log has not grown for {untilIdle.Value.TotalSeconds:0.###} s; stopping."));
                 break;
             }
             pending.Append(arrived);
@@ -84,28 +84,7 @@ internal static class Verbs
             {
                 string line = pending.ToString(0, end).TrimEnd('\r');
                 pending.Remove(0, end + 1);
-                number++;
-                try
-                {
-                    switch (RunLog.ParseLine(line))
-                    {
-                        case CheckLine check:
-                            entries.Add(check);
-                            newest = check;
-                            break;
-                        case DiagnosticLine diagnostic:
-                            entries.Add(diagnostic);
-                            Show(ref newest);
-                            view.Diagnostic(diagnostic);
-                            break;
-                    }
-                }
-                catch (InvalidDataException e)
-                {
-                    var problem = new LogProblem(path, number, e.Message);
-                    problems.Add(problem);
-                    Warn(problem);
-                }
+                Take(line, ref newest);
             }
             Show(ref newest);
             try
@@ -117,10 +96,43 @@ internal static class Verbs
                 break;
             }
         }
+        // A last line without its end of line: taken if it is whole, else named (it was cut short, or is still being written).
+        if (pending.ToString().Trim() is { Length: > 0 } rest)
+        {
+            CheckLine? last = null;
+            Take(rest, ref last);
+            Show(ref last);
+        }
         var run = new RunLog(Path.GetFileNameWithoutExtension(path), entries, problems);
         view.Line($"Stopped after {Count(run.Checks.Count, "check")} and {Count(run.Diagnostics.Count, "diagnostic")}.");
         view.Verdicts([run]);
         return Outcome([run]);
+
+        void Take(string line, ref CheckLine? newest)
+        {
+            number++;
+            try
+            {
+                switch (RunLog.ParseLine(line))
+                {
+                    case CheckLine check:
+                        entries.Add(check);
+                        newest = check;
+                        break;
+                    case DiagnosticLine diagnostic:
+                        entries.Add(diagnostic);
+                        Show(ref newest);
+                        view.Diagnostic(diagnostic);
+                        break;
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                var problem = new LogProblem(path, number, e.Message);
+                problems.Add(problem);
+                Warn(problem);
+            }
+        }
 
         void Show(ref CheckLine? check)
         {

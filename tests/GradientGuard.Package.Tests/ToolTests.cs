@@ -148,7 +148,7 @@ public sealed class ToolTests : IClassFixture<InstalledTool>
         int checks = lines.Count(l => l.Contains("\"type\":\"check\"", StringComparison.Ordinal));
         lines.Insert(1, """{"type":"diagnostic","step":1,"kind":"UpdateTooSmall","severity":"Info","ruleId":"","layers":["fc1"],"cause":"fc1 barely moves","advice":"raise its learning rate"}""");
         string done = Path.Combine(tool.Folder, "done-" + Guid.NewGuid().ToString("N") + ".jsonl");
-        File.WriteAllLines(done, lines);
+        File.WriteAllText(done, string.Join("\n", lines)); // the last line without its end of line still counts
 
         var (exitCode, output) = tool.Run("watch", done, "--until-idle", "1.5");
 
