@@ -64,7 +64,8 @@ internal static class GradientCharts
             line.MarkerSize = columns.Count == 1 ? 6 : 0; // a single check is a point, not a line
             top = Math.Max(top, y.Where(double.IsFinite).DefaultIfEmpty(double.NegativeInfinity).Max());
         }
-        if (double.IsNegativeInfinity(top))
+        bool anyFinite = !double.IsNegativeInfinity(top);
+        if (!anyFinite)
             top = 0;
 
         // NaN/Infinity cannot be drawn on a log scale: marked along the top, in the heat map's red.
@@ -100,6 +101,12 @@ internal static class GradientCharts
             LabelFormatter = y => Math.Abs(y - Math.Round(y)) < 1e-9 ? FormattableString.Invariant($"1e{Math.Round(y):0}") : "",
         };
         plot.Axes.Left.Label.Text = "gradient L2 norm (log scale)";
+        if (!anyFinite)
+        {
+            // Only the NaN/Infinity marks: a norm scale would make their height read as a value.
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual();
+            plot.Axes.Left.Label.Text = "no finite gradient norm";
+        }
         plot.Axes.Bottom.Label.Text = StepLabel(columns, "point");
         plot.Title(shown.Count == run.Layers.Count
             ? $"{run.Name}: gradient norm per layer"
@@ -124,37 +131,20 @@ internal static class GradientCharts
             return plot;
         }
         var cells = Cells(run, columns);
-        var norms = new double[rows, columns.Count];
-        var empty = new double[rows, columns.Count];
-        for (int l = 0; l < rows; l++)
-        {
-            for (int c = 0; c < columns.Count; c++)
-            {
-                // NaN is the one value a ScottPlot heat map colours apart (NaNCellColor): non-finite cells get it.
-                norms[l, c] = cells[l, c].Kind == CellKind.Norm ? cells[l, c].Log10Norm : double.NaN;
-                empty[l, c] = cells[l, c].Kind == CellKind.Empty ? 1 : double.NaN;
-            }
-        }
         var (left, right) = StepSpan(columns);
         var rectangle = new CoordinateRect(left, right, -0.5, rows - 0.5);
-        var heatmap = plot.Add.Heatmap(norms);
-        if (cells.Cast<Cell>().All(c => c.Kind != CellKind.Norm))
-            heatmap.ManualRange = new ScottPlot.Range(0, 1); // nothing finite to scale the colours by (set before any redraw)
-        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        heatmap.NaNCellColor = NonFiniteColor;
-        heatmap.Smooth = false; // one cell per layer and column: no interpolation between them
-        heatmap.Rectangle = rectangle;
-        if (cells.Cast<Cell>().Any(c => c.Kind == CellKind.Empty))
+        // Three layers over one rectangle, each transparent (NaN) outside its own cells: the norms on the Viridis scale,
+        // then NaN/Infinity in red and no gradient in grey, colours the scale never takes. A layer with no cell at all
+        // is left out (ScottPlot cannot scale a heat map that is NaN throughout: a run NaN from its first check).
+        if (Layer(cells, CellKind.Norm, c => c.Log10Norm) is { } norms)
         {
-            // Cells without a gradient are painted over in grey; this layer is transparent everywhere else.
-            var blanks = plot.Add.Heatmap(empty);
-            blanks.ManualRange = new ScottPlot.Range(0, 1);
-            blanks.Colormap = new SolidColormap(EmptyColor);
-            blanks.NaNCellColor = Colors.Transparent;
-            blanks.Smooth = false;
-            blanks.Rectangle = rectangle;
+            var heatmap = Add(plot, norms, new ScottPlot.Colormaps.Viridis(), rectangle);
+            plot.Add.ColorBar(heatmap).Label = "log10 gradient norm";
         }
-        plot.Add.ColorBar(heatmap).Label = "log10 gradient norm";
+        if (Layer(cells, CellKind.NonFinite, _ => 1) is { } nonFinite)
+            Add(plot, nonFinite, new SolidColormap(NonFiniteColor), rectangle);
+        if (Layer(cells, CellKind.Empty, _ => 1) is { } empty)
+            Add(plot, empty, new SolidColormap(EmptyColor), rectangle);
 
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "NaN/Infinity", FillColor = NonFiniteColor });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "no gradient, or exactly 0", FillColor = EmptyColor });
@@ -172,6 +162,33 @@ internal static class GradientCharts
         plot.Axes.SetLimits(rectangle.Left, rectangle.Right, rectangle.Bottom, rectangle.Top);
         plot.Layout.Fixed(new PixelPadding(Padding.Left, Padding.Right, Padding.Bottom + 50, Padding.Top)); // and the legend below
         return plot;
+    }
+
+    // The values of the cells of one kind, NaN elsewhere; null when no cell is of that kind.
+    private static double[,]? Layer(Cell[,] cells, CellKind kind, Func<Cell, double> value)
+    {
+        var values = new double[cells.GetLength(0), cells.GetLength(1)];
+        bool any = false;
+        for (int l = 0; l < cells.GetLength(0); l++)
+        {
+            for (int c = 0; c < cells.GetLength(1); c++)
+            {
+                bool mine = cells[l, c].Kind == kind;
+                values[l, c] = mine ? value(cells[l, c]) : double.NaN;
+                any |= mine;
+            }
+        }
+        return any ? values : null;
+    }
+
+    private static ScottPlot.Plottables.Heatmap Add(Plot plot, double[,] values, IColormap colormap, CoordinateRect rectangle)
+    {
+        var heatmap = plot.Add.Heatmap(values);
+        heatmap.Colormap = colormap;
+        heatmap.NaNCellColor = Colors.Transparent;
+        heatmap.Smooth = false; // one cell per layer and column: no interpolation between them
+        heatmap.Rectangle = rectangle;
+        return heatmap;
     }
 
     /// <summary>Each layer (row, input side first) over each column of the heat map.</summary>
@@ -245,6 +262,8 @@ internal static class GradientCharts
     {
         public string Name => "solid";
 
-        public Color GetColor(double normalizedIntensity) => double.IsNaN(normalizedIntensity) ? Colors.Transparent : color;
+        // Every cell given to it is of its kind (the others are NaN, drawn transparent by the heat map itself): one value
+        // throughout, whose normalized intensity is 0/0, so the input is not looked at.
+        public Color GetColor(double normalizedIntensity) => color;
     }
 }

@@ -96,6 +96,20 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void A_log_without_checks_and_a_single_check_render_and_say_what_they_hold()
+    {
+        var empty = new RunLog("empty", [new DiagnosticLine(1, "NoGradients", "", [], "no backward() yet", "call backward() before Check()")]);
+        var single = Run("single", [Check(7, ("fc1", double.NaN))]);
+
+        var page = Parse(HtmlReport.Render([empty, single]));
+
+        Assert.Contains("empty: no gradients measured in this log", page.Root!.Value, StringComparison.Ordinal);
+        Assert.Equal("healthy", empty.Verdict); // a notice about the monitor's own work is no verdict
+        Assert.Equal((6.5, 7.5), GradientCharts.StepSpan(new CheckColumns(single.Checks, GradientCharts.MaxColumns)));
+        Assert.Equal(CellKind.NonFinite, GradientCharts.Cells(single, new CheckColumns(single.Checks, GradientCharts.MaxColumns))[0, 0].Kind);
+    }
+
+    [Fact]
     public void Thousands_of_checks_and_hundreds_of_layers_render_downsampled_to_a_small_page_that_says_so()
     {
         const int Steps = 3000, LayerCount = 300;
