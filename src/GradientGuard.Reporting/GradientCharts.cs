@@ -133,17 +133,17 @@ internal static class GradientCharts
         var cells = Cells(run, columns);
         var (left, right) = StepSpan(columns);
         var rectangle = new CoordinateRect(left, right, -0.5, rows - 0.5);
-        // Three layers over one rectangle, each transparent (NaN) outside its own cells: the norms on the Viridis scale,
-        // then NaN/Infinity in red and no gradient in grey, colours the scale never takes. A layer with no cell at all
+        // Three heat maps over one rectangle, each transparent (NaN) outside its own cells: the norms on the Viridis scale,
+        // then NaN/Infinity in red and no gradient in grey, colours the scale never takes. One with no cell at all
         // is left out (ScottPlot cannot scale a heat map that is NaN throughout: a run NaN from its first check).
-        if (Layer(cells, CellKind.Norm, c => c.Log10Norm) is { } norms)
+        if (CellsOf(cells, CellKind.Norm, c => c.Log10Norm) is { } norms)
         {
             var heatmap = Add(plot, norms, new ScottPlot.Colormaps.Viridis(), rectangle);
             plot.Add.ColorBar(heatmap).Label = "log10 gradient norm";
         }
-        if (Layer(cells, CellKind.NonFinite, _ => 1) is { } nonFinite)
+        if (CellsOf(cells, CellKind.NonFinite, _ => 1) is { } nonFinite)
             Add(plot, nonFinite, new SolidColormap(NonFiniteColor), rectangle);
-        if (Layer(cells, CellKind.Empty, _ => 1) is { } empty)
+        if (CellsOf(cells, CellKind.Empty, _ => 1) is { } empty)
             Add(plot, empty, new SolidColormap(EmptyColor), rectangle);
 
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "NaN/Infinity", FillColor = NonFiniteColor });
@@ -165,7 +165,7 @@ internal static class GradientCharts
     }
 
     // The values of the cells of one kind, NaN elsewhere; null when no cell is of that kind.
-    private static double[,]? Layer(Cell[,] cells, CellKind kind, Func<Cell, double> value)
+    private static double[,]? CellsOf(Cell[,] cells, CellKind kind, Func<Cell, double> value)
     {
         var values = new double[cells.GetLength(0), cells.GetLength(1)];
         bool any = false;
@@ -257,7 +257,7 @@ internal static class GradientCharts
             .Replace("url(#", $"url(#{ids}", StringComparison.Ordinal);
     }
 
-    /// <summary>One colour for every value: the grey of the cells without a gradient.</summary>
+    /// <summary>One colour for every cell: the red of NaN/Infinity, or the grey of no gradient.</summary>
     private sealed class SolidColormap(Color color) : IColormap
     {
         public string Name => "solid";
