@@ -44,13 +44,21 @@ public sealed class RunLog
     public IReadOnlyList<LogProblem> Problems { get; }
 
     /// <summary>
-    /// The first diagnostic about the gradients themselves (vanishing, exploding, non-finite), or null: notices about
-    /// the monitor's own work (no gradients to measure, a failed sink) are no verdict on the training run.
+    /// The diagnostic that decides the verdict, or null: the first of severity Warning, else the first early sign (Info),
+    /// among those about the training itself. Notices about the monitor's own work (no gradients to measure, a failed
+    /// sink) are no verdict on the training run.
     /// </summary>
-    public DiagnosticLine? FirstIssue => Diagnostics.FirstOrDefault(d => d.Kind is "Vanishing" or "Exploding" or "NonFinite");
+    public DiagnosticLine? FirstIssue =>
+        Diagnostics.FirstOrDefault(d => d.IsAboutTraining && !d.IsEarlySign) ?? Diagnostics.FirstOrDefault(d => d.IsAboutTraining);
 
-    /// <summary>healthy, vanishing or exploding (NaN/Infinity count as exploding): what <see cref="FirstIssue"/> says.</summary>
-    public string Verdict => FirstIssue is not { } first ? "healthy" : first.Kind == "Vanishing" ? "vanishing" : "exploding";
+    /// <summary>
+    /// "healthy", or what <see cref="FirstIssue"/> found in words ("vanishing", "exploding" (NaN/Infinity count as
+    /// exploding), "dead units", "loss stalled", ...), prefixed "early sign: " when it is only an early sign.
+    /// </summary>
+    public string Verdict => FirstIssue is not { } first ? "healthy" : (first.IsEarlySign ? "early sign: " : "") + DiagnosticLine.Words(first.Kind);
+
+    /// <summary>How bad <see cref="Verdict"/> is: "healthy", "info" (only early signs) or "warning".</summary>
+    public string VerdictSeverity => FirstIssue is not { } first ? "healthy" : first.IsEarlySign ? "info" : "warning";
 
     /// <summary>
     /// Reads a log; the first line that is not a log line is an error naming the file, the line and what was wrong,
@@ -133,7 +141,9 @@ public sealed class RunLog
                     String(root, "ruleId"),
                     Array(root, "layers").Select(l => l.ValueKind == JsonValueKind.String ? l.GetString()! : throw Wrong("layers", "a list of names")).ToList(),
                     String(root, "cause"),
-                    String(root, "advice")),
+                    String(root, "advice"),
+                    // Logs written before severities existed have none: every diagnostic then was a warning.
+                    root.TryGetProperty("severity", out _) ? String(root, "severity") : DiagnosticLine.Warning),
                 _ => null,
             };
         }
@@ -169,11 +179,44 @@ public abstract record LogEntry(long Step);
 public sealed record CheckLine(long Step, double GlobalNorm, double? Loss, IReadOnlyDictionary<string, double> GradientNorms) : LogEntry(Step);
 
 /// <summary>One diagnostic of a run.</summary>
-public sealed record DiagnosticLine(long Step, string Kind, string RuleId, IReadOnlyList<string> Layers, string Cause, string Advice) : LogEntry(Step)
+/// <param name="Step">The step it was raised at.</param>
+/// <param name="Kind">The monitor's GradientIssueKind name ("Vanishing", "DeadUnits", ...); a kind this reader does not know is kept as written.</param>
+/// <param name="RuleId">The analyzer rule whose fix applies the advice (GG0003), or empty.</param>
+/// <param name="Layers">The layers concerned, input side first.</param>
+/// <param name="Cause">The likely cause in words.</param>
+/// <param name="Advice">What to change.</param>
+/// <param name="Severity">"Warning" (clear trouble) or "Info" (an early sign), as the monitor wrote it.</param>
+public sealed record DiagnosticLine(long Step, string Kind, string RuleId, IReadOnlyList<string> Layers, string Cause, string Advice, string Severity = DiagnosticLine.Warning) : LogEntry(Step)
 {
-    /// <summary>One line for a terminal: kind, step, layers, cause, fix and rule.</summary>
+    /// <summary>The severity of clear trouble.</summary>
+    public const string Warning = "Warning";
+
+    /// <summary>The severity of an early sign.</summary>
+    public const string Info = "Info";
+
+    /// <summary>Whether this is only an early sign (severity Info).</summary>
+    public bool IsEarlySign => string.Equals(Severity, Info, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>False for notices about the monitor's own work (a failed sink, no gradients to measure), true otherwise.</summary>
+    public bool IsAboutTraining => Kind is not ("SinkFailure" or "NoGradients");
+
+    /// <summary>One line for a terminal: kind, step, layers, cause, fix and rule; early signs say so first.</summary>
     public override string ToString() =>
-        $"{Kind} at step {Step}" + (Layers.Count > 0 ? $" in {string.Join(", ", Layers)}" : "") + $". Cause: {Cause}. Fix: {Advice}" + (RuleId.Length > 0 ? $" [{RuleId}]" : "");
+        (IsEarlySign ? "Early sign: " : "") + $"{Kind} at step {Step}" + (Layers.Count > 0 ? $" in {string.Join(", ", Layers)}" : "") +
+        $". Cause: {Cause}. Fix: {Advice}" + (RuleId.Length > 0 ? $" [{RuleId}]" : "");
+
+    /// <summary>
+    /// A kind in words for a verdict: "vanishing", "exploding" (for NaN/Infinity too), "dead units", "updates too
+    /// large", "loss stalled"; a kind this reader does not know, split at its capitals ("SomeNewKind": "some new kind").
+    /// </summary>
+    public static string Words(string kind) => kind switch
+    {
+        "NonFinite" => "exploding",
+        "Saturation" => "saturated activations",
+        "UpdateTooLarge" => "updates too large",
+        "UpdateTooSmall" => "updates too small",
+        _ => string.Concat(kind.Select((c, i) => char.IsUpper(c) && i > 0 ? " " + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())),
+    };
 }
 
 /// <summary>A line of a log that is not a log line: where it is and what was wrong with it.</summary>

@@ -52,8 +52,15 @@ public sealed class TerminalView
     /// <summary>A diagnostic as it fires: a red mark and its text.</summary>
     public void Diagnostic(string text) => console.MarkupLine($"[bold red]![/] {text.EscapeMarkup()}");
 
+    /// <summary>A diagnostic as it fires: "!" (red) for a warning, "i" (yellow) for an early sign, then its text.</summary>
+    public void Diagnostic(DiagnosticLine diagnostic)
+    {
+        ArgumentNullException.ThrowIfNull(diagnostic);
+        console.MarkupLine((diagnostic.IsEarlySign ? "[bold yellow]i[/] " : "[bold red]![/] ") + diagnostic.ToString().EscapeMarkup());
+    }
+
     /// <summary>
-    /// One row per run: verdict, first diagnostic, cause and fix; with an "expected" column when
+    /// One row per run: verdict (early signs say so), the diagnostic that decides it, cause and fix; with an "expected" column when
     /// <paramref name="expected"/> gives each run's expected verdict (a verdict that differs is marked "(!)").
     /// </summary>
     public void Verdicts(IReadOnlyList<RunLog> runs, Func<RunLog, string>? expected = null)
@@ -78,7 +85,7 @@ public sealed class TerminalView
             }
             cells.Add(new Text(first is null ? "-" : $"step {first.Step}"));
             cells.Add(new Text(first?.Cause ?? ""));
-            cells.Add(new Text(first is null ? "" : $"{first.Advice} [{first.RuleId}]"));
+            cells.Add(new Text(first is null ? "" : first.Advice + (first.RuleId.Length > 0 ? $" [{first.RuleId}]" : "")));
             table.AddRow(cells);
         }
         console.Write(table);

@@ -13,8 +13,18 @@ var summary = new Command("summary", "Print the verdict table and every diagnost
 summary.SetAction(parse => Verbs.Summary(parse.GetValue(summaryLogs)!));
 
 var watchLog = new Argument<string>("log") { Description = "The log of a training that is running (or about to write it)" };
-var watch = new Command("watch", "Follow a log while the training writes it: per-layer bars and diagnostics as they arrive; Ctrl+C stops and prints the verdict") { watchLog };
-watch.SetAction((parse, cancel) => Verbs.WatchAsync(parse.GetValue(watchLog)!, cancel));
+var untilIdle = new Option<double?>("--until-idle")
+{
+    Description = "Stop (and print the verdict) once the log has not grown for this many seconds: for unattended runs, where no one presses Ctrl+C",
+    HelpName = "seconds",
+};
+untilIdle.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<double?>() is double seconds && !(double.IsFinite(seconds) && seconds > 0))
+        result.AddError($"--until-idle must be a positive number of seconds, was {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+});
+var watch = new Command("watch", "Follow a log while the training writes it: per-layer bars and diagnostics as they arrive; Ctrl+C (or --until-idle) stops and prints the verdict") { watchLog, untilIdle };
+watch.SetAction((parse, cancel) => Verbs.WatchAsync(parse.GetValue(watchLog)!, parse.GetValue(untilIdle) is double idle ? TimeSpan.FromSeconds(idle) : null, cancel));
 
 var root = new RootCommand("gradientguard: reports, summaries and a live view of training runs from GradientGuard's JSON Lines logs") { report, summary, watch };
 var parsed = root.Parse(args);

@@ -33,17 +33,17 @@ internal static class Verbs
         {
             view.Heading(run.Name, $"{run.Verdict}; {Count(run.Checks.Count, "check")}, {Count(run.Layers.Count, "layer")}, {Count(run.Diagnostics.Count, "diagnostic")}");
             foreach (var diagnostic in run.Diagnostics)
-                view.Diagnostic(diagnostic.ToString());
+                view.Diagnostic(diagnostic);
         }
         return Outcome(runs);
     }
 
     /// <summary>
     /// Follows the log as the training appends to it: for each batch of new lines, the bars of its newest check and each
-    /// diagnostic in order; a log that shrinks (a new run rewrote it) is followed from its start. Cancelling (Ctrl+C)
-    /// prints the verdict of what arrived.
+    /// diagnostic in order; a log that shrinks (a new run rewrote it) is followed from its start. Cancelling (Ctrl+C),
+    /// or a log that has not grown for <paramref name="untilIdle"/>, prints the verdict of what arrived.
     /// </summary>
-    public static async Task<int> WatchAsync(string path, CancellationToken cancel)
+    public static async Task<int> WatchAsync(string path, TimeSpan? untilIdle, CancellationToken cancel)
     {
         if (!File.Exists(path))
             return Missing(path);
@@ -54,7 +54,9 @@ internal static class Verbs
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var pending = new StringBuilder();
         int number = 0;
-        view.Heading(Path.GetFileNameWithoutExtension(path), $"watching {Path.GetFullPath(path)}; Ctrl+C stops");
+        string stops = untilIdle is { } idle ? FormattableString.Invariant($"stops when it has not grown for {idle.TotalSeconds:0.###} s, or on Ctrl+C") : "Ctrl+C stops";
+        view.Heading(Path.GetFileNameWithoutExtension(path), $"watching {Path.GetFullPath(path)}; {stops}");
+        var quiet = System.Diagnostics.Stopwatch.StartNew(); // since the log last grew (or the watch began)
         while (!cancel.IsCancellationRequested)
         {
             if (stream.Length < stream.Position)
@@ -67,35 +69,22 @@ internal static class Verbs
                 problems.Clear();
                 number = 0;
             }
-            pending.Append(await reader.ReadToEndAsync(cancel).ConfigureAwait(false));
+            string arrived = await reader.ReadToEndAsync(cancel).ConfigureAwait(false);
+            if (arrived.Length > 0)
+                quiet.Restart();
+            else if (quiet.Elapsed >= untilIdle)
+            {
+                view.Line(FormattableString.Invariant($"The log has not grown for {untilIdle.Value.TotalSeconds:0.###} s; stopping."));
+                break;
+            }
+            pending.Append(arrived);
             CheckLine? newest = null;
             int end;
             while ((end = pending.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
             {
                 string line = pending.ToString(0, end).TrimEnd('\r');
                 pending.Remove(0, end + 1);
-                number++;
-                try
-                {
-                    switch (RunLog.ParseLine(line))
-                    {
-                        case CheckLine check:
-                            entries.Add(check);
-                            newest = check;
-                            break;
-                        case DiagnosticLine diagnostic:
-                            entries.Add(diagnostic);
-                            Show(ref newest);
-                            view.Diagnostic(diagnostic.ToString());
-                            break;
-                    }
-                }
-                catch (InvalidDataException e)
-                {
-                    var problem = new LogProblem(path, number, e.Message);
-                    problems.Add(problem);
-                    Warn(problem);
-                }
+                Take(line, ref newest);
             }
             Show(ref newest);
             try
@@ -107,10 +96,43 @@ internal static class Verbs
                 break;
             }
         }
+        // A last line without its end of line: taken if it is whole, else named (it was cut short, or is still being written).
+        if (pending.ToString().Trim() is { Length: > 0 } rest)
+        {
+            CheckLine? last = null;
+            Take(rest, ref last);
+            Show(ref last);
+        }
         var run = new RunLog(Path.GetFileNameWithoutExtension(path), entries, problems);
         view.Line($"Stopped after {Count(run.Checks.Count, "check")} and {Count(run.Diagnostics.Count, "diagnostic")}.");
         view.Verdicts([run]);
         return Outcome([run]);
+
+        void Take(string line, ref CheckLine? newest)
+        {
+            number++;
+            try
+            {
+                switch (RunLog.ParseLine(line))
+                {
+                    case CheckLine check:
+                        entries.Add(check);
+                        newest = check;
+                        break;
+                    case DiagnosticLine diagnostic:
+                        entries.Add(diagnostic);
+                        Show(ref newest);
+                        view.Diagnostic(diagnostic);
+                        break;
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                var problem = new LogProblem(path, number, e.Message);
+                problems.Add(problem);
+                Warn(problem);
+            }
+        }
 
         void Show(ref CheckLine? check)
         {

@@ -81,7 +81,10 @@ public sealed class GradientMonitorOptions
     /// <summary>Sink: a folder for TensorBoard event files (per-layer and global gradient norms, loss, diagnostics as text).</summary>
     public string? TensorBoardLogDir { get; set; }
 
-    /// <summary>Sink: publish per-layer gradient norms and a diagnostics counter on the <c>GradientGuard</c> meter. Default true.</summary>
+    /// <summary>
+    /// Sink: publish checks, gradient norms (global and per layer), non-finite values, clipped and skipped steps and a
+    /// diagnostics counter on the <c>GradientGuard</c> meter, for OpenTelemetry (docs/opentelemetry.md). Default true.
+    /// </summary>
     public bool EmitMetrics { get; set; } = true;
 
     /// <summary>
@@ -106,6 +109,14 @@ public sealed class GradientMonitorOptions
     /// <summary>Whether <see cref="FindingsPath"/> was set (to a path or to null): then no default applies.</summary>
     internal bool FindingsPathSet { get; private set; }
 
+    /// <summary>
+    /// The most layers that are metric series of their own (the <c>gradientguard.layer</c> tag); the others are
+    /// taken together under "(other)", so a deep model cannot flood a metrics backend. Those that keep theirs are the
+    /// layers nearest the input and nearest the output, half each, fixed at the first check (docs/opentelemetry.md).
+    /// 0 puts every layer under "(other)". Default 16.
+    /// </summary>
+    public int MetricsLayerLimit { get; set; } = 16;
+
     /// <summary>A copy the monitor keeps, so that changing these options after Attach cannot bypass their validation.</summary>
     internal GradientMonitorOptions Copy()
     {
@@ -128,6 +139,7 @@ public sealed class GradientMonitorOptions
         Require(IsFinite(VanishingDepthRatio) && VanishingDepthRatio > 0 && VanishingDepthRatio < 1, nameof(VanishingDepthRatio), $"must lie between 0 and 1, was {VanishingDepthRatio}");
         Require(IsFinite(VanishingUpdateRatio) && VanishingUpdateRatio > 0 && VanishingUpdateRatio < 1, nameof(VanishingUpdateRatio), $"must lie between 0 and 1, was {VanishingUpdateRatio}");
         Require(VanishingPatience >= 1, nameof(VanishingPatience), $"must be at least 1, was {VanishingPatience}");
+        Require(MetricsLayerLimit >= 0, nameof(MetricsLayerLimit), $"must not be negative, was {MetricsLayerLimit}");
         if (ClipMaxNorm is double clip)
             RequirePositive(clip, nameof(ClipMaxNorm));
         Require(Layers.All(l => !string.IsNullOrWhiteSpace(l)), nameof(Layers), "must not contain empty names");

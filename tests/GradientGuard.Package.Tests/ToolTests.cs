@@ -137,6 +137,33 @@ public sealed class ToolTests : IClassFixture<InstalledTool>
         }
     }
 
+    /// <summary>
+    /// An unattended watch (a CI job, a detached terminal): --until-idle stops it once the log has stopped growing, with
+    /// the verdict; early signs are marked apart from warnings. A bad value is a usage error.
+    /// </summary>
+    [Fact]
+    public void Watch_until_idle_stops_by_itself_once_the_log_stops_growing()
+    {
+        var lines = File.ReadAllLines(tool.Log("sigmoid-mlp")).ToList();
+        int checks = lines.Count(l => l.Contains("\"type\":\"check\"", StringComparison.Ordinal));
+        lines.Insert(1, """{"type":"diagnostic","step":1,"kind":"UpdateTooSmall","severity":"Info","ruleId":"","layers":["fc1"],"cause":"fc1 barely moves","advice":"raise its learning rate"}""");
+        string done = Path.Combine(tool.Folder, "done-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        File.WriteAllText(done, string.Join("\n", lines)); // the last line without its end of line still counts
+
+        var (exitCode, output) = tool.Run("watch", done, "--until-idle", "1.5");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("The log has not grown for 1.5 s; stopping.", output, StringComparison.Ordinal);
+        Assert.Contains($"Stopped after {checks} checks and 2 diagnostics.", output, StringComparison.Ordinal);
+        Assert.Contains("i Early sign: UpdateTooSmall at step 1 in fc1", output, StringComparison.Ordinal);
+        Assert.Matches(@"! Vanishing at step \d+", output);
+        Assert.Matches(@"│ done-\w+\s+│ vanishing\s+│", output); // the warning decides the verdict, not the earlier early sign
+
+        var (badCode, bad) = tool.Run("watch", done, "--until-idle", "0");
+        Assert.Equal(2, badCode);
+        Assert.Contains("--until-idle must be a positive number of seconds, was 0.", bad, StringComparison.Ordinal);
+    }
+
     // Waits for a printed line that starts with the text; a guard against hanging, not a timed assertion.
     private static void WaitFor(ConcurrentQueue<string> printed, string start)
     {

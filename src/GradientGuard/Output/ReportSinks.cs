@@ -29,7 +29,7 @@ internal sealed class ReportSinks : IDisposable
             if (options.TensorBoardLogDir is { } folder)
                 opened.sinks.Add(new TensorBoardLog(folder));
             if (options.EmitMetrics)
-                opened.sinks.Add(new GradientMetrics());
+                opened.sinks.Add(new GradientMetrics(options.MetricsLayerLimit));
             if (options.FindingsPath is { } findings)
                 opened.sinks.Add(new FindingsFile(findings, model));
             return opened;
