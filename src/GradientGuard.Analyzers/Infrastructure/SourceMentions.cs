@@ -37,6 +37,10 @@ internal sealed class SourceMentions
     /// <summary>Whether the text of <paramref name="node"/> (a method, say) mentions the words.</summary>
     public bool In(SyntaxNode node) => Mentions(Text(node.SyntaxTree), node.FullSpan.Start, node.FullSpan.Length);
 
+    /// <summary>Whether the text of <paramref name="node"/> mentions <paramref name="word"/>.</summary>
+    public static bool Mention(SyntaxNode node, string word) =>
+        Text(node.SyntaxTree).IndexOf(word, node.FullSpan.Start, node.FullSpan.Length, StringComparison.Ordinal) >= 0;
+
     private static string Text(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
 
     private bool Mentions(string text, int start, int length) => all

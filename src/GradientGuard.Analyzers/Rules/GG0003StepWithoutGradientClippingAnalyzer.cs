@@ -39,8 +39,12 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         var events = TrainingStepEvents.For(torch);
         context.RegisterOperationBlockStartAction(block =>
         {
-            if (!events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
+            // Only a body that can reach a step (itself, or through a helper of its file) is walked.
+            if (!events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree) ||
+                !block.OperationBlocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step")))
+            {
                 return;
+            }
             var calls = new List<TrainingCall>();
             block.RegisterOperationAction(operationContext =>
             {

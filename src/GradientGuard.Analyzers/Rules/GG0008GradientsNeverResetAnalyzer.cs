@@ -36,8 +36,12 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
         context.RegisterOperationAction(operationContext =>
         {
             var loop = (ILoopOperation)operationContext.Operation;
-            if (!events.MayHoldTrainingStep(loop.Syntax.SyntaxTree))
+            // Only a loop that can reach both a backward and a step (itself, or through helpers of its file) is walked.
+            if (!events.MayHoldTrainingStep(loop.Syntax.SyntaxTree) ||
+                !TrainingStepEvents.MayReach(loop.Syntax, "step") || !TrainingStepEvents.MayReach(loop.Syntax, "backward"))
+            {
                 return;
+            }
             var calls = Calls(loop, events);
             if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))
                 return;
