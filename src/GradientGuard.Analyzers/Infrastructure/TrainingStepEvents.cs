@@ -41,6 +41,9 @@ internal sealed class TrainingStepEvents
     /// </summary>
     public bool MayHoldTrainingStep(SyntaxTree tree) => trainingFiles.In(tree);
 
+    /// <summary>Whether any file of the compilation can hold a training step (<see cref="MayHoldTrainingStep(SyntaxTree)"/>).</summary>
+    public bool MayHoldTrainingStep(Compilation compilation) => trainingFiles.InAny(compilation);
+
     /// <summary>
     /// Whether <paramref name="node"/> (a method body, a loop) can reach a call whose name contains <paramref name="word"/>
     /// (<c>step</c>, <c>backward</c>): it mentions the word, or calls by name a method or local function of its file

@@ -37,6 +37,8 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
+        if (!events.MayHoldTrainingStep(context.Compilation))
+            return; // no file has a training step: not one callback per method
         context.RegisterOperationBlockStartAction(block =>
         {
             // Only a body that can reach a step (itself, or through a helper of its file) is walked.

@@ -33,6 +33,8 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
+        if (!events.MayHoldTrainingStep(context.Compilation))
+            return; // no file has a training step: not one callback per loop
         context.RegisterOperationAction(operationContext =>
         {
             var loop = (ILoopOperation)operationContext.Operation;
