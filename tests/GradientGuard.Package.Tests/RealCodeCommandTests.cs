@@ -47,7 +47,7 @@ public sealed class RealCodeCommandTests : IDisposable
             class Broken { void F(optim.Optimizer o) { OldApi.Loss(o).backward(); o.step( } }
             """);
 
-        var (exitCode, output) = Run(folder, "--runs", "1");
+        var (exitCode, output) = Run(folder, "--runs", "1", "--wall");
 
         Assert.True(exitCode == 0, output);
         Assert.Matches(new Regex(@"^src/Training/Trainer\.cs:8 GG0001 warning 3 hidden Sigmoid/Tanh activations", RegexOptions.Multiline), output);
@@ -58,6 +58,7 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Contains("Analyzer exceptions: none", output, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"Sources: 2 files in 1 project\(s\); compile errors tolerated: [1-9]\d* in 1 files"), output);
         Assert.Matches(new Regex(@"Time \(median of 1 runs\): compile \d+ ms; GradientGuard analyzers \d+ ms \(\d+\.\d % of compile\)"), output);
+        Assert.Matches(new Regex(@"analysis pass, wall clock: with GradientGuard \d+ ms, with the do-nothing analyzer alone \d+ ms; GradientGuard adds -?\d+ ms"), output);
     }
 
     [Fact]

@@ -15,6 +15,7 @@ internal sealed record AnalyzerRun(
     IReadOnlyList<string> Exceptions,
     IReadOnlyList<Diagnostic> CompileErrors,
     TimeSpan Wall,
+    TimeSpan AnalysisWall,
     IReadOnlyDictionary<string, TimeSpan> TimePerAnalyzer)
 {
     /// <summary>
@@ -36,7 +37,9 @@ internal sealed record AnalyzerRun(
             reportSuppressedDiagnostics: false));
         var clock = Stopwatch.StartNew();
         var compilerDiagnostics = withAnalyzers.Compilation.GetDiagnostics(CancellationToken.None);
+        var analysis = Stopwatch.StartNew();
         var result = withAnalyzers.GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
+        analysis.Stop();
         clock.Stop();
         var all = compilerDiagnostics.AddRange(result.GetAllDiagnostics());
         var times = result.AnalyzerTelemetryInfo.ToDictionary(p => p.Key.GetType().Name, p => p.Value.ExecutionTime);
@@ -47,6 +50,7 @@ internal sealed record AnalyzerRun(
             exceptions,
             errors,
             clock.Elapsed,
+            analysis.Elapsed,
             times);
     }
 

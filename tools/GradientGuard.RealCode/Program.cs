@@ -18,11 +18,13 @@ namespace GradientGuard.RealCode;
 internal static class Program
 {
     private const string Usage = """
-        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--reference PATH]...
+        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--reference PATH]...
           FOLDER            C# sources (every .cs file below it; bin/ and obj/ skipped), compiled against .NET and TorchSharp;
                             compile errors are tolerated
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
           --runs N          timed runs after the first (default 3; 0 skips timing); times are medians
+          --wall            also time the analysis pass's wall clock with GradientGuard and with the do-nothing
+                            analyzer alone, interleaved in each run: what GradientGuard adds to it, next to its telemetry
           --reference PATH  one more assembly, or a folder of them, to compile against (repeatable)
         exit code: 0 done, 1 bad arguments, 2 an analyzer threw
         """;
@@ -62,14 +64,25 @@ internal static class Program
         var ruleTimes = new List<double>();
         var referenceTimes = new List<double>();
         var perRule = new Dictionary<string, List<double>>();
+        var wallWith = new List<double>();
+        var wallFloor = new List<double>();
+        var referenceOnly = ImmutableArray.Create<DiagnosticAnalyzer>(reference);
         for (int run = 0; run < options.Runs; run++)
         {
-            double compile = 0, ours = 0, floor = 0;
+            double compile = 0, ours = 0, floor = 0, withWall = 0, floorWall = 0;
             var ruleSums = new Dictionary<string, double>();
             foreach (var project in projects)
             {
                 compile += AnalyzerRun.Compile(() => project.Compile(references)).TotalMilliseconds;
+                // The wall clock of an analysis pass alone (after the full bind) with only the do-nothing analyzer: the
+                // driver's own work (binding every body again for operations), which any operation analyzer costs.
+                // Before or after the measured pass, alternately, so neither gets the warmer process every time.
+                if (options.Wall && run % 2 == 0)
+                    floorWall += AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions).AnalysisWall.TotalMilliseconds;
                 var timed = AnalyzerRun.Analyze(project.Compile(references), analyzers, analyzerOptions);
+                withWall += timed.AnalysisWall.TotalMilliseconds;
+                if (options.Wall && run % 2 == 1)
+                    floorWall += AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions).AnalysisWall.TotalMilliseconds;
                 foreach (var (name, time) in timed.TimePerAnalyzer)
                 {
                     if (name == nameof(ReferenceAnalyzer))
@@ -82,6 +95,8 @@ internal static class Program
                 }
             }
             compileTimes.Add(compile);
+            wallWith.Add(withWall);
+            wallFloor.Add(floorWall);
             ruleTimes.Add(ours);
             referenceTimes.Add(floor);
             foreach (var (name, time) in ruleSums)
@@ -125,6 +140,13 @@ internal static class Program
                 $"Time (median of {options.Runs} runs): compile {compile:F0} ms; GradientGuard analyzers {ours:F0} ms ({100 * ours / compile:F1} % of compile); a do-nothing operation analyzer {floor:F1} ms ({100 * floor / compile:F2} %)"));
             Console.WriteLine("  per analyzer: " + string.Join(", ", perRule.OrderByDescending(p => Median(p.Value))
                 .Select(p => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, p.Key)} {Median(p.Value):F0} ms"))));
+            if (options.Wall)
+            {
+                double with = Median(wallWith), without = Median(wallFloor);
+                var added = wallWith.Zip(wallFloor, (w, f) => w - f).ToList();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  analysis pass, wall clock: with GradientGuard {with:F0} ms, with the do-nothing analyzer alone {without:F0} ms; GradientGuard adds {Median(added):F0} ms ({100 * Median(added) / compile:F1} % of compile; per run {string.Join(", ", added.Select(a => a.ToString("F0", CultureInfo.InvariantCulture)))} ms)"));
+            }
         }
         return exceptions.Count == 0 && diagnostics.All(d => d.Id != "AD0001") ? 0 : 2;
     }
@@ -146,12 +168,12 @@ internal static class Program
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private sealed record Options(string Folder, bool Each, int Runs, IReadOnlyList<string> References)
+    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, IReadOnlyList<string> References)
     {
         public static Options Parse(string[] args)
         {
             string? folder = null;
-            bool each = false;
+            bool each = false, wall = false;
             int runs = 3;
             var references = new List<string>();
             for (int i = 0; i < args.Length; i++)
@@ -160,6 +182,9 @@ internal static class Program
                 {
                     case "--each":
                         each = true;
+                        break;
+                    case "--wall":
+                        wall = true;
                         break;
                     case "--runs":
                         if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out runs) || runs > 100)
@@ -177,7 +202,7 @@ internal static class Program
                         break;
                 }
             }
-            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, references);
+            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, references);
         }
     }
 }

@@ -34,8 +34,18 @@ internal sealed class SourceMentions
     /// <summary>Whether the whole file mentions the words (computed once per file).</summary>
     public bool In(SyntaxTree tree) => files.GetValue(tree, t => new StrongBox<bool>(Mentions(Text(t), 0, t.Length))).Value;
 
+    /// <summary>
+    /// Whether any file of the compilation mentions the words: a rule whose every check is gated by these words on a
+    /// file registers nothing when none does, so it costs no callback per method or call (computed once per file).
+    /// </summary>
+    public bool InAny(Compilation compilation) => compilation.SyntaxTrees.Any(In);
+
     /// <summary>Whether the text of <paramref name="node"/> (a method, say) mentions the words.</summary>
     public bool In(SyntaxNode node) => Mentions(Text(node.SyntaxTree), node.FullSpan.Start, node.FullSpan.Length);
+
+    /// <summary>Whether the text of <paramref name="node"/> mentions <paramref name="word"/>.</summary>
+    public static bool Mention(SyntaxNode node, string word) =>
+        Text(node.SyntaxTree).IndexOf(word, node.FullSpan.Start, node.FullSpan.Length, StringComparison.Ordinal) >= 0;
 
     private static string Text(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
 

@@ -41,6 +41,79 @@ internal sealed class TrainingStepEvents
     /// </summary>
     public bool MayHoldTrainingStep(SyntaxTree tree) => trainingFiles.In(tree);
 
+    /// <summary>Whether any file of the compilation can hold a training step (<see cref="MayHoldTrainingStep(SyntaxTree)"/>).</summary>
+    public bool MayHoldTrainingStep(Compilation compilation) => trainingFiles.InAny(compilation);
+
+    /// <summary>
+    /// Whether <paramref name="node"/> (a method body, a loop) can reach a call whose name contains <paramref name="word"/>
+    /// (<c>step</c>, <c>backward</c>): it mentions the word, or calls by name a method or local function of its file
+    /// that can (helpers of other files are read for clips and zero_grad only, see <see cref="ThroughHelper"/>). A
+    /// text and syntax test, so that the bodies of a training file that cannot hold a step are never walked.
+    /// </summary>
+    public static bool MayReach(SyntaxNode node, string word)
+    {
+        if (Mentions(node, word))
+            return true;
+        var leading = LeadingNames(node.SyntaxTree, word);
+        foreach (var descendant in node.DescendantNodes())
+        {
+            switch (descendant)
+            {
+                case InvocationExpressionSyntax call when call.CalledName() is not { } name || leading.Contains(name):
+                    return true; // a helper that can, or a call whose target a name cannot tell (x?.Train())
+                case ConstructorInitializerSyntax when leading.Contains(ConstructorName):
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    // Stands for every constructor in LeadingNames: a ": base(...)" call names none.
+    private const string ConstructorName = ".ctor";
+
+    private static bool Mentions(SyntaxNode node, string word) => SourceMentions.Mention(node, word);
+
+    // Per file and word: the methods and local functions that mention the word, or call by name one that does (to any
+    // depth, which covers the helper depth ThroughHelper follows).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<string, HashSet<string>>> Leading = new();
+
+    private static HashSet<string> LeadingNames(SyntaxTree tree, string word) =>
+        Leading.GetValue(tree, _ => new ConcurrentDictionary<string, HashSet<string>>(StringComparer.Ordinal))
+            .GetOrAdd(word, w => ComputeLeadingNames(tree, w));
+
+    private static HashSet<string> ComputeLeadingNames(SyntaxTree tree, string word)
+    {
+        var declarations = tree.GetRoot().DescendantNodes()
+            .Select(n => n switch
+            {
+                MethodDeclarationSyntax m => (Name: m.Identifier.ValueText, Node: (SyntaxNode)m),
+                LocalFunctionStatementSyntax f => (f.Identifier.ValueText, f),
+                ConstructorDeclarationSyntax c => (ConstructorName, c),
+                _ => (null!, null!),
+            })
+            .Where(d => d.Node is not null)
+            .ToList();
+        var leading = new HashSet<string>(declarations.Where(d => Mentions(d.Node, word)).Select(d => d.Name), StringComparer.Ordinal);
+        var calls = declarations.Where(d => !leading.Contains(d.Name))
+            .Select(d => (d.Name, Called: d.Node.DescendantNodes().Select(n => n switch
+            {
+                InvocationExpressionSyntax call => call.CalledName() ?? "",
+                ConstructorInitializerSyntax => ConstructorName,
+                _ => null,
+            }).Where(c => c is not null).ToList()))
+            .ToList();
+        for (bool grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (name, called) in calls)
+            {
+                if (!leading.Contains(name) && called.Any(c => c!.Length == 0 || leading.Contains(c)))
+                    grew |= leading.Add(name);
+            }
+        }
+        return leading;
+    }
+
     /// <summary>The kind of a direct TorchSharp call, if it is one of the three.</summary>
     public TrainingEventKind? Classify(IInvocationOperation invocation) => Classify(invocation.TargetMethod);
 

@@ -60,6 +60,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         var initializedElsewhere = new Lazy<bool>(() => ElsewhereInitialization.Anywhere(compilation, context.CancellationToken));
         // Both checks judge a layer against a path in the same file: a Sequential, or a module class's forward.
         var modelFiles = SourceMentions.AnyOf("Sequential", "forward");
+        var initMentions = new InitMentions(compilation, context.CancellationToken);
 
         // A deep path at the default init: reported on the Sequential, or on forward() for a module class.
         context.RegisterOperationAction(operationContext =>
@@ -94,18 +95,25 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             }
 
             // Mismatched init calls: reported where they stand, judged against the path their layer is used in.
-            // Most methods set no weights: a token scan spares them the operation walk.
+            // Most methods set no weights: syntax tests spare them the operation walks (each walks only where it can
+            // find something: a .weight or an init helper's call; an apply or a loop over parameters).
             if (!blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
                 return;
-            foreach (var holder in InitCalls.Find(blockContext.OperationBlocks, torch))
+            if (blockContext.OperationBlocks.Any(b => initMentions.MayInitLayers(b.Syntax)))
             {
-                if (PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
-                    check.Mismatches(path, holder.Key, holder.Value);
+                foreach (var holder in InitCalls.Find(blockContext.OperationBlocks, torch))
+                {
+                    if (PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
+                        check.Mismatches(path, holder.Key, holder.Value);
+                }
             }
-            foreach (var init in ModelWideInits.Find(blockContext.OperationBlocks, torch))
+            if (blockContext.OperationBlocks.Any(b => InitMentions.MayInitModel(b.Syntax)))
             {
-                if (PathOfModel(init.Model, blockContext.OwningSymbol.ContainingType, blockContext.OperationBlocks, model) is { } path)
-                    check.ModelWide(path, init);
+                foreach (var init in ModelWideInits.Find(blockContext.OperationBlocks, torch))
+                {
+                    if (PathOfModel(init.Model, blockContext.OwningSymbol.ContainingType, blockContext.OperationBlocks, model) is { } path)
+                        check.ModelWide(path, init);
+                }
             }
         });
 

@@ -37,10 +37,16 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
+        if (!events.MayHoldTrainingStep(context.Compilation))
+            return; // no file has a training step: not one callback per method
         context.RegisterOperationBlockStartAction(block =>
         {
-            if (!events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
+            // Only a body that can reach a step (itself, or through a helper of its file) is walked.
+            if (!events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree) ||
+                !block.OperationBlocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step")))
+            {
                 return;
+            }
             var calls = new List<TrainingCall>();
             block.RegisterOperationAction(operationContext =>
             {

@@ -41,6 +41,8 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
     {
         var events = TrainingStepEvents.For(torch);
         var clipping = SourceMentions.AnyOf("clip_grad_norm_", "clip_grad_value_"); // the rule judges direct clip calls only
+        if (!clipping.InAny(context.Compilation))
+            return; // no file clips: not one callback per method
         context.RegisterOperationBlockAction(block =>
         {
             foreach (var body in block.OperationBlocks)

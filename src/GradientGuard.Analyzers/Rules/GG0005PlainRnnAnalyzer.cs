@@ -27,8 +27,13 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
+    // nn.RNN(...) is named RNN wherever it is called (a method name cannot be aliased).
+    private static readonly SourceMentions RnnFiles = SourceMentions.AnyOf("RNN");
+
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
+        if (!RnnFiles.InAny(context.Compilation))
+            return; // no file names RNN: not one callback per call
         context.RegisterOperationAction(operationContext =>
         {
             var call = (IInvocationOperation)operationContext.Operation;

@@ -33,11 +33,17 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
+        if (!events.MayHoldTrainingStep(context.Compilation))
+            return; // no file has a training step: not one callback per loop
         context.RegisterOperationAction(operationContext =>
         {
             var loop = (ILoopOperation)operationContext.Operation;
-            if (!events.MayHoldTrainingStep(loop.Syntax.SyntaxTree))
+            // Only a loop that can reach both a backward and a step (itself, or through helpers of its file) is walked.
+            if (!events.MayHoldTrainingStep(loop.Syntax.SyntaxTree) ||
+                !TrainingStepEvents.MayReach(loop.Syntax, "step") || !TrainingStepEvents.MayReach(loop.Syntax, "backward"))
+            {
                 return;
+            }
             var calls = Calls(loop, events);
             if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))
                 return;

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace GradientGuard.Analyzers.Infrastructure;
+
+/// <summary>
+/// Syntax-only tests, before any operation walk, of whether a body can hold what GG0002's init checks look for. Each
+/// lets through every body the walk could find something in (and more): <see cref="InitCalls.Find"/> finds only a
+/// <c>.weight</c> (an init call on it, an assignment to it, normal_/uniform_ on it) or a call of a helper whose
+/// declaration calls xavier_/glorot_/kaiming_ (<see cref="InitHelpers"/>); <see cref="ModelWideInits.Find"/> finds only
+/// <c>apply(...)</c> or a <c>foreach</c> over <c>parameters()</c>/<c>named_parameters()</c>.
+/// </summary>
+internal sealed class InitMentions
+{
+    private static readonly string[] HelperWords = { "xavier_", "glorot_", "kaiming_" };
+    private static readonly SourceMentions Weight = SourceMentions.AnyOf("weight");
+    private static readonly SourceMentions Apply = SourceMentions.AnyOf("apply");
+    private static readonly SourceMentions Parameters = SourceMentions.AnyOf("parameters");
+    private readonly Lazy<(HashSet<string> Methods, bool Constructors)> helpers;
+
+    /// <summary>The helpers of <paramref name="compilation"/> are found on first need, by a text search of every file.</summary>
+    public InitMentions(Compilation compilation, CancellationToken cancellation) =>
+        helpers = new Lazy<(HashSet<string>, bool)>(() => FindHelpers(compilation, cancellation));
+
+    /// <summary>Whether <see cref="InitCalls.Find"/> can find an init of a layer in <paramref name="body"/>.</summary>
+    public bool MayInitLayers(SyntaxNode body)
+    {
+        if (Weight.In(body))
+            return true;
+        var (methods, constructors) = helpers.Value;
+        if (methods.Count == 0 && !constructors)
+            return false;
+        foreach (var node in body.DescendantNodes())
+        {
+            switch (node)
+            {
+                case InvocationExpressionSyntax call when call.CalledName() is not { } name || methods.Contains(name):
+                    return true; // a helper's call, or one whose target a name cannot tell (x?.Init(...))
+                case ConstructorInitializerSyntax when constructors:
+                    return true; // : base(...) / : this(...) into a constructor that initializes
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether <see cref="ModelWideInits.Find"/> can find an apply or a loop over parameters in <paramref name="body"/>.</summary>
+    public static bool MayInitModel(SyntaxNode body) =>
+        Apply.In(body) ||
+        Parameters.In(body) && body.DescendantNodes().OfType<CommonForEachStatementSyntax>().Any(loop => Parameters.In(loop.Expression));
+
+    // The names of the methods (and whether any constructor) whose declaration mentions an init function InitHelpers reads.
+    private static (HashSet<string> Methods, bool Constructors) FindHelpers(Compilation compilation, CancellationToken cancellation)
+    {
+        var methods = new HashSet<string>(StringComparer.Ordinal);
+        bool constructors = false;
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            string text = tree.GetText(cancellation).ToString();
+            SyntaxNode? root = null;
+            foreach (string word in HelperWords)
+            {
+                for (int at = text.IndexOf(word, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + 1, StringComparison.Ordinal))
+                {
+                    root ??= tree.GetRoot(cancellation);
+                    switch (root.FindToken(at).Parent?.AncestorsAndSelf().OfType<BaseMethodDeclarationSyntax>().FirstOrDefault())
+                    {
+                        case MethodDeclarationSyntax method:
+                            methods.Add(method.Identifier.ValueText);
+                            break;
+                        case ConstructorDeclarationSyntax:
+                            constructors = true;
+                            break;
+                    }
+                }
+            }
+        }
+        return (methods, constructors);
+    }
+}
