@@ -205,6 +205,31 @@ public sealed class CatalogueDetectionTests
         Assert.Empty(monitor.Diagnostics);
     }
 
+    [Theory]
+    [InlineData(nameof(GradientMonitorOptions.VanishingEarlyRatio), 1e-4)] // must lie above VanishingDepthRatio
+    [InlineData(nameof(GradientMonitorOptions.SaturationThreshold), 1.0)]
+    [InlineData(nameof(GradientMonitorOptions.SaturationWindow), 0)]
+    [InlineData(nameof(GradientMonitorOptions.PoorInitFactor), 1.0)]
+    [InlineData(nameof(GradientMonitorOptions.LossStartChecks), 0)]
+    [InlineData(nameof(GradientMonitorOptions.LossStallWindow), 3)]
+    [InlineData(nameof(GradientMonitorOptions.LossImprovement), double.NaN)]
+    [InlineData(nameof(GradientMonitorOptions.LossStallProgress), 0.0)]
+    [InlineData(nameof(GradientMonitorOptions.LossOscillationWindow), 2)]
+    [InlineData(nameof(GradientMonitorOptions.LossSwingFactor), double.PositiveInfinity)]
+    [InlineData(nameof(GradientMonitorOptions.LossOscillationLevel), -0.1)]
+    public void Invalid_catalogue_options_name_the_option(string option, double value)
+    {
+        var options = new GradientMonitorOptions();
+        var property = typeof(GradientMonitorOptions).GetProperty(option)!;
+        property.SetValue(options, property.PropertyType == typeof(int) ? (object)(int)value : value);
+        using var model = nn.Linear(2, 2);
+
+        var error = Assert.Throws<ArgumentException>(() => GradientMonitor.Attach(model, options));
+
+        Assert.Equal(option, error.ParamName);
+        Assert.Contains("GradientMonitorOptions." + option, error.Message, StringComparison.Ordinal);
+    }
+
     private static List<GradientDiagnostic> TrainOnlyTheOutputBias(double offset, int seed)
     {
         torch.manual_seed(seed);

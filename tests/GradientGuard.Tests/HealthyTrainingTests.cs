@@ -22,17 +22,17 @@ public sealed class HealthyTrainingTests
     // window of losses; the others need less.
     private static readonly int ArmedAfter = ChecksUntilEveryDetectorIsArmed(new GradientMonitorOptions());
 
-    private static readonly int Steps = ArmedAfter + 40;
+    private static readonly int Steps = ArmedAfter + 20;
 
     [Fact]
     public void Relu_mlp_with_he_init_raises_nothing()
     {
         torch.manual_seed(11);
-        using var model = Models.ReluMlp(inputs: 32, width: 64, hiddenLayers: 5);
+        using var model = Models.ReluMlp(inputs: 32, width: 48, hiddenLayers: 4);
         using var monitor = model.MonitorGradients();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
 
-        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 32), Steps);
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(32, 32), Steps);
 
         AssertLearnedWithoutAlarm(monitor, reports);
     }
@@ -45,7 +45,7 @@ public sealed class HealthyTrainingTests
         using var monitor = model.MonitorGradients();
         using var optimizer = optim.SGD(model.parameters(), learningRate: 0.05, momentum: 0.9);
 
-        var reports = Training.Run(model, monitor, optimizer, _ => Training.Quadrants(32), Steps);
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Quadrants(16), Steps);
 
         AssertLearnedWithoutAlarm(monitor, reports);
         Assert.True(reports.TakeLast(20).Median() < 1e-3 * reports[0].Loss, "the loss converges to ~0, where its relative noise is large");
@@ -74,11 +74,11 @@ public sealed class HealthyTrainingTests
     public void Residual_net_raises_nothing()
     {
         torch.manual_seed(13);
-        using var model = new ResidualMlp(inputs: 16, width: 32, depth: 8);
+        using var model = new ResidualMlp(inputs: 16, width: 32, depth: 3);
         using var monitor = model.MonitorGradients();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
 
-        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 16), Steps);
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(32, 16), Steps);
 
         AssertLearnedWithoutAlarm(monitor, reports);
     }
@@ -87,11 +87,11 @@ public sealed class HealthyTrainingTests
     public void Lstm_with_clipping_raises_nothing()
     {
         torch.manual_seed(14);
-        using var model = new SequenceRegressor(inputs: 4, hidden: 32, plainRnn: false);
+        using var model = new SequenceRegressor(inputs: 4, hidden: 16, plainRnn: false);
         using var monitor = model.MonitorGradients();
         using var optimizer = optim.Adam(model.parameters(), lr: 5e-3);
 
-        var reports = Training.Run(model, monitor, optimizer, _ => Training.Sequences(32, 20, 4), Steps,
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Sequences(16, 10, 4), Steps,
             afterBackward: _ => nn.utils.clip_grad_norm_(model.parameters(), max_norm: 1.0));
 
         AssertLearnedWithoutAlarm(monitor, reports);
@@ -102,9 +102,9 @@ public sealed class HealthyTrainingTests
     {
         torch.manual_seed(15);
         using var model = nn.Sequential(
-            nn.Linear(32, 128), nn.ReLU(), nn.Dropout(0.3),
-            nn.Linear(128, 128), nn.ReLU(), nn.Dropout(0.3),
-            nn.Linear(128, 1));
+            nn.Linear(32, 64), nn.ReLU(), nn.Dropout(0.3),
+            nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.3),
+            nn.Linear(64, 1));
         using var monitor = model.MonitorGradients();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
 
@@ -117,12 +117,12 @@ public sealed class HealthyTrainingTests
     public void Adam_with_linear_warmup_raises_nothing()
     {
         torch.manual_seed(16);
-        using var model = Models.ReluMlp(inputs: 32, width: 64, hiddenLayers: 3);
+        using var model = Models.ReluMlp(inputs: 32, width: 32, hiddenLayers: 3);
         using var monitor = model.MonitorGradients();
         using var optimizer = optim.Adam(model.parameters(), lr: 3e-3);
 
         // The learning rate climbs from almost nothing over the first 100 steps: the loss barely moves at first.
-        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 32), Steps,
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(32, 32), Steps,
             afterBackward: step => SetLearningRate(optimizer, 3e-3 * Math.Min(1.0, (step + 1) / 100.0)));
 
         AssertLearnedWithoutAlarm(monitor, reports);
@@ -150,10 +150,10 @@ public sealed class HealthyTrainingTests
         using var model = Models.ReluMlp(inputs: 16, width: 64, hiddenLayers: 4);
         using (var pretraining = optim.Adam(model.parameters(), lr: 1e-3))
         {
-            for (int step = 0; step < 100; step++)
+            for (int step = 0; step < 50; step++)
             {
                 using var scope = NewDisposeScope();
-                var (x, y) = Training.Regression(64, 16);
+                var (x, y) = Training.Regression(32, 16);
                 pretraining.zero_grad();
                 nn.functional.mse_loss(model.call(x), y).backward();
                 pretraining.step();
@@ -171,7 +171,7 @@ public sealed class HealthyTrainingTests
         // A new task on the same features: the frozen layers have no gradient, only the head learns.
         var reports = Training.Run(model, monitor, optimizer, _ =>
         {
-            var (x, y) = Training.Regression(64, 16);
+            var (x, y) = Training.Regression(32, 16);
             return (x, y.add(2));
         }, Steps);
 
@@ -200,19 +200,19 @@ public sealed class HealthyTrainingTests
         long fanIn = 16;
         for (int i = 0; i < 4; i++)
         {
-            var linear = nn.Linear(fanIn, 64);
+            var linear = nn.Linear(fanIn, 32);
             using (no_grad())
                 nn.init.xavier_uniform_(linear.weight, gain: 5.0 / 3);
             layers.Add(linear);
             layers.Add(nn.Tanh());
-            fanIn = 64;
+            fanIn = 32;
         }
         layers.Add(nn.Linear(fanIn, 1));
         using var model = nn.Sequential(layers);
         using var monitor = model.MonitorGradients();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
 
-        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 16), Steps);
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(32, 16), Steps);
 
         AssertLearnedWithoutAlarm(monitor, reports);
         Assert.Equal(4, monitor.ProbedActivations);
@@ -240,11 +240,11 @@ public sealed class HealthyTrainingTests
     public void Default_init_with_functional_relu_raises_nothing()
     {
         torch.manual_seed(23);
-        using var model = new FunctionalReluMlp(inputs: 32, width: 64, hiddenLayers: 3, outputs: 1);
+        using var model = new FunctionalReluMlp(inputs: 32, width: 32, hiddenLayers: 3, outputs: 1);
         using var monitor = model.MonitorGradients();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
 
-        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 32), Steps);
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(32, 32), Steps);
 
         AssertLearnedWithoutAlarm(monitor, reports);
         Assert.Equal(0, monitor.ProbedActivations);
