@@ -14,7 +14,8 @@ namespace GradientGuard;
 /// <summary>
 /// Watches a model's gradients during training. Call <see cref="Check"/> between <c>backward()</c> and
 /// <c>step()</c> (or wrap the optimizer with <c>WithMonitor</c>): it measures every layer's gradient in one
-/// device synchronization, raises vanishing / exploding / non-finite diagnostics with cause and advice, and
+/// device synchronization, raises diagnostics of the training-health catalogue (vanishing, exploding and non-finite
+/// gradients, saturation, poor initialization, a stalled or oscillating loss, ...) with severity, cause and advice, and
 /// applies the actions the options turn on (clip, skip a poisoned step, fail fast).
 /// </summary>
 public sealed class GradientMonitor : IDisposable
@@ -22,7 +23,13 @@ public sealed class GradientMonitor : IDisposable
     private readonly nn.Module model;
     private readonly GradientMonitorOptions options;
     private ParameterSetFingerprint parameterSet;
-    private readonly IGradientDetector[] detectors = { new NoGradientsDetector(), new NonFiniteDetector(), new ExplodingDetector(), new VanishingDetector() };
+    // In this order: a detector may read what the ones before it raised at the same check (CheckContext.Raised), so
+    // poor initialization and saturation come before the vanishing they can explain.
+    private readonly IGradientDetector[] detectors =
+    {
+        new NoGradientsDetector(), new NonFiniteDetector(), new ExplodingDetector(), new PoorInitializationDetector(),
+        new SaturationDetector(), new VanishingDetector(), new LossStalledDetector(), new LossOscillatingDetector(),
+    };
     private readonly List<GradientDiagnostic> history = new();
     private readonly ReportSinks sinks;
     // The monitor's view of the model, rebuilt when its parameter set changes (see FollowModel).
@@ -134,9 +141,9 @@ public sealed class GradientMonitor : IDisposable
         HostSynchronizations += snapshot.HostSynchronizations;
         LastSnapshot = snapshot;
         var report = new GradientReport(step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers) { CallSite = site };
-        var context = new CheckContext(step, snapshot, layers, traits, options);
-
         var raised = new List<GradientDiagnostic>();
+        var context = new CheckContext(step, snapshot, layers, traits, options, history, raised);
+
         foreach (var detector in detectors)
         {
             if (detector.Inspect(context) is { } diagnostic)

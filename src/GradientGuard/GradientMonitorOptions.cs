@@ -8,7 +8,8 @@ namespace GradientGuard;
 /// <summary>
 /// What <see cref="GradientMonitor"/> watches, when it speaks up, what it does about it and where it reports.
 /// The defaults are tuned so that healthy training (ReLU with He init, BatchNorm CNNs, residual nets, LSTMs
-/// with clipping) raises nothing; see docs/runtime.md for the reasoning behind each number.
+/// with clipping, dropout, warm-up, learning-rate schedules, embeddings, frozen layers, a loss converging to zero)
+/// raises nothing; see docs/runtime.md for the reasoning behind each number.
 /// </summary>
 public sealed class GradientMonitorOptions
 {
@@ -48,6 +49,62 @@ public sealed class GradientMonitorOptions
     public int VanishingPatience { get; set; } = 5;
 
     /// <summary>
+    /// Earliest layer's gradient norm over the latest layer's below which an early sign of vanishing (severity Info)
+    /// is raised once, when it holds for <see cref="VanishingPatience"/> checks: the early layers then learn about
+    /// 1/ratio times slower than the last. Default 1e-2 (a hundredfold); must lie above <see cref="VanishingDepthRatio"/>.
+    /// </summary>
+    public double VanishingEarlyRatio { get; set; } = 1e-2;
+
+    /// <summary>
+    /// Share of a hidden Sigmoid/Tanh module's outputs in the flat tails (Sigmoid below 0.02 or above 0.98, |Tanh| above
+    /// 0.98), averaged over <see cref="SaturationWindow"/> probe readings, at which the activations are saturated. Default 0.5.
+    /// </summary>
+    public double SaturationThreshold { get; set; } = 0.5;
+
+    /// <summary>Probe readings of a Sigmoid/Tanh module averaged before saturation is judged. Default 10.</summary>
+    public int SaturationWindow { get; set; } = 10;
+
+    /// <summary>
+    /// How far (a factor, either way) a Linear/Conv layer's weight spread, RMS·sqrt(fan_in) at the first check, may lie
+    /// from the range of suited initializations (TorchSharp's default 0.58 up to He's 1.41 for ReLU, 5/3 for Tanh, and
+    /// Xavier's value for the layer's shape) before it is poor initialization. Default 4.
+    /// </summary>
+    public double PoorInitFactor { get; set; } = 4;
+
+    /// <summary>Checks whose losses' median is the loss's start, against which the loss detectors measure progress. Default 10.</summary>
+    public int LossStartChecks { get; set; } = 10;
+
+    /// <summary>
+    /// Checks over which a loss that does not improve has stalled: the median of the window's newer half is compared with
+    /// that of its older half. Default 200.
+    /// </summary>
+    public int LossStallWindow { get; set; } = 200;
+
+    /// <summary>
+    /// Relative drop between the medians of a window's older and newer half that counts as an improvement (a downward
+    /// trend). Default 0.05: the medians of a noisy minibatch loss over a few dozen checks differ by a few percent by chance.
+    /// </summary>
+    public double LossImprovement { get; set; } = 0.05;
+
+    /// <summary>
+    /// A stalled loss is raised only while it has fallen by less than this share of its start (far from its start, and so
+    /// from zero): a plateau after real progress, as before a learning-rate drop, is not a stall. Default 0.25.
+    /// </summary>
+    public double LossStallProgress { get; set; } = 0.25;
+
+    /// <summary>Checks whose losses are judged together for oscillation. Default 50.</summary>
+    public int LossOscillationWindow { get; set; } = 50;
+
+    /// <summary>Ratio of the 90th to the 10th percentile of the window's losses at which the loss swings. Default 10.</summary>
+    public double LossSwingFactor { get; set; } = 10;
+
+    /// <summary>
+    /// Share of its start the window's median loss must stay above for a swing to count as oscillation: a loss that
+    /// converged near zero has large relative noise and is not oscillating. Default 0.1.
+    /// </summary>
+    public double LossOscillationLevel { get; set; } = 0.1;
+
+    /// <summary>
     /// Layers to watch, by their name in <c>named_modules()</c>; an entry ending in '.' watches every layer under
     /// that prefix. Empty (default): every layer that owns parameters.
     /// </summary>
@@ -56,8 +113,9 @@ public sealed class GradientMonitorOptions
     private List<string> layers = new();
 
     /// <summary>
-    /// Hook Sigmoid, Tanh and ReLU-family modules to measure saturated or dead outputs, so a vanishing warning can
-    /// name its cause. Hooks fire only when modules run through <c>call()</c> (and inside <c>Sequential</c>). Default true.
+    /// Hook Sigmoid, Tanh and ReLU-family modules to measure saturated or dead outputs: the evidence of
+    /// <see cref="GradientIssueKind.Saturation"/>, and of the cause a vanishing diagnostic names. Hooks fire only when
+    /// modules run through <c>call()</c> (and inside <c>Sequential</c>); without readings, saturation is not raised. Default true.
     /// </summary>
     public bool ProbeActivations { get; set; } = true;
 
@@ -140,6 +198,18 @@ public sealed class GradientMonitorOptions
         Require(IsFinite(VanishingUpdateRatio) && VanishingUpdateRatio > 0 && VanishingUpdateRatio < 1, nameof(VanishingUpdateRatio), $"must lie between 0 and 1, was {VanishingUpdateRatio}");
         Require(VanishingPatience >= 1, nameof(VanishingPatience), $"must be at least 1, was {VanishingPatience}");
         Require(MetricsLayerLimit >= 0, nameof(MetricsLayerLimit), $"must not be negative, was {MetricsLayerLimit}");
+        Require(IsFinite(VanishingEarlyRatio) && VanishingEarlyRatio > VanishingDepthRatio && VanishingEarlyRatio < 1, nameof(VanishingEarlyRatio),
+            $"must lie between VanishingDepthRatio ({VanishingDepthRatio}) and 1, was {VanishingEarlyRatio}");
+        RequireShare(SaturationThreshold, nameof(SaturationThreshold));
+        Require(SaturationWindow >= 1, nameof(SaturationWindow), $"must be at least 1, was {SaturationWindow}");
+        Require(IsFinite(PoorInitFactor) && PoorInitFactor > 1, nameof(PoorInitFactor), $"must be a finite number above 1, was {PoorInitFactor}");
+        Require(LossStartChecks >= 1, nameof(LossStartChecks), $"must be at least 1, was {LossStartChecks}");
+        Require(LossStallWindow >= 4, nameof(LossStallWindow), $"must be at least 4, was {LossStallWindow}");
+        RequireShare(LossImprovement, nameof(LossImprovement));
+        RequireShare(LossStallProgress, nameof(LossStallProgress));
+        Require(LossOscillationWindow >= 4, nameof(LossOscillationWindow), $"must be at least 4, was {LossOscillationWindow}");
+        Require(IsFinite(LossSwingFactor) && LossSwingFactor > 1, nameof(LossSwingFactor), $"must be a finite number above 1, was {LossSwingFactor}");
+        RequireShare(LossOscillationLevel, nameof(LossOscillationLevel));
         if (ClipMaxNorm is double clip)
             RequirePositive(clip, nameof(ClipMaxNorm));
         Require(Layers.All(l => !string.IsNullOrWhiteSpace(l)), nameof(Layers), "must not contain empty names");
@@ -152,6 +222,9 @@ public sealed class GradientMonitorOptions
 
     private static void RequirePositive(double value, string name) =>
         Require(IsFinite(value) && value > 0, name, $"must be a positive finite number, was {value}");
+
+    private static void RequireShare(double value, string name) =>
+        Require(IsFinite(value) && value > 0 && value < 1, name, $"must lie between 0 and 1, was {value}");
 
     private static void Require(bool condition, string name, string problem)
     {

@@ -31,11 +31,34 @@ public sealed class DetectionTests
     }
 
     [Fact]
-    public void Deep_relu_stack_with_tiny_init_vanishes_across_the_stack_and_points_at_initialization()
+    public void Deep_relu_stack_with_tiny_init_is_poor_initialization_at_the_first_check_and_not_reported_again_as_vanishing()
     {
         torch.manual_seed(2);
         using var model = Models.ReluMlp(inputs: 16, width: 32, hiddenLayers: 8, initStd: 1e-3);
         using var monitor = model.MonitorGradients();
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 0.01);
+
+        Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 16), steps: 20);
+
+        // The vanishing that follows (everywhere, from step 5) has the cause the first check already named: one report.
+        var poor = Assert.Single(monitor.Diagnostics);
+        Assert.Equal(GradientIssueKind.PoorInitialization, poor.Kind);
+        Assert.Equal(IssueSeverity.Warning, poor.Severity);
+        Assert.Equal(1, poor.Step);
+        Assert.Equal(RuleIds.Initialization, poor.RuleId);
+        Assert.Equal(new[] { "0", "2", "4", "6", "8", "10", "12", "14", "16" }, poor.Layers); // every hidden layer, not the output layer '18'
+        Assert.Equal(0.577 / 4, poor.Threshold, 3);
+        Assert.True(poor.Value < 0.01, $"init scale {poor.Value}");                          // 0.001 · sqrt(32)
+        Assert.Contains("ReLU-family activation after it", poor.Cause, StringComparison.Ordinal);
+        Assert.Contains("kaiming_normal_", poor.Advice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deep_relu_stack_with_tiny_init_still_vanishes_when_poor_initialization_is_not_judged()
+    {
+        torch.manual_seed(2);
+        using var model = Models.ReluMlp(inputs: 16, width: 32, hiddenLayers: 8, initStd: 1e-3);
+        using var monitor = model.MonitorGradients(new GradientMonitorOptions { PoorInitFactor = 1e6 });
         using var optimizer = optim.SGD(model.parameters(), learningRate: 0.01);
 
         Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 16), steps: 20);

@@ -38,6 +38,8 @@ internal static class Explanations
                     cause += $"; their saturation was not measured: the activation probe has seen no forward pass in the last {ActivationProbe.MaxAgeInChecks} checks, " +
                              "because the model runs them with forward(), which bypasses TorchSharp's forward hooks (call() runs them)";
             }
+            if (context.Raised(GradientIssueKind.Saturation).FirstOrDefault() is { } saturation)
+                cause += $" (reported as saturated activations at step {saturation.Step.ToString(CultureInfo.InvariantCulture)})";
             return new Explanation(cause,
                     "replace the hidden Sigmoid/Tanh activations with ReLU, LeakyReLU or GELU (quick fix of GG0001), or put BatchNorm/LayerNorm between the layers (GG0006)",
                     RuleIds.SaturatingActivationStack);

@@ -9,7 +9,7 @@ internal static class Training
 {
     /// <summary>
     /// Trains <paramref name="model"/> for <paramref name="steps"/> steps on batches from <paramref name="batch"/> with MSE
-    /// (or cross-entropy when the targets are int64), calling <see cref="GradientMonitor.Check"/> between backward and step.
+    /// (or cross-entropy when the targets are int64, or <paramref name="lossFunction"/>), calling <see cref="GradientMonitor.Check"/> between backward and step.
     /// Returns every report. <paramref name="afterBackward"/> runs before the check (to clip, or to inject trouble).
     /// </summary>
     public static List<GradientReport> Run(
@@ -18,7 +18,8 @@ internal static class Training
         optim.Optimizer optimizer,
         Func<int, (Tensor X, Tensor Y)> batch,
         int steps,
-        Action<int>? afterBackward = null)
+        Action<int>? afterBackward = null,
+        Func<Tensor, Tensor, Tensor>? lossFunction = null)
     {
         var reports = new List<GradientReport>(steps);
         model.train();
@@ -28,7 +29,8 @@ internal static class Training
             var (x, y) = batch(step);
             optimizer.zero_grad();
             var output = model.call(x);
-            var loss = y.dtype == ScalarType.Int64 ? nn.functional.cross_entropy(output, y) : nn.functional.mse_loss(output, y);
+            var loss = lossFunction is not null ? lossFunction(output, y)
+                : y.dtype == ScalarType.Int64 ? nn.functional.cross_entropy(output, y) : nn.functional.mse_loss(output, y);
             loss.backward();
             afterBackward?.Invoke(step);
             var report = monitor.Check(loss);
