@@ -75,10 +75,10 @@ public sealed class GradientMonitorOptions
     public int UpdateRatioEvery { get; set; } = 10;
 
     /// <summary>
-    /// Update-to-weight ratio above which a layer's step is too large (healthy steps are near 1e-3; 1 replaces the
-    /// weights at every step; SageMaker's bound is 10). Default 1.
+    /// Update-to-weight ratio above which a layer's step is too large: each step moves the weights by half their norm
+    /// (healthy steps are near 1e-3, Adam's on wide layers up to about 0.1; SageMaker's bound is 10). Default 0.5.
     /// </summary>
-    public double UpdateTooLargeRatio { get; set; } = 1;
+    public double UpdateTooLargeRatio { get; set; } = 0.5;
 
     /// <summary>
     /// Update-to-weight ratio below which, in every layer, steps are too small to learn (SageMaker's bound). Default 1e-8.

@@ -88,16 +88,15 @@ internal sealed class WeightUpdates : IDisposable
             {
                 if (parameter.IsInvalid)
                     return; // replaced meanwhile: nothing to compare with
-                // In float64: no float32 or half value's square overflows or underflows there.
                 var before = copy.to_type(ScalarType.Float64);
-                (updates[l] ??= new()).Add(DevicePlacement.OnDevice(linalg.vector_norm(parameter.detach().to_type(ScalarType.Float64).sub(before)), device));
-                (weights[l] ??= new()).Add(DevicePlacement.OnDevice(linalg.vector_norm(before), device));
+                (updates[l] ??= new()).Add(DevicePlacement.OnDevice(ScaledNorm(parameter.detach().to_type(ScalarType.Float64).sub(before)), device));
+                (weights[l] ??= new()).Add(DevicePlacement.OnDevice(ScaledNorm(before), device));
             }
             var pieces = new List<Tensor>(2 * taken.Length);
             foreach (int l in taken)
-                pieces.Add(linalg.vector_norm(stack(updates[l]!)));
+                pieces.Add(ScaledNorm(stack(updates[l]!)));
             foreach (int l in taken)
-                pieces.Add(linalg.vector_norm(stack(weights[l]!)));
+                pieces.Add(ScaledNorm(stack(weights[l]!)));
             measured = stack(pieces).DetachFromDisposeScope();
             measuredLayers = taken;
             measuredSteps = steps;
@@ -109,6 +108,15 @@ internal sealed class WeightUpdates : IDisposable
             foreach (var (_, _, copy) in copies)
                 copy.Dispose();
         }
+    }
+
+    // The L2 norm in float64, taken of the values divided by their max-abs so that no square overflows or underflows,
+    // even for float64 weights near 1e-300 or 1e300: the same rescue ExactNorms pays only when needed, paid at every
+    // sample here, which comes once every UpdateRatioEvery checks. 0 when every value is 0; NaN when one is NaN.
+    private static Tensor ScaledNorm(Tensor x)
+    {
+        var maxAbs = linalg.vector_norm(x, double.PositiveInfinity);
+        return maxAbs.mul(linalg.vector_norm(x.div(maxAbs.clamp_min(double.Epsilon))));
     }
 
     /// <summary>
