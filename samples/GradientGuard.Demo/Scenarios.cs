@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace GradientGuard.Demo;
 
-/// <summary>The four classic runs: two broken networks and their fixed twins.</summary>
+/// <summary>The classic runs: broken networks and their fixed twins, and a healthy network broken by its learning rate.</summary>
 internal static class Scenarios
 {
     public static IReadOnlyList<Scenario> All { get; } = new[]
@@ -14,6 +14,7 @@ internal static class Scenarios
         new Scenario("relu-mlp", "Same depth, ReLU and He init", "healthy", ReluMlp, Regression, 0.1, Clip: false),
         new Scenario("plain-rnn", "Plain RNN, long sequences, large learning rate, no clipping", "exploding", PlainRnn, Sequences, 0.5, Clip: false),
         new Scenario("rnn-clipped", "Same RNN with clip_grad_norm_ (GG0003's fix)", "healthy", PlainRnn, Sequences, 0.5, Clip: true),
+        new Scenario("relu-high-lr", "The healthy ReLU MLP under Adam at a learning rate 100x its usual 1e-3", "dead-units", ReluMlp, Regression, 0.1, Clip: false, Adam: true),
     };
 
     private static nn.Module<Tensor, Tensor> SigmoidMlp() => Mlp(nn.Sigmoid, heInit: false);
@@ -72,7 +73,7 @@ internal static class Scenarios
     }
 }
 
-/// <summary>One demo run: how to build the model and its data, what verdict the run should earn.</summary>
+/// <summary>One demo run: how to build the model and its data, how to train it (SGD, or Adam), what verdict the run should earn.</summary>
 internal sealed record Scenario(
     string Name,
     string Description,
@@ -80,4 +81,5 @@ internal sealed record Scenario(
     Func<nn.Module<Tensor, Tensor>> CreateModel,
     Func<int, (Tensor X, Tensor Y)> CreateBatch,
     double LearningRate,
-    bool Clip);
+    bool Clip,
+    bool Adam = false);

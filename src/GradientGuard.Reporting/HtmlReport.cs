@@ -36,7 +36,7 @@ public static class HtmlReport
             body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
             table { border-collapse: collapse; margin: 1em 0; }
             th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-            .healthy { color: #2e7d32; } .vanishing { color: #1565c0; } .exploding { color: #c62828; }
+            .healthy { color: #2e7d32; } .vanishing { color: #1565c0; } .exploding { color: #c62828; } .dead-units { color: #ef6c00; }
             section { margin-top: 2.5em; }
             svg image { image-rendering: pixelated; }
             </style>

@@ -44,13 +44,13 @@ public sealed class RunLog
     public IReadOnlyList<LogProblem> Problems { get; }
 
     /// <summary>
-    /// The first diagnostic about the gradients themselves (vanishing, exploding, non-finite), or null: notices about
-    /// the monitor's own work (no gradients to measure, a failed sink) are no verdict on the training run.
+    /// The first diagnostic about the gradients themselves (vanishing, exploding, non-finite, dead units), or null:
+    /// notices about the monitor's own work (no gradients to measure, a failed sink) are no verdict on the training run.
     /// </summary>
-    public DiagnosticLine? FirstIssue => Diagnostics.FirstOrDefault(d => d.Kind is "Vanishing" or "Exploding" or "NonFinite");
+    public DiagnosticLine? FirstIssue => Diagnostics.FirstOrDefault(d => d.Kind is "Vanishing" or "Exploding" or "NonFinite" or "DeadUnits");
 
-    /// <summary>healthy, vanishing or exploding (NaN/Infinity count as exploding): what <see cref="FirstIssue"/> says.</summary>
-    public string Verdict => FirstIssue is not { } first ? "healthy" : first.Kind == "Vanishing" ? "vanishing" : "exploding";
+    /// <summary>healthy, vanishing, exploding (NaN/Infinity count as exploding) or dead-units: what <see cref="FirstIssue"/> says.</summary>
+    public string Verdict => FirstIssue is not { } first ? "healthy" : first.Kind switch { "Vanishing" => "vanishing", "DeadUnits" => "dead-units", _ => "exploding" };
 
     /// <summary>
     /// Reads a log; the first line that is not a log line is an error naming the file, the line and what was wrong,

@@ -49,17 +49,17 @@ public sealed class GradientMonitorOptions
 
     /// <summary>
     /// Count dead units every N checks (one more reduction over each Linear/convolution weight gradient at those checks,
-    /// no synchronization). Dead units stay dead, so sampling loses nothing but a unit alive on a few batches only.
-    /// Default 10.
+    /// no synchronization). Dead units stay dead, so sampling loses little: a unit alive on a few batches only may
+    /// count as dead, and such a unit hardly learns either. Default 5.
     /// </summary>
-    public int DeadUnitsEvery { get; set; } = 10;
+    public int DeadUnitsEvery { get; set; } = 5;
 
     /// <summary>
     /// Sampled checks (each <see cref="DeadUnitsEvery"/> checks apart, counting only those where the layer got a
-    /// gradient) over which a unit must have had an all-zero gradient row every time to count as dead. Default 10
-    /// (100 steps with the defaults).
+    /// gradient) over which a unit must have had an all-zero gradient row every time to count as dead. Default 5
+    /// (a window of 25 steps with the defaults).
     /// </summary>
-    public int DeadUnitsWindow { get; set; } = 10;
+    public int DeadUnitsWindow { get; set; } = 5;
 
     /// <summary>Share of a layer's units dead over a window from which an early sign (<see cref="IssueSeverity.Info"/>) is raised. Default 0.3.</summary>
     public double DeadUnitsInfoShare { get; set; } = 0.3;

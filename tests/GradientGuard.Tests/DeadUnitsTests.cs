@@ -151,6 +151,56 @@ public sealed class DeadUnitsTests
         Assert.Equal(new[] { "0" }, dead.Layers);
     }
 
+    [Fact]
+    public void A_layer_whose_every_unit_died_is_told_from_an_unused_one_by_the_zero_input_of_the_next_layer()
+    {
+        torch.manual_seed(10);
+        using var model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 1));
+        using var monitor = model.MonitorGradients(EveryCheck(window: 2));
+        using (NewDisposeScope())
+        {
+            // Layer 2 outputs zero for every input: its own gradient and layer 0's are all zero, and the output layer
+            // gets a gradient on its bias only, since its input is zero.
+            ((Linear)model[0]).weight.grad = zeros(8, 4);
+            ((Linear)model[0]).bias!.grad = zeros(8);
+            ((Linear)model[2]).weight.grad = zeros(6, 8);
+            ((Linear)model[2]).bias!.grad = zeros(6);
+            ((Linear)model[4]).weight.grad = zeros(1, 6);
+            ((Linear)model[4]).bias!.grad = ones(1);
+        }
+        monitor.Check();
+        monitor.Check();
+
+        var dead = Assert.Single(monitor.Diagnostics, d => d.Kind == GradientIssueKind.DeadUnits);
+        Assert.Equal(new[] { "2" }, dead.Layers); // layer 0 gets no gradient through it: unknown, not reported
+        Assert.Equal(1.0, dead.Value);
+        Assert.Contains("the layers before it get no gradient at all", dead.Cause);
+    }
+
+    [Fact]
+    public void A_relu_stack_that_died_whole_under_adam_at_a_high_learning_rate_is_reported_with_the_defaults()
+    {
+        torch.manual_seed(1);
+        var layers = new List<nn.Module<Tensor, Tensor>>();
+        for (int i = 0; i < 8; i++)
+        {
+            var linear = nn.Linear(i == 0 ? 16 : 32, 32);
+            nn.init.kaiming_normal_(linear.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+            layers.Add(linear);
+            layers.Add(nn.ReLU());
+        }
+        layers.Add(nn.Linear(32, 1));
+        using var model = nn.Sequential(layers);
+        using var monitor = model.MonitorGradients();
+        using var optimizer = optim.Adam(model.parameters(), lr: 0.1);
+        var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(32, 16), steps: 50);
+
+        Assert.Equal(0, reports[^1].Layers[0].GradientNorm); // the whole stack gets no gradient any more
+        var dead = monitor.Diagnostics.First(d => d.Kind == GradientIssueKind.DeadUnits);
+        Assert.Equal(IssueSeverity.Warning, dead.Severity);
+        Assert.Equal(GradientIssueKind.DeadUnits, monitor.Diagnostics.First(d => d.Kind != GradientIssueKind.Vanishing).Kind);
+    }
+
     private static void KillUnits(Linear layer, int count)
     {
         using var noGrad = no_grad();

@@ -93,7 +93,10 @@ internal static class Explanations
         return new Explanation(string.Format(CultureInfo.InvariantCulture,
                 "{0} had an all-zero gradient at each of the last {1} {2}: their ReLU outputs zero for every input, " +
                 "so they pass no gradient and no longer learn; a step too large (a high learning rate) pushes their bias and weights where no input activates them again",
-                string.Join("; ", each), first.Samples, options.DeadUnitsEvery * options.CheckEvery == 1 ? "steps" : $"sampled checks, {options.DeadUnitsEvery * options.CheckEvery} steps apart"),
+                string.Join("; ", each), first.Samples, options.DeadUnitsEvery * options.CheckEvery == 1 ? "steps" : $"sampled checks, {options.DeadUnitsEvery * options.CheckEvery} steps apart")
+                + (layers.FirstOrDefault(r => r.Dead == r.Units) is { } wholly
+                    ? $"; '{wholly.Layer}' outputs zero for every input, so the layer after it sees only zeros and the layers before it get no gradient at all"
+                    : ""),
             "lower the learning rate; use LeakyReLU or GELU instead of ReLU, which keep a gradient below zero; initialize ReLU layers with kaiming_normal_ (quick fix of GG0002)",
             RuleIds.Initialization);
     }

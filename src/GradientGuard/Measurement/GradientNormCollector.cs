@@ -29,7 +29,7 @@ internal static class GradientNormCollector
         if (update is { } taken)
             scope.Attach(taken.Vector); // handed over to this check: its scope disposes it after the copy
         var reader = new HostReader();
-        double[] host = CopyToHost(measured, loss, probeTensors, unitCounts?.NeverAlive, update?.Vector, device, reader);
+        double[] host = CopyToHost(measured, loss, probeTensors, unitCounts?.Vector, update?.Vector, device, reader);
         var snapshot = Aggregate(layers, measured, host, loss, probe, probeTensors, weightNorms, zeros, device, reader);
 
         // The extra numbers sit at the end of the vector, after the direct norms, the loss and the probe readings.
@@ -42,7 +42,7 @@ internal static class GradientNormCollector
             end -= length;
         }
         IReadOnlyList<DeadUnitReading> dead = Array.Empty<DeadUnitReading>();
-        if (unitCounts is { } counts)
+        if (unitCounts is { } gathered)
         {
             var used = new HashSet<string>(StringComparer.Ordinal);
             foreach (var layer in snapshot.Layers)
@@ -50,7 +50,8 @@ internal static class GradientNormCollector
                 if (layer.GradientNorm != 0) // exactly zero only when every value is (ExactNorms); NaN counts as used
                     used.Add(layer.Name);
             }
-            dead = units.Complete(counts.Layers, host.AsSpan(end - counts.Layers.Length, counts.Layers.Length), l => used.Contains(layers[l].Name));
+            int length = UnitActivity.Length(gathered);
+            dead = units.Complete(gathered.Layers, gathered.Fed, host.AsSpan(end - length, length), l => !used.Contains(layers[l].Name));
         }
         return snapshot with { DeadUnits = dead, Updates = updateReadings };
     }
@@ -59,7 +60,7 @@ internal static class GradientNormCollector
     // remembered zero), the loss (a float64 loss keeps its precision), the probe's two-number readings, then the
     // never-alive unit counts and the weight-update norms when this check has them.
     private static double[] CopyToHost(Measured measured, Tensor? loss, IReadOnlyList<(ActivationProbe.Site Site, Tensor Reading)> probeTensors,
-        Tensor? neverAlive, Tensor? updateNorms, Device device, HostReader reader)
+        Tensor? unitCounts, Tensor? updateNorms, Device device, HostReader reader)
     {
         var pieces = new List<Tensor>(5);
         if (measured.Tensors.Count > 0)
@@ -73,8 +74,8 @@ internal static class GradientNormCollector
                 readings[i] = DevicePlacement.OnDevice(probeTensors[i].Reading, device);
             pieces.Add(cat(readings).to_type(ScalarType.Float64));
         }
-        if (neverAlive is not null)
-            pieces.Add(neverAlive);
+        if (unitCounts is not null)
+            pieces.Add(unitCounts);
         if (updateNorms is not null)
             pieces.Add(DevicePlacement.OnDevice(updateNorms, device));
         return pieces.Count == 0 ? Array.Empty<double>() : reader.Read(pieces.Count == 1 ? pieces[0] : cat(pieces));
