@@ -25,19 +25,23 @@ internal static class PairedStepLoop
     public sealed record Row(string Model, string Monitoring, double PlainStepMs, double MonitoredStepMs, double MinRatio, double MedianRatio, double MaxRatio);
 
     /// <summary>The benchmark models, as MonitorOverheadBenchmarks runs them.</summary>
-    public static readonly string[] Models = { "mlp", "cnn", "lstm" };
+    public static readonly string[] Models = { "cnn", "lstm", "mlp" };
 
-    public static IReadOnlyList<Row> Measure()
+    private static readonly bool[] Monitorings = { true, false };
+
+    /// <summary>Measures every model both ways; <paramref name="progress"/> gets the rows so far after each model.</summary>
+    public static IReadOnlyList<Row> Measure(Action<IReadOnlyList<Row>>? progress = null)
     {
         var rows = new List<Row>();
         foreach (var name in Models)
         {
-            foreach (bool wrapped in new[] { true, false })
+            foreach (bool wrapped in Monitorings)
             {
                 var row = MeasureOne(name, wrapped);
                 Console.WriteLine($"paired {row.Model} {row.Monitoring}: min {row.MinRatio:F3}x, median {row.MedianRatio:F3}x (plain {row.PlainStepMs:F2} ms/step)");
                 rows.Add(row);
             }
+            progress?.Invoke(rows);
         }
         return rows;
     }

@@ -18,7 +18,13 @@ if (args.Any(a => a is not ("runtime" or "paired" or "analyzers")))
     return 2;
 }
 
-var pairedResult = paired ? PairedStepLoop.Measure() : null;
+string root = AppContext.BaseDirectory;
+while (!File.Exists(Path.Combine(root, "GradientGuard.sln")))
+    root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Run from inside the repository.");
+string results = Path.Combine(root, "benchmarks", "results.md");
+
+// The paired loop writes its section after each model, so a long run interrupted keeps what it measured.
+var pairedResult = paired ? PairedStepLoop.Measure(rows => ResultsWriter.Write(null, rows, null, results)) : null;
 
 
 var analyzerResult = analyzers ? AnalyzerCost.Measure() : null;
@@ -29,10 +35,6 @@ var config = ManualConfig.Create(DefaultConfig.Instance)
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 var summary = runtime ? BenchmarkRunner.Run<MonitorOverheadBenchmarks>(config) : null;
 
-string root = AppContext.BaseDirectory;
-while (!File.Exists(Path.Combine(root, "GradientGuard.sln")))
-    root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Run from inside the repository.");
-string results = Path.Combine(root, "benchmarks", "results.md");
 Console.WriteLine(ResultsWriter.Write(summary, pairedResult, analyzerResult, results));
 Console.WriteLine($"Written to {results}");
 return 0;

@@ -154,7 +154,7 @@ public sealed class GradientMonitor : IDisposable
         if (updateSampleDue && !optimizerWrapped)
         {
             var moving = MovingLayers(report);
-            updates.Keep(l => moving.Contains(layers[l].Name), updated: null);
+            updates.Keep(l => moving.ContainsKey(layers[l].Name), updated: null, l => moving[layers[l].Name]);
             keptAtStep = step;
         }
         Step = step;
@@ -164,9 +164,9 @@ public sealed class GradientMonitor : IDisposable
         return report;
     }
 
-    // The layers whose gradient this check found finite and not all zero: the ones a step can move.
-    private static HashSet<string> MovingLayers(GradientReport report) =>
-        report.Layers.Where(l => l.IsFinite && l.GradientNorm > 0).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+    // The layers whose gradient this check found finite and not all zero, the ones a step can move, with their weight norms.
+    private static Dictionary<string, double> MovingLayers(GradientReport report) =>
+        report.Layers.Where(l => l.IsFinite && l.GradientNorm > 0).ToDictionary(l => l.Name, l => l.WeightNorm, StringComparer.Ordinal);
 
     /// <summary>A wrapped optimizer now measures the actual steps; a between-checks copy would measure them twice.</summary>
     internal void OptimizerWrapped()
@@ -187,7 +187,7 @@ public sealed class GradientMonitor : IDisposable
         updateSampleDue = false;
         var moving = MovingLayers(checkedReport);
         var layers = view.Layers;
-        view.Updates.Keep(l => moving.Contains(layers[l].Name), updated);
+        view.Updates.Keep(l => moving.ContainsKey(layers[l].Name), updated, l => moving[layers[l].Name]);
     }
 
     /// <summary>Called by a wrapped optimizer right after its inner step: measures the step the kept copy saw.</summary>

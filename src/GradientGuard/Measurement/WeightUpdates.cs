@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,8 +8,10 @@ namespace GradientGuard.Measurement;
 
 /// <summary>
 /// How far steps move each layer's weights, ‖ΔW‖/‖W‖, measured on the device. <see cref="Keep"/> takes a device copy
-/// of the chosen layers' parameters; <see cref="Measure"/>, after the weights moved, leaves the per-layer norms of the
-/// change and of the kept weights as one owned float64 vector and frees the copies at once; the next check appends that
+/// of the chosen layers' parameters, in their dtype; <see cref="Measure"/>, after the weights moved, turns each copy
+/// into the change in place and leaves the per-layer norms of the changes as one owned float64 vector, freeing the
+/// copies at once (‖W‖ is the layer's weight norm the check that kept them had measured or cached, see
+/// <see cref="GradientMonitorOptions.WeightNormEvery"/>: the ratios are judged by orders of magnitude); the next check appends that
 /// vector to its single host copy (<see cref="TakeMeasured"/>) and <see cref="Read"/> turns it into ratios. No
 /// synchronization of its own. With a monitor-wrapped optimizer the copy is kept right before the wrapped optimizer's
 /// step and measured right after it, the actual step; without one, it is kept at a sampled check and measured at the
@@ -20,6 +23,8 @@ internal sealed class WeightUpdates : IDisposable
     private readonly IReadOnlyList<WatchedLayer> layers;
     private List<(int Layer, Parameter Parameter, Tensor Copy)>? kept;
     private int[]? keptLayers;
+    private double[]? keptWeightNorms;
+    private double[]? measuredWeightNorms;
     private Tensor? measured;
     private int[]? measuredLayers;
     private double measuredSteps;
@@ -35,7 +40,7 @@ internal sealed class WeightUpdates : IDisposable
     /// Keeps a device copy of the parameters of the layers <paramref name="take"/> accepts, limited to those
     /// <paramref name="updated"/> accepts (the parameters the optimizer steps; null: all with a gradient).
     /// </summary>
-    public void Keep(Func<int, bool> take, Func<Parameter, bool>? updated)
+    public void Keep(Func<int, bool> take, Func<Parameter, bool>? updated, Func<int, double> weightNorm)
     {
         Discard();
         using var scope = NewDisposeScope(); // ours, not the caller's: the copies must outlive the user's scopes
@@ -61,6 +66,7 @@ internal sealed class WeightUpdates : IDisposable
             return;
         kept = copies;
         keptLayers = taken.ToArray();
+        keptWeightNorms = taken.Select(weightNorm).ToArray();
     }
 
     /// <summary>
@@ -73,8 +79,10 @@ internal sealed class WeightUpdates : IDisposable
             return;
         var copies = kept;
         var taken = keptLayers!;
+        var weightNorms = keptWeightNorms!;
         kept = null;
         keptLayers = null;
+        keptWeightNorms = null;
         measured?.Dispose();
         measured = null;
         try
@@ -83,22 +91,23 @@ internal sealed class WeightUpdates : IDisposable
             using var noGrad = no_grad();
             var device = copies[0].Copy.device;
             var updates = new List<Tensor>?[layers.Count];
-            var weights = new List<Tensor>?[layers.Count];
             foreach (var (l, parameter, copy) in copies)
             {
                 if (parameter.IsInvalid)
                     return; // replaced meanwhile: nothing to compare with
-                var before = copy.to_type(ScalarType.Float64);
-                (updates[l] ??= new()).Add(DevicePlacement.OnDevice(ScaledNorm(parameter.detach().to_type(ScalarType.Float64).sub(before)), device));
-                (weights[l] ??= new()).Add(DevicePlacement.OnDevice(ScaledNorm(before), device));
+                // The change, in place in the copy (it is freed right after): one pass, no new tensor of the weights' size.
+                // Half types subtract in float32, where the difference of two of their values is exact.
+                var change = copy.dtype is ScalarType.Float32 or ScalarType.Float64
+                    ? copy.sub_(parameter.detach())
+                    : copy.to_type(ScalarType.Float32).sub_(parameter.detach().to_type(ScalarType.Float32));
+                (updates[l] ??= new()).Add(DevicePlacement.OnDevice(ScaledNorm(change), device));
             }
-            var pieces = new List<Tensor>(2 * taken.Length);
+            var pieces = new List<Tensor>(taken.Length);
             foreach (int l in taken)
-                pieces.Add(ScaledNorm(stack(updates[l]!)));
-            foreach (int l in taken)
-                pieces.Add(ScaledNorm(stack(weights[l]!)));
+                pieces.Add(ScaledNorm(stack(updates[l]!).to_type(ScalarType.Float64)));
             measured = stack(pieces).DetachFromDisposeScope();
             measuredLayers = taken;
+            measuredWeightNorms = weightNorms;
             measuredSteps = steps;
             measuredActualStep = actualStep;
             measuredLearningRate = learningRate;
@@ -110,13 +119,16 @@ internal sealed class WeightUpdates : IDisposable
         }
     }
 
-    // The L2 norm in float64, taken of the values divided by their max-abs so that no square overflows or underflows,
-    // even for float64 weights near 1e-300 or 1e300: the same rescue ExactNorms pays only when needed, paid at every
-    // sample here, which comes once every UpdateRatioEvery checks. 0 when every value is 0; NaN when one is NaN.
+    // The L2 norm of values divided by their max-abs, so that no square overflows or underflows (the same rescue
+    // ExactNorms pays only when needed; paid here at each sample, once every UpdateRatioEvery checks), accumulated in
+    // float32 for half, bfloat16 and float32 and in float64 for float64. 0 when every value is 0; NaN when one is NaN.
     private static Tensor ScaledNorm(Tensor x)
     {
+        if (x.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            x = x.to_type(ScalarType.Float32);
         var maxAbs = linalg.vector_norm(x, double.PositiveInfinity);
-        return maxAbs.mul(linalg.vector_norm(x.div(maxAbs.clamp_min(double.Epsilon))));
+        var tiny = x.dtype == ScalarType.Float64 ? double.Epsilon : 1e-45;
+        return maxAbs.mul(linalg.vector_norm(x.div(maxAbs.clamp_min(tiny)))).to_type(ScalarType.Float64);
     }
 
     /// <summary>
@@ -129,24 +141,22 @@ internal sealed class WeightUpdates : IDisposable
             return null;
         var vector = measured;
         var taken = measuredLayers!;
+        var weightNorms = measuredWeightNorms!;
         double steps = measuredSteps;
         bool actual = measuredActualStep;
         double? learningRate = measuredLearningRate;
         measured = null;
         measuredLayers = null;
-        return (vector, (host, offset) => Read(taken, host.AsSpan(offset, 2 * taken.Length), steps, actual, learningRate));
+        return (vector, (host, offset) => Read(taken, weightNorms, host.AsSpan(offset, taken.Length), steps, actual, learningRate));
     }
 
-    private List<UpdateReading> Read(int[] taken, ReadOnlySpan<double> host, double steps, bool actual, double? learningRate)
+    private List<UpdateReading> Read(int[] taken, double[] weightNorms, ReadOnlySpan<double> host, double steps, bool actual, double? learningRate)
     {
         var readings = new List<UpdateReading>(taken.Length);
         for (int k = 0; k < taken.Length; k++)
-            readings.Add(new UpdateReading(layers[taken[k]].Name, host[k] / steps, host[taken.Length + k], actual, learningRate));
+            readings.Add(new UpdateReading(layers[taken[k]].Name, host[k] / steps, weightNorms[k], actual, learningRate));
         return readings;
     }
-
-    /// <summary>The length of the vector <see cref="TakeMeasured"/> returns.</summary>
-    public static int Length(int layerCount) => 2 * layerCount;
 
     /// <summary>Frees a kept copy that will not be measured (a skipped step, a step the wrapper did not take).</summary>
     public void Discard()
@@ -158,6 +168,7 @@ internal sealed class WeightUpdates : IDisposable
         }
         kept = null;
         keptLayers = null;
+        keptWeightNorms = null;
     }
 
     public void Dispose()
