@@ -71,6 +71,37 @@ public sealed class DeviceStateTests
         Assert.True(DisposeScopeManager.Statistics.ThreadTotalLiveCount - beforeAttach <= model.parameters().Count() * 2);
     }
 
+    [Theory]
+    [InlineData(nameof(GradientMonitorOptions.DeadUnitsEvery))]
+    [InlineData(nameof(GradientMonitorOptions.DeadUnitsWindow))]
+    [InlineData(nameof(GradientMonitorOptions.DeadUnitsInfoShare))]
+    [InlineData(nameof(GradientMonitorOptions.DeadUnitsWarningShare))]
+    [InlineData(nameof(GradientMonitorOptions.UpdateRatioEvery))]
+    [InlineData(nameof(GradientMonitorOptions.UpdateTooLargeRatio))]
+    [InlineData(nameof(GradientMonitorOptions.UpdateTooSmallRatio))]
+    [InlineData(nameof(GradientMonitorOptions.UpdatePatience))]
+    public void Invalid_dead_unit_and_update_options_name_the_option(string option)
+    {
+        var options = new GradientMonitorOptions();
+        switch (option)
+        {
+            case nameof(GradientMonitorOptions.DeadUnitsEvery): options.DeadUnitsEvery = 0; break;
+            case nameof(GradientMonitorOptions.DeadUnitsWindow): options.DeadUnitsWindow = -1; break;
+            case nameof(GradientMonitorOptions.DeadUnitsInfoShare): options.DeadUnitsInfoShare = double.NaN; break;
+            case nameof(GradientMonitorOptions.DeadUnitsWarningShare): options.DeadUnitsWarningShare = 0.2; break; // below the Info share
+            case nameof(GradientMonitorOptions.UpdateRatioEvery): options.UpdateRatioEvery = 0; break;
+            case nameof(GradientMonitorOptions.UpdateTooLargeRatio): options.UpdateTooLargeRatio = double.PositiveInfinity; break;
+            case nameof(GradientMonitorOptions.UpdateTooSmallRatio): options.UpdateTooSmallRatio = 1; break; // above the large bound
+            case nameof(GradientMonitorOptions.UpdatePatience): options.UpdatePatience = 0; break;
+        }
+        using var model = nn.Linear(2, 2);
+
+        var error = Assert.Throws<System.ArgumentException>(() => GradientMonitor.Attach(model, options));
+
+        Assert.Equal(option, error.ParamName);
+        Assert.Contains("GradientMonitorOptions." + option, error.Message, System.StringComparison.Ordinal);
+    }
+
     private static void Step(nn.Module<Tensor, Tensor> model, GradientMonitor monitor, optim.Optimizer optimizer, bool check, Tensor? x = null, Tensor? y = null)
     {
         using var scope = NewDisposeScope();
