@@ -7,14 +7,24 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using GradientGuard.Benchmarks;
 
-// Runs the runtime and the analyzer benchmarks (or one of them: `runtime`, `analyzers`) and writes benchmarks/results.md.
+// Runs the runtime, paired-loop and analyzer benchmarks (or some of them: `runtime`, `paired`, `analyzers`) and writes
+// benchmarks/results.md.
 bool runtime = args.Length == 0 || args.Contains("runtime");
+bool paired = args.Length == 0 || args.Contains("paired");
 bool analyzers = args.Length == 0 || args.Contains("analyzers");
-if (args.Any(a => a is not ("runtime" or "analyzers")))
+if (args.Any(a => a is not ("runtime" or "paired" or "analyzers")))
 {
-    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [analyzers]");
+    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers]");
     return 2;
 }
+
+string root = AppContext.BaseDirectory;
+while (!File.Exists(Path.Combine(root, "GradientGuard.sln")))
+    root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Run from inside the repository.");
+string results = Path.Combine(root, "benchmarks", "results.md");
+
+// The paired loop writes its section after each model, so a long run interrupted keeps what it measured.
+var pairedResult = paired ? PairedStepLoop.Measure(rows => ResultsWriter.Write(null, rows, null, results)) : null;
 
 
 var analyzerResult = analyzers ? AnalyzerCost.Measure() : null;
@@ -25,10 +35,6 @@ var config = ManualConfig.Create(DefaultConfig.Instance)
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 var summary = runtime ? BenchmarkRunner.Run<MonitorOverheadBenchmarks>(config) : null;
 
-string root = AppContext.BaseDirectory;
-while (!File.Exists(Path.Combine(root, "GradientGuard.sln")))
-    root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Run from inside the repository.");
-string results = Path.Combine(root, "benchmarks", "results.md");
-Console.WriteLine(ResultsWriter.Write(summary, analyzerResult, results));
+Console.WriteLine(ResultsWriter.Write(summary, pairedResult, analyzerResult, results));
 Console.WriteLine($"Written to {results}");
 return 0;

@@ -13,6 +13,7 @@ internal static class ResultsWriter
 {
     private const string RuntimeHeading = "## Runtime: monitor overhead per training step";
     private const string AnalyzersHeading = "## Analyzers: share of compilation time";
+    private const string PairedHeading = "## Runtime: default monitor (every detector) per training step, paired loop";
 
     // Written by hand from the real-code command (tools/GradientGuard.RealCode), which this program does not run: kept as is.
     private const string RealCodeHeading = "## Analyzers on real code: share of compilation time";
@@ -21,16 +22,20 @@ internal static class ResultsWriter
     /// Writes the sections measured in this run; a section not measured (one benchmark run alone) is kept from the
     /// existing file, so results.md always holds both.
     /// </summary>
-    public static string Write(Summary? runtime, AnalyzerCost.Result? analyzers, string path)
+    public static string Write(Summary? runtime, IReadOnlyList<PairedStepLoop.Row>? paired, AnalyzerCost.Result? analyzers, string path)
     {
         string previous = File.Exists(path) ? File.ReadAllText(path) : "";
         var md = new StringBuilder();
         md.AppendLine("# GradientGuard benchmarks").AppendLine();
-        md.AppendLine("Regenerate with `dotnet run -c Release --project benchmarks/GradientGuard.Benchmarks` (both) or with `-- runtime` / `-- analyzers` (one; the other section is kept). CPU libtorch, Release build.").AppendLine();
+        md.AppendLine("Regenerate with `dotnet run -c Release --project benchmarks/GradientGuard.Benchmarks` (all) or with `-- runtime` / `-- paired` / `-- analyzers` (some; the other sections are kept). CPU libtorch, Release build.").AppendLine();
         if (runtime is not null)
             Runtime(Measured(md.AppendLine(RuntimeHeading).AppendLine()), runtime);
         else
             md.Append(Section(previous, RuntimeHeading));
+        if (paired is not null)
+            Paired(Measured(md.AppendLine(PairedHeading).AppendLine()), paired);
+        else
+            md.Append(Section(previous, PairedHeading));
         if (analyzers is not null)
             Analyzers(Measured(md.AppendLine(AnalyzersHeading).AppendLine()), analyzers);
         else
@@ -80,6 +85,15 @@ internal static class ResultsWriter
             md.AppendLine(CultureInfo.InvariantCulture, $"- monitor clip / `clip_grad_norm_` alone: **{monitorClipToClip:F2}x** (target < 1: {(monitorClipToClip < 1 ? "met" : "missed")}); as whole steps: **{stepClip:F2}x**.");
             md.AppendLine(CultureInfo.InvariantCulture, $"- step + `Check()` every step: **{Mean("StepWithCheck") / plain:F3}x** the plain step; every 10 steps: **{Mean("StepWithCheckEvery10") / plain:F3}x**.").AppendLine();
         }
+    }
+
+    private static void Paired(StringBuilder md, IReadOnlyList<PairedStepLoop.Row> rows)
+    {
+        md.AppendLine(CultureInfo.InvariantCulture, $"Two copies of each model with the same weights train side by side (SGD, the benchmark batch), one plain and one with `GradientMonitor` at its default options (every detector on: norms, vanishing/exploding/non-finite, dead units every 5 checks, update ratios every 10 checks); blocks of {PairedStepLoop.BlockSteps} steps alternate between them in ABBA order, {PairedStepLoop.Pairs} pairs after 1 warm-up pair. Ratio = monitored block / plain block of the same pair. Target: ≤ 1.05x.").AppendLine();
+        md.AppendLine("| model | monitoring | plain step (ms, median) | monitored step (ms, median) | min ratio | **median ratio** | max ratio | target ≤ 1.05x (median) |").AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
+        foreach (var r in rows)
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Model} | {r.Monitoring} | {r.PlainStepMs:F2} | {r.MonitoredStepMs:F2} | {r.MinRatio:F3} | **{r.MedianRatio:F3}** | {r.MaxRatio:F3} | {(r.MedianRatio <= 1.05 ? "met" : "missed")} |");
+        md.AppendLine();
     }
 
     private static void Analyzers(StringBuilder md, AnalyzerCost.Result result)

@@ -9,11 +9,11 @@ namespace GradientGuard.Demo;
 internal sealed class DemoArguments
 {
     public const string Usage = """
-        GradientGuard demo: trains four short classic runs under the gradient monitor and reports what it saw.
+        GradientGuard demo: trains five short classic runs under the gradient monitor and reports what it saw.
 
         usage: GradientGuard.Demo [--scenario NAME]... [--steps N] [--seed N] [--out DIR]
 
-          --scenario NAME  run only these (sigmoid-mlp, relu-mlp, plain-rnn, rnn-clipped); default: all four
+          --scenario NAME  run only these (sigmoid-mlp, relu-mlp, plain-rnn, gru-clipped, relu-high-lr); default: all five
           --steps N        training steps per run (default 60)
           --seed N         random seed (default 1)
           --out DIR        folder for the JSON Lines logs, TensorBoard event files and report.html (default ./runs)

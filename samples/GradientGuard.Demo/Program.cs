@@ -4,7 +4,7 @@ using System.Linq;
 using GradientGuard.Demo;
 using GradientGuard.Reporting;
 
-// The main job: four classic runs under GradientGuard. (`gradientguard report LOG.jsonl...`, the tool, renders the report from any run's log.)
+// The main job: five classic runs under GradientGuard. (`gradientguard report LOG.jsonl...`, the tool, renders the report from any run's log.)
 DemoArguments arguments;
 try
 {

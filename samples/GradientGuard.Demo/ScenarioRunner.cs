@@ -21,7 +21,7 @@ internal static class ScenarioRunner
             TensorBoardLogDir = Path.Combine(output, "tensorboard", scenario.Name),
         });
         monitor.DiagnosticRaised += (_, diagnostic) => view.Diagnostic(diagnostic.ToString());
-        using var optimizer = optim.SGD(model.parameters(), learningRate: scenario.LearningRate);
+        using optim.Optimizer optimizer = scenario.Adam ? optim.Adam(model.parameters(), lr: scenario.LearningRate) : optim.SGD(model.parameters(), learningRate: scenario.LearningRate);
 
         view.Heading(scenario.Name, $"{scenario.Description} (expect {scenario.Expected})");
         for (int step = 1; step <= arguments.Steps; step++)

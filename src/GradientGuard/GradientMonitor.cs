@@ -7,6 +7,7 @@ using GradientGuard.Measurement;
 using GradientGuard.Detection;
 using GradientGuard.Output;
 using GradientGuard.Probing;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace GradientGuard;
@@ -28,7 +29,8 @@ public sealed class GradientMonitor : IDisposable
     private readonly IGradientDetector[] detectors =
     {
         new NoGradientsDetector(), new NonFiniteDetector(), new ExplodingDetector(), new PoorInitializationDetector(),
-        new SaturationDetector(), new VanishingDetector(), new LossStalledDetector(), new LossOscillatingDetector(),
+        new SaturationDetector(), new VanishingDetector(), new DeadUnitsDetector(), new UpdateTooLargeDetector(), new UpdateTooSmallDetector(),
+        new LossStalledDetector(), new LossOscillatingDetector(),
     };
     private readonly List<GradientDiagnostic> history = new();
     private readonly ReportSinks sinks;
@@ -39,6 +41,12 @@ public sealed class GradientMonitor : IDisposable
     // The loss of the last check, to tell a repeated check of one step from the next step (weak: it is the caller's).
     private WeakReference<Tensor>? lastLoss;
     private bool disposed;
+    // Weight-update sampling (see WeightUpdates): how many checks measured so far, whether this step's check is a sample,
+    // the step whose weights a between-checks copy holds, and whether a wrapped optimizer measures the actual steps.
+    private long measuredChecks;
+    private bool updateSampleDue;
+    private long keptAtStep;
+    private bool optimizerWrapped;
 
     private GradientMonitor(nn.Module model, GradientMonitorOptions options)
     {
@@ -135,9 +143,11 @@ public sealed class GradientMonitor : IDisposable
         }
 
         FollowModel(view.WeightNorms.RefreshesNext);
-        var (layers, traits, weightNorms, provenZeros) = view;
+        var (layers, traits, weightNorms, provenZeros, units, updates) = view;
+        if (!optimizerWrapped && updates.IsKeeping)
+            updates.Measure(step - keptAtStep, actualStep: false, learningRate: null); // the weights' change since the sampled check
         weightNorms.BeginCheck();
-        var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms, provenZeros);
+        var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms, provenZeros, units, updates);
         HostSynchronizations += snapshot.HostSynchronizations;
         LastSnapshot = snapshot;
         var report = new GradientReport(step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers) { CallSite = site };
@@ -153,11 +163,59 @@ public sealed class GradientMonitor : IDisposable
         report.HasNonFinite = snapshot.HasNonFinite;
 
         Act(report, layers);
+        // The first step is never sampled: Adam's first step is a sign step, and nothing is known about the run yet.
+        updateSampleDue = ++measuredChecks % options.UpdateRatioEvery == 0 && step > 1 && !report.StepSkipped;
+        if (updateSampleDue && !optimizerWrapped)
+        {
+            var moving = MovingLayers(report);
+            updates.Keep(l => moving.ContainsKey(layers[l].Name), updated: null, l => moving[layers[l].Name]);
+            keptAtStep = step;
+        }
         Step = step;
         LastReport = report;
         RememberLoss(loss); // only now: a check that threw before this point is not this loss's check
         Publish(report);
         return report;
+    }
+
+    // The layers whose gradient this check found finite and not all zero, the ones a step can move, with their weight norms.
+    private static Dictionary<string, double> MovingLayers(GradientReport report) =>
+        report.Layers.Where(l => l.IsFinite && l.GradientNorm > 0).ToDictionary(l => l.Name, l => l.WeightNorm, StringComparer.Ordinal);
+
+    /// <summary>A wrapped optimizer now measures the actual steps; a between-checks copy would measure them twice.</summary>
+    internal void OptimizerWrapped()
+    {
+        optimizerWrapped = true;
+        view.Updates.Discard();
+    }
+
+    /// <summary>
+    /// Called by a wrapped optimizer right before its inner step, after this step's check: at a sampled check, keeps a
+    /// device copy of the parameters <paramref name="updated"/> accepts (those the optimizer steps) in the layers the
+    /// check found with a finite, non-zero gradient.
+    /// </summary>
+    internal void BeforeOptimizerStep(GradientReport checkedReport, Func<Parameter, bool> updated)
+    {
+        if (disposed || !updateSampleDue || !ReferenceEquals(checkedReport, LastReport) || checkedReport.StepSkipped)
+            return;
+        updateSampleDue = false;
+        var moving = MovingLayers(checkedReport);
+        var layers = view.Layers;
+        view.Updates.Keep(l => moving.ContainsKey(layers[l].Name), updated, l => moving[layers[l].Name]);
+    }
+
+    /// <summary>Called by a wrapped optimizer right after its inner step: measures the step the kept copy saw.</summary>
+    internal void AfterOptimizerStep(Func<double?> learningRate)
+    {
+        if (!disposed && view.Updates.IsKeeping)
+            view.Updates.Measure(1, actualStep: true, learningRate());
+    }
+
+    /// <summary>Called by a wrapped optimizer whose inner step threw: the kept copy will not be measured.</summary>
+    internal void OptimizerStepFailed()
+    {
+        if (!disposed)
+            view.Updates.Discard();
     }
 
     private void RememberLoss(Tensor? loss) => lastLoss = loss is null ? null : new WeakReference<Tensor>(loss);
@@ -168,6 +226,7 @@ public sealed class GradientMonitor : IDisposable
         if (disposed)
             return;
         disposed = true;
+        view.DisposeDeviceState();
         probe?.Dispose();
         sinks.Dispose();
     }
@@ -212,6 +271,8 @@ public sealed class GradientMonitor : IDisposable
                 newProbe = CreateProbe(sites, probe);
         }
 
+        if (!ReferenceEquals(newView.Units, view.Units))
+            view.DisposeDeviceState(); // the masks and kept copies belong to the old layers
         view = newView;
         parameterSet = current;
         refreshRequested = false;

@@ -105,6 +105,47 @@ public sealed class GradientMonitorOptions
     public double LossOscillationLevel { get; set; } = 0.1;
 
     /// <summary>
+    /// Count dead units every N checks (one more reduction over each Linear/convolution weight gradient at those checks,
+    /// no synchronization). Dead units stay dead, so sampling loses little: a unit alive on a few batches only may
+    /// count as dead, and such a unit hardly learns either. Default 5.
+    /// </summary>
+    public int DeadUnitsEvery { get; set; } = 5;
+
+    /// <summary>
+    /// Sampled checks (each <see cref="DeadUnitsEvery"/> checks apart, counting only those where the layer got a
+    /// gradient) over which a unit must have had an all-zero gradient row every time to count as dead. Default 5
+    /// (a window of 25 steps with the defaults).
+    /// </summary>
+    public int DeadUnitsWindow { get; set; } = 5;
+
+    /// <summary>Share of a layer's units dead over a window from which an early sign (<see cref="IssueSeverity.Info"/>) is raised. Default 0.3.</summary>
+    public double DeadUnitsInfoShare { get; set; } = 0.3;
+
+    /// <summary>Share of a layer's units dead over a window from which a warning is raised (SageMaker's dead-ReLU rule fires above half). Default 0.5.</summary>
+    public double DeadUnitsWarningShare { get; set; } = 0.5;
+
+    /// <summary>
+    /// Measure each layer's update-to-weight ratio ‖ΔW‖/‖W‖ every N checks: a device copy of the weights kept over one
+    /// step, then freed. With a monitor-wrapped optimizer it is the optimizer's actual step; without, the change of the
+    /// weights between that check and the next. Default 10.
+    /// </summary>
+    public int UpdateRatioEvery { get; set; } = 10;
+
+    /// <summary>
+    /// Update-to-weight ratio above which a layer's step is too large: each step moves the weights by half their norm
+    /// (healthy steps are near 1e-3, Adam's on wide layers up to about 0.1; SageMaker's bound is 10). Default 0.5.
+    /// </summary>
+    public double UpdateTooLargeRatio { get; set; } = 0.5;
+
+    /// <summary>
+    /// Update-to-weight ratio below which, in every layer, steps are too small to learn (SageMaker's bound). Default 1e-8.
+    /// </summary>
+    public double UpdateTooSmallRatio { get; set; } = 1e-8;
+
+    /// <summary>Consecutive update samples a ratio must stay beyond its bound before it is raised. Default 3.</summary>
+    public int UpdatePatience { get; set; } = 3;
+
+    /// <summary>
     /// Layers to watch, by their name in <c>named_modules()</c>; an entry ending in '.' watches every layer under
     /// that prefix. Empty (default): every layer that owns parameters.
     /// </summary>
@@ -210,6 +251,16 @@ public sealed class GradientMonitorOptions
         Require(LossOscillationWindow >= 4, nameof(LossOscillationWindow), $"must be at least 4, was {LossOscillationWindow}");
         Require(IsFinite(LossSwingFactor) && LossSwingFactor > 1, nameof(LossSwingFactor), $"must be a finite number above 1, was {LossSwingFactor}");
         RequireShare(LossOscillationLevel, nameof(LossOscillationLevel));
+        Require(DeadUnitsEvery >= 1, nameof(DeadUnitsEvery), $"must be at least 1, was {DeadUnitsEvery}");
+        Require(DeadUnitsWindow >= 1, nameof(DeadUnitsWindow), $"must be at least 1, was {DeadUnitsWindow}");
+        Require(IsFinite(DeadUnitsInfoShare) && DeadUnitsInfoShare > 0 && DeadUnitsInfoShare <= 1, nameof(DeadUnitsInfoShare), $"must lie in (0, 1], was {DeadUnitsInfoShare}");
+        Require(IsFinite(DeadUnitsWarningShare) && DeadUnitsWarningShare >= DeadUnitsInfoShare && DeadUnitsWarningShare <= 1, nameof(DeadUnitsWarningShare),
+            $"must lie between DeadUnitsInfoShare ({DeadUnitsInfoShare}) and 1, was {DeadUnitsWarningShare}");
+        Require(UpdateRatioEvery >= 1, nameof(UpdateRatioEvery), $"must be at least 1, was {UpdateRatioEvery}");
+        RequirePositive(UpdateTooLargeRatio, nameof(UpdateTooLargeRatio));
+        Require(IsFinite(UpdateTooSmallRatio) && UpdateTooSmallRatio > 0 && UpdateTooSmallRatio < UpdateTooLargeRatio, nameof(UpdateTooSmallRatio),
+            $"must be a positive number below UpdateTooLargeRatio ({UpdateTooLargeRatio}), was {UpdateTooSmallRatio}");
+        Require(UpdatePatience >= 1, nameof(UpdatePatience), $"must be at least 1, was {UpdatePatience}");
         if (ClipMaxNorm is double clip)
             RequirePositive(clip, nameof(ClipMaxNorm));
         Require(Layers.All(l => !string.IsNullOrWhiteSpace(l)), nameof(Layers), "must not contain empty names");

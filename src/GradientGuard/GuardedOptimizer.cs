@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using GradientGuard.Output;
+using System.Linq;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -23,6 +24,8 @@ public sealed class GuardedOptimizer : OptimizerHelper
     private long monitorStepAtZeroGrad;
     // The WithMonitor call: step() is an override and cannot take caller information, so its checks are recorded there.
     private readonly LoopCallSite site;
+    // The handles of the parameters the wrapped optimizer steps, read at a sampled step (see MeasuredStep).
+    private HashSet<IntPtr>? steppedHandles;
 
     internal GuardedOptimizer(optim.Optimizer inner, GradientMonitor monitor, LoopCallSite site)
     {
@@ -31,6 +34,7 @@ public sealed class GuardedOptimizer : OptimizerHelper
         this.site = site;
         monitorStepAtLastStep = monitor.Step; // checks made before the wrapper existed belong to no step of it
         monitorStepAtZeroGrad = monitor.Step;
+        monitor.OptimizerWrapped();
     }
 
     /// <summary>The wrapped optimizer.</summary>
@@ -70,7 +74,41 @@ public sealed class GuardedOptimizer : OptimizerHelper
         // after step() for logging checked the previous step's gradients, which zero_grad() then cleared.
         bool checkedByLoop = monitor.Step > Math.Max(monitorStepAtLastStep, monitorStepAtZeroGrad) && monitor.LastReport is not null;
         LastReport = checkedByLoop ? monitor.LastReport! : monitor.CheckAt(null, site);
-        return LastReport.StepSkipped ? null! : inner.step();
+        return LastReport.StepSkipped ? null! : MeasuredStep(null);
+    }
+
+    // The inner step, with the monitor keeping a copy of the weights right before it at sampled checks and measuring
+    // the actual update right after it (device work only; the numbers are read at the next check).
+    private Tensor MeasuredStep(Func<Tensor>? closure)
+    {
+        monitor.BeforeOptimizerStep(LastReport!, StepsParameter);
+        Tensor result;
+        try
+        {
+            result = inner.step(closure);
+        }
+        catch
+        {
+            monitor.OptimizerStepFailed();
+            throw;
+        }
+        monitor.AfterOptimizerStep(LargestLearningRate);
+        return result;
+    }
+
+    private bool StepsParameter(Parameter parameter)
+    {
+        steppedHandles ??= new HashSet<IntPtr>(inner.parameters().Select(p => p.Handle));
+        return steppedHandles.Contains(parameter.Handle);
+    }
+
+    private double? LargestLearningRate()
+    {
+        steppedHandles = null; // param groups can change between samples (add_param_group): read them afresh at the next
+        double? largest = null;
+        foreach (var group in inner.ParamGroups)
+            largest = Math.Max(largest ?? double.NegativeInfinity, group.LearningRate);
+        return largest;
     }
 
     private Tensor StepWithClosure(Func<Tensor> closure)
@@ -82,7 +120,7 @@ public sealed class GuardedOptimizer : OptimizerHelper
         if (LastReport.StepSkipped)
             return loss;
         bool evaluated = false;
-        return inner.step(() =>
+        return MeasuredStep(() =>
         {
             if (evaluated)
                 return closure();

@@ -9,13 +9,13 @@ namespace GradientGuard.Package.Tests;
 
 /// <summary>
 /// The README's main command, run exactly as written (from a scratch folder, with the project path made absolute):
-/// four verdicts, a well-formed self-contained HTML report with a chart per run, JSON Lines logs and TensorBoard events.
+/// five verdicts, a well-formed self-contained HTML report with a chart per run, JSON Lines logs and TensorBoard events.
 /// </summary>
 public sealed class DemoEndToEndTests : IClassFixture<PackedPackages>
 {
     private static readonly (string Run, string Verdict)[] Expected =
     {
-        ("sigmoid-mlp", "vanishing"), ("relu-mlp", "healthy"), ("plain-rnn", "exploding"), ("rnn-clipped", "healthy"),
+        ("sigmoid-mlp", "vanishing"), ("relu-mlp", "healthy"), ("plain-rnn", "exploding"), ("gru-clipped", "healthy"), ("relu-high-lr", "dead units"),
     };
 
     private readonly PackedPackages packages;
@@ -23,7 +23,7 @@ public sealed class DemoEndToEndTests : IClassFixture<PackedPackages>
     public DemoEndToEndTests(PackedPackages packages) => this.packages = packages;
 
     [Fact]
-    public void The_readme_main_command_prints_the_four_verdicts_and_writes_report_logs_and_events()
+    public void The_readme_main_command_prints_the_five_verdicts_and_writes_report_logs_and_events()
     {
         string command = File.ReadLines(Path.Combine(packages.RepositoryRoot, "README.md"))
             .Single(l => l.StartsWith("dotnet run --project samples/GradientGuard.Demo", StringComparison.Ordinal));

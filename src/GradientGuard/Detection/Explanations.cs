@@ -88,6 +88,46 @@ internal static class Explanations
                 RuleIds.StepWithoutGradientClipping);
     }
 
+    public static Explanation ForDeadUnits(IReadOnlyList<DeadUnitReading> layers, GradientMonitorOptions options)
+    {
+        var each = layers.Select(r => string.Format(CultureInfo.InvariantCulture, "{0} of {1} units of '{2}' ({3:0} %)", r.Dead, r.Units, r.Layer, 100 * r.Share));
+        var first = layers[0];
+        return new Explanation(string.Format(CultureInfo.InvariantCulture,
+                "{0} had an all-zero gradient at each of the last {1} {2}: their ReLU outputs zero for every input, " +
+                "so they pass no gradient and no longer learn; a step too large (a high learning rate) pushes their bias and weights where no input activates them again",
+                string.Join("; ", each), first.Samples, options.DeadUnitsEvery * options.CheckEvery == 1 ? "steps" : $"sampled checks, {options.DeadUnitsEvery * options.CheckEvery} steps apart")
+                + (layers.FirstOrDefault(r => r.Dead == r.Units) is { } wholly
+                    ? $"; '{wholly.Layer}' outputs zero for every input, so the layer after it sees only zeros and the layers before it get no gradient at all"
+                    : ""),
+            "lower the learning rate; use LeakyReLU or GELU instead of ReLU, which keep a gradient below zero; initialize ReLU layers with kaiming_normal_ (quick fix of GG0002)",
+            RuleIds.Initialization);
+    }
+
+    public static Explanation ForUpdateTooLarge(IReadOnlyList<UpdateReading> layers, int samples)
+    {
+        var each = layers.Select(r => string.Format(CultureInfo.InvariantCulture, "'{0}' {1:G2}", r.Layer, r.Ratio));
+        var first = layers[0];
+        return new Explanation(string.Format(CultureInfo.InvariantCulture,
+                "{0} moved the weights by {1} times their norm (update-to-weight ratio; a healthy step is about 1e-3) at {2} samples in a row{3}: " +
+                "the steps jump across the loss surface instead of descending it",
+                first.ActualStep ? "the optimizer's step" : "the change between two checks", string.Join(", ", each), samples, LearningRateText(first)),
+            "lower the learning rate (ten times or more) or add a warm-up; clip gradients between backward() and step() with clip_grad_norm_ (quick fix of GG0003) or set GradientMonitorOptions.ClipMaxNorm",
+            RuleIds.StepWithoutGradientClipping);
+    }
+
+    public static Explanation ForUpdateTooSmall(UpdateReading largest, int samples, GradientMonitorOptions options)
+    {
+        string belowPrecision = largest.Moved ? "" : "; the step left every weight exactly as it was: the update is below the float precision of the weights";
+        return new Explanation(string.Format(CultureInfo.InvariantCulture,
+                "at {0} samples in a row no layer's weights moved by more than {1:G2} of their norm in a step (largest ratio {2:G2}, in '{3}'; a healthy step is about 1e-3){4}{5}: the run barely learns",
+                samples, options.UpdateTooSmallRatio, largest.Ratio, largest.Layer, LearningRateText(largest), belowPrecision),
+            "raise the learning rate by orders of magnitude; if it is already usual, the gradients vanish: initialize with kaiming_normal_ for ReLU-family layers (GG0002) and add normalization (GG0006)",
+            "");
+    }
+
+    private static string LearningRateText(UpdateReading reading) =>
+        reading.LearningRate is double rate ? string.Format(CultureInfo.InvariantCulture, " at learning rate {0:G3}", rate) : "";
+
     // Default init gives about 0.58, He init 1.41; a stack well below 0.3 shrinks the signal at every layer.
     private const double TooSmallInitScale = 0.3;
 

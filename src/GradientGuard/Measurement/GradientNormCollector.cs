@@ -15,7 +15,8 @@ namespace GradientGuard.Measurement;
 /// </summary>
 internal static class GradientNormCollector
 {
-    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe, WeightNormCache weightNorms, ProvenZeros zeros)
+    public static GradientSnapshot Collect(IReadOnlyList<WatchedLayer> layers, Tensor? loss, ActivationProbe? probe, WeightNormCache weightNorms, ProvenZeros zeros,
+        UnitActivity units, WeightUpdates updates)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -23,16 +24,45 @@ internal static class GradientNormCollector
         var measured = Measured.Gather(layers, weightNorms, zeros);
         var probeTensors = probe?.ReadForCheck() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
         var device = measured.Gradients > 0 ? measured.Tensors[0].device : loss?.device ?? CPU;
+        var unitCounts = units.Gather(device);
+        var update = updates.TakeMeasured();
+        if (update is { } taken)
+            scope.Attach(taken.Vector); // handed over to this check: its scope disposes it after the copy
         var reader = new HostReader();
-        double[] host = CopyToHost(measured, loss, probeTensors, device, reader);
-        return Aggregate(layers, measured, host, loss, probe, probeTensors, weightNorms, zeros, device, reader);
+        double[] host = CopyToHost(measured, loss, probeTensors, unitCounts?.Vector, update?.Vector, device, reader);
+        var snapshot = Aggregate(layers, measured, host, loss, probe, probeTensors, weightNorms, zeros, device, reader);
+
+        // The extra numbers sit at the end of the vector, after the direct norms, the loss and the probe readings.
+        int end = host.Length;
+        IReadOnlyList<UpdateReading> updateReadings = Array.Empty<UpdateReading>();
+        if (update is { } u)
+        {
+            int length = (int)u.Vector.shape[0];
+            updateReadings = u.Read(host, end - length);
+            end -= length;
+        }
+        IReadOnlyList<DeadUnitReading> dead = Array.Empty<DeadUnitReading>();
+        if (unitCounts is { } gathered)
+        {
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var layer in snapshot.Layers)
+            {
+                if (layer.GradientNorm != 0) // exactly zero only when every value is (ExactNorms); NaN counts as used
+                    used.Add(layer.Name);
+            }
+            int length = UnitActivity.Length(gathered);
+            dead = units.Complete(gathered.Layers, gathered.Fed, host.AsSpan(end - length, length), l => !used.Contains(layers[l].Name));
+        }
+        return snapshot with { DeadUnits = dead, Updates = updateReadings };
     }
 
     // One float64 vector on the device, copied to the host once: the direct norms (and the max-abs of tensors
-    // remembered zero), the loss (a float64 loss keeps its precision), the probe's two-number readings.
-    private static double[] CopyToHost(Measured measured, Tensor? loss, IReadOnlyList<(ActivationProbe.Site Site, Tensor Reading)> probeTensors, Device device, HostReader reader)
+    // remembered zero), the loss (a float64 loss keeps its precision), the probe's two-number readings, then the
+    // never-alive unit counts and the weight-update norms when this check has them.
+    private static double[] CopyToHost(Measured measured, Tensor? loss, IReadOnlyList<(ActivationProbe.Site Site, Tensor Reading)> probeTensors,
+        Tensor? unitCounts, Tensor? updateNorms, Device device, HostReader reader)
     {
-        var pieces = new List<Tensor>(3);
+        var pieces = new List<Tensor>(5);
         if (measured.Tensors.Count > 0)
             pieces.Add(ExactNorms.Direct(measured.Tensors, measured.Shapes, measured.ReadMaxAbs, device));
         if (loss is not null)
@@ -44,6 +74,10 @@ internal static class GradientNormCollector
                 readings[i] = DevicePlacement.OnDevice(probeTensors[i].Reading, device);
             pieces.Add(cat(readings).to_type(ScalarType.Float64));
         }
+        if (unitCounts is not null)
+            pieces.Add(unitCounts);
+        if (updateNorms is not null)
+            pieces.Add(DevicePlacement.OnDevice(updateNorms, device));
         return pieces.Count == 0 ? Array.Empty<double>() : reader.Read(pieces.Count == 1 ? pieces[0] : cat(pieces));
     }
 

@@ -22,6 +22,12 @@ internal sealed record GradientSnapshot(
     /// <summary>How many times the check copied numbers from the device to the host (see <see cref="HostReader"/>).</summary>
     public int HostSynchronizations { get; init; }
 
+    /// <summary>The dead-unit windows that closed at this check (see <see cref="UnitActivity"/>).</summary>
+    public IReadOnlyList<DeadUnitReading> DeadUnits { get; init; } = System.Array.Empty<DeadUnitReading>();
+
+    /// <summary>The weight updates measured since the last check (see <see cref="WeightUpdates"/>); empty when none was sampled.</summary>
+    public IReadOnlyList<UpdateReading> Updates { get; init; } = System.Array.Empty<UpdateReading>();
+
     /// <summary>Whether any gradient value is NaN or Infinity (a finite gradient whose norm is huge is not).</summary>
     public bool HasNonFiniteGradient => Layers.Any(l => !l.IsFinite);
 

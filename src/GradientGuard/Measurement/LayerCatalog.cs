@@ -18,6 +18,7 @@ internal static class LayerCatalog
         var seen = new HashSet<IntPtr>();
         var owners = new List<string>();
         var parametersByOwner = new Dictionary<string, List<Parameter>>(StringComparer.Ordinal);
+        var parameterNames = new Dictionary<string, List<string>>(StringComparer.Ordinal);
 
         foreach (var (name, parameter) in model.named_parameters())
         {
@@ -28,9 +29,11 @@ internal static class LayerCatalog
             if (!parametersByOwner.TryGetValue(owner, out var list))
             {
                 parametersByOwner[owner] = list = new List<Parameter>();
+                parameterNames[owner] = new List<string>();
                 owners.Add(owner);
             }
             list.Add(parameter);
+            parameterNames[owner].Add(dot < 0 ? name : name[(dot + 1)..]);
         }
 
         if (strict && owners.Count == 0)
@@ -42,18 +45,43 @@ internal static class LayerCatalog
                 $"GradientMonitorOptions.Layers names no parameter-owning layer: {string.Join(", ", unknown.Select(u => $"'{u}'"))}. " +
                 $"Layers with parameters: {string.Join(", ", owners.Select(o => $"'{o}'"))}.", nameof(filter));
 
+        var unitLayers = UnitLayerNames(model);
         return owners
             .Where(o => filter.Count == 0 || filter.Any(f => Matches(o, f)))
-            .Select(o => Describe(o, parametersByOwner[o]))
+            .Select(o => Describe(o, parametersByOwner[o], parameterNames[o], unitLayers.Contains(o)))
             .ToArray();
     }
 
-    private static WatchedLayer Describe(string name, List<Parameter> parameters)
+    private static WatchedLayer Describe(string name, List<Parameter> parameters, List<string> names, bool unitLayer)
     {
         var matrix = parameters.FirstOrDefault(p => p.dim() >= 2);
         long fanIn = matrix is null ? 0 : matrix.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         var shapes = parameters.Select(p => new TensorShape(p.numel(), p.dtype)).ToArray();
-        return new WatchedLayer(name, parameters.ToArray(), fanIn, shapes.Sum(s => s.Count), shapes);
+        var units = UnitParameters.None;
+        if (unitLayer)
+        {
+            int weight = names.IndexOf("weight"), bias = names.IndexOf("bias");
+            if (weight >= 0 && parameters[weight].dim() >= 2 && parameters[weight].shape[0] > 0)
+                units = new UnitParameters(weight, bias >= 0 && parameters[bias].dim() == 1 ? bias : -1, parameters[weight].shape[0]);
+        }
+        return new WatchedLayer(name, parameters.ToArray(), fanIn, shapes.Sum(s => s.Count), shapes) { Units = units };
+    }
+
+    /// <summary>
+    /// The modules whose weight rows are output units that an activation follows: Linear and Conv1d/2d/3d. Not Embedding
+    /// (its gradient rows are zero for every token the batch lacks), not recurrent layers (their rows are gates), not
+    /// transposed convolutions (their first dimension is the input channel), and not custom modules, whose weight layout
+    /// is their own.
+    /// </summary>
+    private static HashSet<string> UnitLayerNames(nn.Module model)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, module) in model.named_modules())
+        {
+            if (module is Linear or Conv1d or Conv2d or Conv3d)
+                names.Add(name.Length == 0 ? LayerGradient.RootName : name);
+        }
+        return names;
     }
 
     private static bool Matches(string layer, string filter) =>

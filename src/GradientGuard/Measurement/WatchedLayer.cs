@@ -14,6 +14,9 @@ namespace GradientGuard.Measurement;
 /// </param>
 internal sealed record WatchedLayer(string Name, Parameter[] Parameters, long FanIn, long ElementCount, TensorShape[] Shapes)
 {
+    /// <summary>Where the layer's output units are, for the dead-unit count; <see cref="UnitParameters.None"/> when it has none.</summary>
+    public UnitParameters Units { get; init; } = UnitParameters.None;
+
     /// <summary>
     /// Weight RMS times the square root of fan-in: about 0.58 under TorchSharp's default init, 1.41 under He init
     /// for ReLU; far below that, every layer shrinks the signal.
@@ -24,3 +27,17 @@ internal sealed record WatchedLayer(string Name, Parameter[] Parameters, long Fa
 
 /// <summary>A watched tensor's element count and dtype, cached so a check makes no native call to learn them.</summary>
 internal readonly record struct TensorShape(long Count, ScalarType DType);
+
+/// <summary>
+/// A Linear or convolution layer's output units: row i of its weight (and entry i of its bias) feeds unit i, so a unit
+/// whose activation is zero for the whole batch has an all-zero gradient row.
+/// </summary>
+/// <param name="Weight">The weight's index among the layer's parameters, or -1 when the layer has no units.</param>
+/// <param name="Bias">The bias's index, or -1 when it has none.</param>
+/// <param name="Count">How many units (the weight's first dimension).</param>
+internal readonly record struct UnitParameters(int Weight, int Bias, long Count)
+{
+    public static UnitParameters None => new(-1, -1, 0);
+
+    public bool Exist => Weight >= 0;
+}

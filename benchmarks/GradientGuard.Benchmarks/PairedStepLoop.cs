@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Benchmarks;
+
+/// <summary>
+/// The cost measure for the whole monitor: a training step with the default monitor (every detector on) against
+/// a plain step, as a paired, interleaved loop. Two copies of each benchmark model with the same initial weights train
+/// side by side, one plain and one monitored; blocks of <see cref="BlockSteps"/> steps alternate between them (ABBA
+/// order, so neither side always runs first after the other), and each pair of blocks gives one ratio. Machine noise
+/// that lasts longer than a block hits both sides of a pair alike; the minimum and the median of the pairs' ratios are
+/// reported. Two ways to monitor: the optimizer wrapped with <c>WithMonitor</c> (which also measures the actual update
+/// of each sampled step), and <c>Check()</c> called between backward and step.
+/// </summary>
+internal static class PairedStepLoop
+{
+    public const int BlockSteps = 10;
+    public const int Pairs = 10;
+    private const int WarmupPairs = 1;
+
+    /// <summary>One model and one way of monitoring: the pairs' ratios and the median step times.</summary>
+    public sealed record Row(string Model, string Monitoring, double PlainStepMs, double MonitoredStepMs, double MinRatio, double MedianRatio, double MaxRatio);
+
+    /// <summary>The benchmark models, as MonitorOverheadBenchmarks runs them.</summary>
+    public static readonly string[] Models = { "cnn", "lstm", "mlp" };
+
+    private static readonly bool[] Monitorings = { true, false };
+
+    /// <summary>Measures every model both ways; <paramref name="progress"/> gets the rows so far after each model.</summary>
+    public static IReadOnlyList<Row> Measure(Action<IReadOnlyList<Row>>? progress = null)
+    {
+        var rows = new List<Row>();
+        foreach (var name in Models)
+        {
+            foreach (bool wrapped in Monitorings)
+            {
+                var row = MeasureOne(name, wrapped);
+                Console.WriteLine($"paired {row.Model} {row.Monitoring}: min {row.MinRatio:F3}x, median {row.MedianRatio:F3}x (plain {row.PlainStepMs:F2} ms/step)");
+                rows.Add(row);
+            }
+            progress?.Invoke(rows);
+        }
+        return rows;
+    }
+
+    private static Row MeasureOne(string name, bool wrapped)
+    {
+        var (plainModel, x, y) = BenchmarkModels.Create(name);
+        var (monitoredModel, _, _) = BenchmarkModels.Create(name); // the same seed: the same weights
+        using var plainOptimizer = optim.SGD(plainModel.parameters(), learningRate: 1e-4);
+        var monitor = monitoredModel.MonitorGradients(); // the defaults: every detector on
+        var inner = optim.SGD(monitoredModel.parameters(), learningRate: 1e-4);
+        optim.Optimizer monitoredOptimizer = wrapped ? inner.WithMonitor(monitor) : inner;
+        try
+        {
+            var plain = new Side(plainModel, plainOptimizer, null, x, y);
+            var monitored = new Side(monitoredModel, monitoredOptimizer, wrapped ? null : monitor, x, y);
+            var ratios = new List<double>();
+            var plainTimes = new List<double>();
+            var monitoredTimes = new List<double>();
+            for (int pair = 0; pair < WarmupPairs + Pairs; pair++)
+            {
+                bool plainFirst = pair % 2 == 0;
+                double a = (plainFirst ? plain : monitored).Block();
+                double b = (plainFirst ? monitored : plain).Block();
+                if (pair < WarmupPairs)
+                    continue;
+                double plainMs = plainFirst ? a : b, monitoredMs = plainFirst ? b : a;
+                ratios.Add(monitoredMs / plainMs);
+                plainTimes.Add(plainMs / BlockSteps);
+                monitoredTimes.Add(monitoredMs / BlockSteps);
+            }
+            return new Row(name, wrapped ? "WithMonitor" : "Check()", Median(plainTimes), Median(monitoredTimes), ratios.Min(), Median(ratios), ratios.Max());
+        }
+        finally
+        {
+            monitoredOptimizer.Dispose(); // the inner optimizer itself, or the wrapper, which disposes it
+            monitor.Dispose();
+            plainModel.Dispose();
+            monitoredModel.Dispose();
+            x.Dispose();
+            y.Dispose();
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private sealed class Side(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, GradientMonitor? check, Tensor x, Tensor y)
+    {
+        // One block of steps, in milliseconds.
+        public double Block()
+        {
+            var watch = Stopwatch.StartNew();
+            for (int i = 0; i < BlockSteps; i++)
+            {
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                var loss = nn.functional.cross_entropy(model.call(x), y);
+                loss.backward();
+                check?.Check(loss);
+                optimizer.step();
+            }
+            return watch.Elapsed.TotalMilliseconds;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Measurement;
+
+/// <summary>
+/// How far steps move each layer's weights, ‖ΔW‖/‖W‖, measured on the device. <see cref="Keep"/> takes a device copy
+/// of the chosen layers' parameters, in their dtype; <see cref="Measure"/>, after the weights moved, turns each copy
+/// into the change in place and leaves the per-layer norms of the changes as one owned float64 vector, freeing the
+/// copies at once (‖W‖ is the layer's weight norm the check that kept them had measured or cached, see
+/// <see cref="GradientMonitorOptions.WeightNormEvery"/>: the ratios are judged by orders of magnitude); the next check appends that
+/// vector to its single host copy (<see cref="TakeMeasured"/>) and <see cref="Read"/> turns it into ratios. No
+/// synchronization of its own. With a monitor-wrapped optimizer the copy is kept right before the wrapped optimizer's
+/// step and measured right after it, the actual step; without one, it is kept at a sampled check and measured at the
+/// next check, so it is whatever changed the weights in between, divided by the steps in between. Owned by one
+/// <see cref="ModelView"/>'s layers: the monitor disposes it with the view, and so every kept tensor.
+/// </summary>
+internal sealed class WeightUpdates : IDisposable
+{
+    private readonly IReadOnlyList<WatchedLayer> layers;
+    private List<(int Layer, Parameter Parameter, Tensor Copy)>? kept;
+    private int[]? keptLayers;
+    private double[]? keptWeightNorms;
+    private double[]? measuredWeightNorms;
+    private Tensor? measured;
+    private int[]? measuredLayers;
+    private double measuredSteps;
+    private double? measuredLearningRate;
+    private bool measuredActualStep;
+
+    public WeightUpdates(IReadOnlyList<WatchedLayer> layers) => this.layers = layers;
+
+    /// <summary>Whether a copy is kept, waiting for <see cref="Measure"/>.</summary>
+    public bool IsKeeping => kept is not null;
+
+    /// <summary>
+    /// Keeps a device copy of the parameters of the layers <paramref name="take"/> accepts, limited to those
+    /// <paramref name="updated"/> accepts (the parameters the optimizer steps; null: all with a gradient).
+    /// </summary>
+    public void Keep(Func<int, bool> take, Func<Parameter, bool>? updated, Func<int, double> weightNorm)
+    {
+        Discard();
+        using var scope = NewDisposeScope(); // ours, not the caller's: the copies must outlive the user's scopes
+        using var noGrad = no_grad();
+        var copies = new List<(int, Parameter, Tensor)>();
+        var taken = new List<int>();
+        for (int l = 0; l < layers.Count; l++)
+        {
+            if (!take(l))
+                continue;
+            bool any = false;
+            foreach (var parameter in layers[l].Parameters)
+            {
+                if (parameter.IsInvalid || (updated is null ? parameter.grad is null : !updated(parameter)))
+                    continue;
+                copies.Add((l, parameter, parameter.detach().clone().DetachFromDisposeScope()));
+                any = true;
+            }
+            if (any)
+                taken.Add(l);
+        }
+        if (taken.Count == 0)
+            return;
+        kept = copies;
+        keptLayers = taken.ToArray();
+        keptWeightNorms = taken.Select(weightNorm).ToArray();
+    }
+
+    /// <summary>
+    /// Measures how far the kept parameters moved since <see cref="Keep"/>, over <paramref name="steps"/> steps, and
+    /// frees the copies. <paramref name="actualStep"/>: the copy was kept right before the optimizer's step.
+    /// </summary>
+    public void Measure(double steps, bool actualStep, double? learningRate)
+    {
+        if (kept is null)
+            return;
+        var copies = kept;
+        var taken = keptLayers!;
+        var weightNorms = keptWeightNorms!;
+        kept = null;
+        keptLayers = null;
+        keptWeightNorms = null;
+        measured?.Dispose();
+        measured = null;
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var device = copies[0].Copy.device;
+            var updates = new List<Tensor>?[layers.Count];
+            foreach (var (l, parameter, copy) in copies)
+            {
+                if (parameter.IsInvalid)
+                    return; // replaced meanwhile: nothing to compare with
+                // The change, in place in the copy (it is freed right after): one pass, no new tensor of the weights' size.
+                // Half types subtract in float32, where the difference of two of their values is exact.
+                var change = copy.dtype is ScalarType.Float32 or ScalarType.Float64
+                    ? copy.sub_(parameter.detach())
+                    : copy.to_type(ScalarType.Float32).sub_(parameter.detach().to_type(ScalarType.Float32));
+                (updates[l] ??= new()).Add(DevicePlacement.OnDevice(ScaledNorm(change), device));
+            }
+            var pieces = new List<Tensor>(taken.Length);
+            foreach (int l in taken)
+                pieces.Add(ScaledNorm(stack(updates[l]!).to_type(ScalarType.Float64)));
+            measured = stack(pieces).DetachFromDisposeScope();
+            measuredLayers = taken;
+            measuredWeightNorms = weightNorms;
+            measuredSteps = steps;
+            measuredActualStep = actualStep;
+            measuredLearningRate = learningRate;
+        }
+        finally
+        {
+            foreach (var (_, _, copy) in copies)
+                copy.Dispose();
+        }
+    }
+
+    // The L2 norm of values divided by their max-abs, so that no square overflows or underflows (the same rescue
+    // ExactNorms pays only when needed; paid here at each sample, once every UpdateRatioEvery checks), accumulated in
+    // float32 for half, bfloat16 and float32 and in float64 for float64. 0 when every value is 0; NaN when one is NaN.
+    private static Tensor ScaledNorm(Tensor x)
+    {
+        if (x.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            x = x.to_type(ScalarType.Float32);
+        var maxAbs = linalg.vector_norm(x, double.PositiveInfinity);
+        var tiny = x.dtype == ScalarType.Float64 ? double.Epsilon : 1e-45;
+        return maxAbs.mul(linalg.vector_norm(x.div(maxAbs.clamp_min(tiny)))).to_type(ScalarType.Float64);
+    }
+
+    /// <summary>
+    /// The measured vector, handed over to the caller (who disposes it after the host copy), or null. Its layout is
+    /// what <see cref="Read"/> expects.
+    /// </summary>
+    public (Tensor Vector, Func<double[], int, IReadOnlyList<UpdateReading>> Read)? TakeMeasured()
+    {
+        if (measured is null)
+            return null;
+        var vector = measured;
+        var taken = measuredLayers!;
+        var weightNorms = measuredWeightNorms!;
+        double steps = measuredSteps;
+        bool actual = measuredActualStep;
+        double? learningRate = measuredLearningRate;
+        measured = null;
+        measuredLayers = null;
+        return (vector, (host, offset) => Read(taken, weightNorms, host.AsSpan(offset, taken.Length), steps, actual, learningRate));
+    }
+
+    private List<UpdateReading> Read(int[] taken, double[] weightNorms, ReadOnlySpan<double> host, double steps, bool actual, double? learningRate)
+    {
+        var readings = new List<UpdateReading>(taken.Length);
+        for (int k = 0; k < taken.Length; k++)
+            readings.Add(new UpdateReading(layers[taken[k]].Name, host[k] / steps, weightNorms[k], actual, learningRate));
+        return readings;
+    }
+
+    /// <summary>Frees a kept copy that will not be measured (a skipped step, a step the wrapper did not take).</summary>
+    public void Discard()
+    {
+        if (kept is not null)
+        {
+            foreach (var (_, _, copy) in kept)
+                copy.Dispose();
+        }
+        kept = null;
+        keptLayers = null;
+        keptWeightNorms = null;
+    }
+
+    public void Dispose()
+    {
+        Discard();
+        measured?.Dispose();
+        measured = null;
+    }
+}
+
+/// <summary>How far a step moved one layer's weights.</summary>
+/// <param name="Layer">The layer's name.</param>
+/// <param name="UpdateNorm">‖ΔW‖ per step over all the layer's measured parameters (the change divided by the steps it spans).</param>
+/// <param name="WeightNorm">‖W‖ of those parameters before the change.</param>
+/// <param name="ActualStep">Whether it is the optimizer's step itself (wrapped optimizer) rather than the change between two checks.</param>
+/// <param name="LearningRate">The largest learning rate of the wrapped optimizer's parameter groups at that step; null without the wrapper.</param>
+internal sealed record UpdateReading(string Layer, double UpdateNorm, double WeightNorm, bool ActualStep, double? LearningRate)
+{
+    /// <summary>‖ΔW‖/‖W‖; NaN when the weights were zero or a value is not finite.</summary>
+    public double Ratio => WeightNorm > 0 && double.IsFinite(WeightNorm) && double.IsFinite(UpdateNorm) ? UpdateNorm / WeightNorm : double.NaN;
+
+    /// <summary>Whether the step moved the layer at all (an exactly zero change is a layer the step did not touch).</summary>
+    public bool Moved => UpdateNorm != 0;
+}
