@@ -152,7 +152,7 @@ public sealed class GradientMonitor : IDisposable
         LastSnapshot = snapshot;
         var report = new GradientReport(step, isChecked: true, snapshot.GlobalNorm, snapshot.Loss, snapshot.Layers) { CallSite = site };
         var raised = new List<GradientDiagnostic>();
-        var context = new CheckContext(step, snapshot, layers, traits, options, history, raised);
+        var context = new CheckContext(step, snapshot, layers, traits, options, history, raised, weightNorms);
 
         foreach (var detector in detectors)
         {

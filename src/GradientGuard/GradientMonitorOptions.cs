@@ -118,11 +118,14 @@ public sealed class GradientMonitorOptions
     /// </summary>
     public int DeadUnitsWindow { get; set; } = 5;
 
-    /// <summary>Share of a layer's units dead over a window from which an early sign (<see cref="IssueSeverity.Info"/>) is raised. Default 0.3.</summary>
-    public double DeadUnitsInfoShare { get; set; } = 0.3;
+    /// <summary>
+    /// Share of a layer's units dead over a window from which an early sign (<see cref="IssueSeverity.Info"/>) is raised:
+    /// a majority, SageMaker's dead-ReLU line (a minority of dead units is normal in ReLU nets). Default 0.5.
+    /// </summary>
+    public double DeadUnitsInfoShare { get; set; } = 0.5;
 
-    /// <summary>Share of a layer's units dead over a window from which a warning is raised (SageMaker's dead-ReLU rule fires above half). Default 0.5.</summary>
-    public double DeadUnitsWarningShare { get; set; } = 0.5;
+    /// <summary>Share of a layer's units dead over a window from which a warning is raised (AUTOTRAINER's dying-ReLU line). Default 0.7.</summary>
+    public double DeadUnitsWarningShare { get; set; } = 0.7;
 
     /// <summary>
     /// Measure each layer's update-to-weight ratio ‖ΔW‖/‖W‖ every N checks: a device copy of the weights kept over one

@@ -77,7 +77,10 @@ public sealed class CatalogueDetectionTests
 
         Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 32), steps: 120);
 
-        Assert.True(monitor.Diagnostics.Count == 0, string.Join(Environment.NewLine, monitor.Diagnostics));
+        // The loss falls steadily. Its ReLU units do die at this rate (55-86 % of each hidden layer, checked on fresh
+        // inputs), which DeadUnits reports; that is another problem, with another report.
+        Assert.DoesNotContain(monitor.Diagnostics, d => d.Kind == GradientIssueKind.LossOscillating);
+        Assert.Contains(monitor.Diagnostics, d => d.Kind == GradientIssueKind.DeadUnits);
     }
 
     [Fact]

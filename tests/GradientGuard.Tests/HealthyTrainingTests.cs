@@ -134,11 +134,12 @@ public sealed class HealthyTrainingTests
         torch.manual_seed(17);
         using var model = Models.ReluMlp(inputs: 16, width: 64, hiddenLayers: 2);
         using var monitor = model.MonitorGradients();
-        using var optimizer = optim.SGD(model.parameters(), learningRate: 0.05, momentum: 0.9);
+        // 0.05 with momentum 0.9 kills a whole hidden layer of this net within 50 steps (DeadUnits rightly says so).
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 0.02, momentum: 0.9);
 
         // A plateau at the high rate after real progress, then a tenfold drop late in the run.
         var reports = Training.Run(model, monitor, optimizer, _ => Training.Regression(16, 16), Steps,
-            afterBackward: step => SetLearningRate(optimizer, step < Steps * 3 / 4 ? 0.05 : 0.005));
+            afterBackward: step => SetLearningRate(optimizer, step < Steps * 3 / 4 ? 0.02 : 0.002));
 
         AssertLearnedWithoutAlarm(monitor, reports);
     }

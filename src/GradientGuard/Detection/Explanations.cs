@@ -133,10 +133,9 @@ internal static class Explanations
 
     private static double MedianInitScale(CheckContext context, IReadOnlyList<string> layers)
     {
-        var norms = context.Snapshot.Layers.ToDictionary(l => l.Name, l => l.WeightNorm);
         var scales = context.Watched
-            .Where(w => layers.Contains(w.Name) && norms.ContainsKey(w.Name))
-            .Select(w => w.InitScale(norms[w.Name]))
+            .Where(w => layers.Contains(w.Name))
+            .Select(context.InitScale)
             .Where(double.IsFinite)
             .OrderBy(s => s)
             .ToList();

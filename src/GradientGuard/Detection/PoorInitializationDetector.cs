@@ -32,13 +32,13 @@ internal sealed class PoorInitializationDetector : IGradientDetector
         judged = true;
 
         double factor = context.Options.PoorInitFactor;
-        var norms = snapshot.Layers.ToDictionary(l => l.Name, l => l.WeightNorm, StringComparer.Ordinal);
+        var measured = snapshot.Layers.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         var poor = new List<(string Name, double Scale, double Low, double High, ActivationKind? After)>();
         foreach (var watched in context.Watched)
         {
-            if (!context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || !norms.TryGetValue(watched.Name, out double norm))
+            if (!context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || !measured.Contains(watched.Name))
                 continue;
-            double scale = watched.InitScale(norm);
+            double scale = context.InitScale(watched);
             if (!double.IsFinite(scale) || scale == 0)
                 continue;
             var (low, high) = SuitedRange(dense);

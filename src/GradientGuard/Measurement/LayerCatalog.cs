@@ -46,16 +46,21 @@ internal static class LayerCatalog
                 $"Layers with parameters: {string.Join(", ", owners.Select(o => $"'{o}'"))}.", nameof(filter));
 
         var unitLayers = UnitLayerNames(model);
-        return owners
-            .Where(o => filter.Count == 0 || filter.Any(f => Matches(o, f)))
-            .Select(o => Describe(o, parametersByOwner[o], parameterNames[o], unitLayers.Contains(o)))
-            .ToArray();
+        var watched = new List<WatchedLayer>();
+        int flat = 0;
+        foreach (var owner in owners.Where(o => filter.Count == 0 || filter.Any(f => Matches(o, f))))
+        {
+            var layer = Describe(owner, parametersByOwner[owner], parameterNames[owner], unitLayers.Contains(owner)) with { FirstParameter = flat };
+            flat += layer.Parameters.Length;
+            watched.Add(layer);
+        }
+        return watched;
     }
 
     private static WatchedLayer Describe(string name, List<Parameter> parameters, List<string> names, bool unitLayer)
     {
-        var matrix = parameters.FirstOrDefault(p => p.dim() >= 2);
-        long fanIn = matrix is null ? 0 : matrix.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        int matrix = parameters.FindIndex(p => p.dim() >= 2);
+        long fanIn = matrix < 0 ? 0 : parameters[matrix].shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         var shapes = parameters.Select(p => new TensorShape(p.numel(), p.dtype)).ToArray();
         var units = UnitParameters.None;
         if (unitLayer)
@@ -64,7 +69,7 @@ internal static class LayerCatalog
             if (weight >= 0 && parameters[weight].dim() >= 2 && parameters[weight].shape[0] > 0)
                 units = new UnitParameters(weight, bias >= 0 && parameters[bias].dim() == 1 ? bias : -1, parameters[weight].shape[0]);
         }
-        return new WatchedLayer(name, parameters.ToArray(), fanIn, shapes.Sum(s => s.Count), shapes) { Units = units };
+        return new WatchedLayer(name, parameters.ToArray(), fanIn, shapes.Sum(s => s.Count), shapes) { Units = units, MatrixParameter = matrix };
     }
 
     /// <summary>

@@ -17,12 +17,22 @@ internal sealed record WatchedLayer(string Name, Parameter[] Parameters, long Fa
     /// <summary>Where the layer's output units are, for the dead-unit count; <see cref="UnitParameters.None"/> when it has none.</summary>
     public UnitParameters Units { get; init; } = UnitParameters.None;
 
+    /// <summary>The index among <see cref="Parameters"/> of the first matrix-shaped parameter (the one <see cref="FanIn"/> is read from), or -1.</summary>
+    public int MatrixParameter { get; init; } = -1;
+
+    /// <summary>The flat index (over all watched layers' parameters, in order) of this layer's first parameter.</summary>
+    public int FirstParameter { get; init; }
+
     /// <summary>
-    /// Weight RMS times the square root of fan-in: about 0.58 under TorchSharp's default init, 1.41 under He init
-    /// for ReLU; far below that, every layer shrinks the signal.
+    /// The matrix's RMS times the square root of fan-in, from its L2 norm <paramref name="matrixNorm"/>: about 0.58
+    /// under TorchSharp's default init, 1.41 under He init for ReLU; far below that, every layer shrinks the signal. The
+    /// bias is left out: a constant bias (a forget-gate 1, a class prior, a -100 that switches a unit off) says nothing
+    /// about the weights' spread.
     /// </summary>
-    public double InitScale(double weightNorm) =>
-        FanIn == 0 || ElementCount == 0 ? double.NaN : weightNorm / System.Math.Sqrt(ElementCount) * System.Math.Sqrt(FanIn);
+    public double InitScale(double matrixNorm) =>
+        MatrixParameter < 0 || FanIn == 0 || Shapes[MatrixParameter].Count == 0
+            ? double.NaN
+            : matrixNorm / System.Math.Sqrt(Shapes[MatrixParameter].Count) * System.Math.Sqrt(FanIn);
 }
 
 /// <summary>A watched tensor's element count and dtype, cached so a check makes no native call to learn them.</summary>
