@@ -321,7 +321,8 @@ public sealed class GradientMonitor : IDisposable
         }
         foreach (var diagnostic in report.Diagnostics)
             DiagnosticRaised?.Invoke(this, diagnostic);
-        if (report.Diagnostics.FirstOrDefault(d => options.FailFastOn.Contains(d.Kind)) is { } fatal)
+        // An early sign (Info) is advice, not a failure: a CI smoke run that fails fast on Vanishing must not stop on it.
+        if (report.Diagnostics.FirstOrDefault(d => d.Severity == IssueSeverity.Warning && options.FailFastOn.Contains(d.Kind)) is { } fatal)
             throw new GradientGuardException(fatal);
     }
 }

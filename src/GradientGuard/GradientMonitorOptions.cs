@@ -169,7 +169,10 @@ public sealed class GradientMonitorOptions
     /// <summary>Action: when a gradient or the loss is NaN/Infinity, zero the gradients and skip the optimizer step. Default off.</summary>
     public bool SkipNonFiniteSteps { get; set; }
 
-    /// <summary>Action: throw <see cref="GradientGuardException"/> when a diagnostic of one of these kinds is raised. Default: none.</summary>
+    /// <summary>
+    /// Action: throw <see cref="GradientGuardException"/> when a diagnostic of one of these kinds is raised with severity
+    /// <see cref="IssueSeverity.Warning"/> (an early sign, <see cref="IssueSeverity.Info"/>, never throws). Default: none.
+    /// </summary>
     public ICollection<GradientIssueKind> FailFastOn => failFastOn;
 
     private HashSet<GradientIssueKind> failFastOn = new();

@@ -68,6 +68,28 @@ public sealed class CatalogueDetectionTests
     }
 
     [Fact]
+    public void A_loss_that_oscillates_around_its_start_is_not_called_stalled_too()
+    {
+        torch.manual_seed(11);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients();
+
+        // A loss that jumps between 1 and 0.04 with no trend for more than a stall window (its median stays at its start):
+        // "raise the learning rate" would contradict the oscillation's "lower it". Real gradients, the loss values given.
+        for (int step = 0; step < 240; step++)
+        {
+            using var scope = NewDisposeScope();
+            model.zero_grad();
+            var (x, y) = Training.Regression(16, 8);
+            nn.functional.mse_loss(model.call(x), y).backward();
+            monitor.Check(tensor(step % 2 == 0 ? 1.0 : 0.04));
+        }
+
+        Assert.Contains(monitor.Diagnostics, d => d.Kind == GradientIssueKind.LossOscillating);
+        Assert.DoesNotContain(monitor.Diagnostics, d => d.Kind == GradientIssueKind.LossStalled);
+    }
+
+    [Fact]
     public void Adam_with_a_learning_rate_ten_times_lower_does_not_oscillate()
     {
         torch.manual_seed(11);
@@ -193,6 +215,22 @@ public sealed class CatalogueDetectionTests
         Assert.Contains("so it learns about", early.Cause, StringComparison.Ordinal);
         Assert.Equal(RuleIds.SaturatingActivationStack, early.RuleId);
         Assert.StartsWith("Early sign: ", early.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_early_sign_does_not_fail_fast_on_its_kind()
+    {
+        torch.manual_seed(1);
+        using var model = Models.DeepSigmoidMlp(inputs: 16, width: 32, hiddenLayers: 2);
+        var options = new GradientMonitorOptions();
+        options.FailFastOn.Add(GradientIssueKind.Vanishing);
+        using var monitor = model.MonitorGradients(options);
+        using var optimizer = optim.SGD(model.parameters(), learningRate: 1e-3);
+
+        Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 16), steps: 30); // throws on a Vanishing warning
+
+        var early = Assert.Single(monitor.Diagnostics);
+        Assert.Equal((GradientIssueKind.Vanishing, IssueSeverity.Info), (early.Kind, early.Severity));
     }
 
     [Fact]

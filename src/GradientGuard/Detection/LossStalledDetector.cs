@@ -12,7 +12,7 @@ namespace GradientGuard.Detection;
 /// new record lows by chance for a long time. A loss that made real progress before a plateau (waiting for a
 /// learning-rate drop) or converged toward zero is not stalled; a loss that keeps falling improves by the threshold
 /// within the window and is not either. Needs the loss passed to <see cref="GradientMonitor.Check"/> (a wrapped
-/// optimizer's closure passes it). Raised once per episode; re-armed once the loss has fallen
+/// optimizer's closure passes it). Not raised while the loss overshoots (see <see cref="Overshooting"/>). Raised once per episode; re-armed once the loss has fallen
 /// <see cref="GradientMonitorOptions.LossImprovement"/> below the level it stalled at, a window later.
 /// </summary>
 internal sealed class LossStalledDetector : IGradientDetector
@@ -38,7 +38,7 @@ internal sealed class LossStalledDetector : IGradientDetector
             return null;
         }
         double progress = 1 - newer / series.Start;
-        if (newer < older * (1 - options.LossImprovement) || progress >= options.LossStallProgress)
+        if (newer < older * (1 - options.LossImprovement) || progress >= options.LossStallProgress || Overshooting(context))
             return null;
         inEpisode = true;
         raisedLevel = newer;
@@ -54,5 +54,21 @@ internal sealed class LossStalledDetector : IGradientDetector
                         "; look at the monitor's Vanishing, Saturation and DeadUnits diagnostics for the layers that do not learn; check that the optimizer holds the model's parameters";
         return new Explanation(cause, advice, RuleIds.Initialization).Diagnose(GradientIssueKind.LossStalled, context.Step, System.Array.Empty<string>(),
             "loss relative to its start", newer / series.Start, 1 - options.LossStallProgress);
+    }
+
+    /// <summary>
+    /// A loss that is flat because the steps overshoot, not because they are too small: it swings (90th/10th percentile at
+    /// least <see cref="GradientMonitorOptions.LossSwingFactor"/> apart), or oscillation, explosion, non-finite values or
+    /// too large updates were raised within the window. "Raise the learning rate" would be the opposite of the fix, and
+    /// those diagnostics already give the right one.
+    /// </summary>
+    private bool Overshooting(CheckContext context)
+    {
+        var values = series.Window.ToArray();
+        if (LossSeries.Quantile(values, 0.9) >= context.Options.LossSwingFactor * LossSeries.Quantile(values, 0.1))
+            return true;
+        long since = context.Step - context.Options.LossStallWindow;
+        return context.History.Concat(context.RaisedThisCheck).Any(d => d.Step > since &&
+            d.Kind is GradientIssueKind.LossOscillating or GradientIssueKind.Exploding or GradientIssueKind.NonFinite or GradientIssueKind.UpdateTooLarge);
     }
 }
