@@ -145,7 +145,7 @@ public sealed class GradientMonitor : IDisposable
         FollowModel(view.WeightNorms.RefreshesNext);
         var (layers, traits, weightNorms, provenZeros, units, updates) = view;
         if (!optimizerWrapped && updates.IsKeeping)
-            updates.Measure(step - keptAtStep, actualStep: false, learningRate: null); // the weights' change since the sampled check
+            SampleUpdates(() => updates.Measure(step - keptAtStep, actualStep: false, learningRate: null)); // the weights' change since the sampled check
         weightNorms.BeginCheck();
         var snapshot = GradientNormCollector.Collect(layers, loss, probe, weightNorms, provenZeros, units, updates);
         HostSynchronizations += snapshot.HostSynchronizations;
@@ -164,11 +164,11 @@ public sealed class GradientMonitor : IDisposable
 
         Act(report, layers);
         // The first step is never sampled: Adam's first step is a sign step, and nothing is known about the run yet.
-        updateSampleDue = ++measuredChecks % options.UpdateRatioEvery == 0 && step > 1 && !report.StepSkipped;
+        updateSampleDue = ++measuredChecks % options.UpdateRatioEvery == 0 && step > 1 && !report.StepSkipped && UpdateSamplingError is null;
         if (updateSampleDue && !optimizerWrapped)
         {
             var moving = MovingLayers(report);
-            updates.Keep(l => moving.ContainsKey(layers[l].Name), updated: null, l => moving[layers[l].Name]);
+            SampleUpdates(() => updates.Keep(l => moving.ContainsKey(layers[l].Name), updated: null, l => moving[layers[l].Name]));
             keptAtStep = step;
         }
         Step = step;
@@ -201,14 +201,39 @@ public sealed class GradientMonitor : IDisposable
         updateSampleDue = false;
         var moving = MovingLayers(checkedReport);
         var layers = view.Layers;
-        view.Updates.Keep(l => moving.ContainsKey(layers[l].Name), updated, l => moving[layers[l].Name]);
+        SampleUpdates(() => view.Updates.Keep(l => moving.ContainsKey(layers[l].Name), updated, l => moving[layers[l].Name]));
     }
 
     /// <summary>Called by a wrapped optimizer right after its inner step: measures the step the kept copy saw.</summary>
     internal void AfterOptimizerStep(Func<double?> learningRate)
     {
         if (!disposed && view.Updates.IsKeeping)
-            view.Updates.Measure(1, actualStep: true, learningRate());
+            SampleUpdates(() => view.Updates.Measure(1, actualStep: true, learningRate()));
+    }
+
+    /// <summary>Why update sampling stopped for this run (the device could not hold a weight copy, say), or null.</summary>
+    internal Exception? UpdateSamplingError { get; private set; }
+
+    /// <summary>
+    /// Runs one part of the update-ratio measurement. It is an extra the run must never pay for: when it fails (a copy of
+    /// the weights the device cannot hold), the copies are freed, sampling stops for the run, and the check or the
+    /// optimizer's step goes on as if it had never been tried.
+    /// </summary>
+    private void SampleUpdates(Action sample)
+    {
+        if (UpdateSamplingError is not null)
+            return;
+#pragma warning disable CA1031 // any failure of an optional measurement must stay out of the training loop
+        try
+        {
+            sample();
+        }
+        catch (Exception e)
+        {
+            view.Updates.Discard();
+            UpdateSamplingError = e;
+        }
+#pragma warning restore CA1031
     }
 
     /// <summary>Called by a wrapped optimizer whose inner step threw: the kept copy will not be measured.</summary>

@@ -47,20 +47,30 @@ internal sealed class WeightUpdates : IDisposable
         using var noGrad = no_grad();
         var copies = new List<(int, Parameter, Tensor)>();
         var taken = new List<int>();
-        for (int l = 0; l < layers.Count; l++)
+        try
         {
-            if (!take(l))
-                continue;
-            bool any = false;
-            foreach (var parameter in layers[l].Parameters)
+            for (int l = 0; l < layers.Count; l++)
             {
-                if (parameter.IsInvalid || (updated is null ? parameter.grad is null : !updated(parameter)))
+                if (!take(l))
                     continue;
-                copies.Add((l, parameter, parameter.detach().clone().DetachFromDisposeScope()));
-                any = true;
+                bool any = false;
+                foreach (var parameter in layers[l].Parameters)
+                {
+                    if (parameter.IsInvalid || (updated is null ? parameter.grad is null : !updated(parameter)))
+                        continue;
+                    copies.Add((l, parameter, parameter.detach().clone().DetachFromDisposeScope()));
+                    any = true;
+                }
+                if (any)
+                    taken.Add(l);
             }
-            if (any)
-                taken.Add(l);
+        }
+        catch
+        {
+            // Out of device memory half way, say: the copies made so far are ours to free, not the finalizer's.
+            foreach (var (_, _, copy) in copies)
+                copy.Dispose();
+            throw;
         }
         if (taken.Count == 0)
             return;
@@ -95,12 +105,14 @@ internal sealed class WeightUpdates : IDisposable
             {
                 if (parameter.IsInvalid)
                     return; // replaced meanwhile: nothing to compare with
+                // A scope per parameter: its temporaries (a half type's float32 copies) are freed before the next one's.
+                using var perParameter = NewDisposeScope();
                 // The change, in place in the copy (it is freed right after): one pass, no new tensor of the weights' size.
                 // Half types subtract in float32, where the difference of two of their values is exact.
                 var change = copy.dtype is ScalarType.Float32 or ScalarType.Float64
                     ? copy.sub_(parameter.detach())
                     : copy.to_type(ScalarType.Float32).sub_(parameter.detach().to_type(ScalarType.Float32));
-                (updates[l] ??= new()).Add(DevicePlacement.OnDevice(ScaledNorm(change), device));
+                (updates[l] ??= new()).Add(perParameter.MoveToOuter(DevicePlacement.OnDevice(ScaledNorm(change), device)));
             }
             var pieces = new List<Tensor>(taken.Length);
             foreach (int l in taken)
@@ -121,14 +133,17 @@ internal sealed class WeightUpdates : IDisposable
 
     // The L2 norm of values divided by their max-abs, so that no square overflows or underflows (the same rescue
     // ExactNorms pays only when needed; paid here at each sample, once every UpdateRatioEvery checks), accumulated in
-    // float32 for half, bfloat16 and float32 and in float64 for float64. 0 when every value is 0; NaN when one is NaN.
+    // float32 for half, bfloat16 and float32 and in float64 for float64; the product of max-abs and the scaled norm is
+    // taken in float64, where it cannot overflow. 0 when every value is 0; NaN when one is NaN. Scales x in place: every
+    // caller hands over a tensor of its own (the change, or a stack of norms).
     private static Tensor ScaledNorm(Tensor x)
     {
         if (x.dtype is not (ScalarType.Float32 or ScalarType.Float64))
             x = x.to_type(ScalarType.Float32);
         var maxAbs = linalg.vector_norm(x, double.PositiveInfinity);
         var tiny = x.dtype == ScalarType.Float64 ? double.Epsilon : 1e-45;
-        return maxAbs.mul(linalg.vector_norm(x.div(maxAbs.clamp_min(tiny)))).to_type(ScalarType.Float64);
+        var scaled = linalg.vector_norm(x.div_(maxAbs.clamp_min(tiny)));
+        return maxAbs.to_type(ScalarType.Float64).mul(scaled.to_type(ScalarType.Float64));
     }
 
     /// <summary>
