@@ -175,6 +175,28 @@ public sealed class GG1001ObservedVanishingTests
     }
 
     [Fact]
+    public async Task An_early_sign_is_reported_as_info_not_as_a_warning()
+    {
+        string source = FieldNet().Replace("class Net", "class {|#0:Net|}", StringComparison.Ordinal);
+        var finding = new TestFinding("Models.Net", "Vanishing", "GG0006") { Advice = "add normalization (GG0006)", Severity = "Info" };
+        await Verify.VerifyWithFindingsAsync(source, TestFinding.File(finding), fixedSource: null, null, null,
+            new DiagnosticResult("GG1001", DiagnosticSeverity.Info).WithLocation(0));
+    }
+
+    [Fact]
+    public async Task A_generic_model_is_found_by_its_definition_and_its_own_assembly()
+    {
+        // Its CLR name carries assembly-qualified type arguments in [[...]]: the model's assembly is the one after them.
+        string source = FieldNet().Replace("class Net : nn.Module<Tensor, Tensor>", "class {|#0:Net|}<T> : nn.Module<Tensor, Tensor>", StringComparison.Ordinal)
+                                  .Replace("public Net()", "public Net()", StringComparison.Ordinal);
+        var finding = new TestFinding("Models.Net`1[[System.Int32, System.Private.CoreLib, Version=10.0.0.0, Culture=neutral, PublicKeyToken=7cec85d7bea7798e]]", "Vanishing", "GG0006")
+        {
+            Advice = "add normalization (GG0006)",
+        };
+        await Verify.VerifyWithFindingsAsync(source, TestFinding.File(finding), fixedSource: null, null, null, Observed().WithLocation(0));
+    }
+
+    [Fact]
     public async Task A_renamed_layer_a_changed_model_another_type_or_project_and_a_fixed_cause_raise_nothing()
     {
         string[] stale =

@@ -42,6 +42,7 @@ public sealed class GG9002UnreadableFindingsTests
     [InlineData("{\"format\": \"gradientguard-findings\", 'version': 1}", "it is not valid JSON: expected a property name in double quotes at line 1, column 38")]
     [InlineData("{\"format\": \"gradientguard-findings\", \"version\": 01}", "it is not valid JSON: bad number at line 1, column 51")]
     [InlineData("{\"a\": \"\\x\"}", "it is not valid JSON: bad escape '\\x' at line 1, column 9")]
+    [InlineData("{\"format\": \"gradientguard-findings\", \"version\": 1\u0663}", "it is not valid JSON: expected ',' or '}' in an object at line 1, column 50")] // an Arabic-Indic three is no JSON digit
     [InlineData("[1, 2, 3]", "it is not a GradientGuard findings file (no \"format\": \"gradientguard-findings\")")]
     [InlineData("{\"name\": \"some other tool\"}", "it is not a GradientGuard findings file (no \"format\": \"gradientguard-findings\")")]
     [InlineData("{\"format\": \"gradientguard-findings\", \"version\": 2, \"findings\": []}", "its version (2) is not one this analyzer reads (1); update the GradientGuard package, or delete the file and train again")]

@@ -206,11 +206,18 @@ internal sealed class FindingsFile : IReportSink
         public static string TimeOf(JsonElement finding) =>
             finding.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
 
-        // "Ns.Net, Asm, Version=1.0.0.0, ..." -> "Ns.Net, Asm": a rebuild with a new version is the same model.
+        // "Ns.Net, Asm, Version=1.0.0.0, ..." -> "Ns.Net, Asm": a rebuild with a new version is the same model. A generic
+        // type's arguments are assembly-qualified inside [[...]]: the type ends at the first comma outside brackets.
         private static string Keyed(string modelType, string kind, IEnumerable<string> layers)
         {
-            var parts = modelType.Split(',');
-            string type = parts.Length >= 2 ? parts[0].Trim() + ", " + parts[1].Trim() : modelType.Trim();
+            int depth = 0, comma = -1;
+            for (int i = 0; i < modelType.Length && comma < 0; i++)
+            {
+                depth += modelType[i] == '[' ? 1 : modelType[i] == ']' ? -1 : 0;
+                if (modelType[i] == ',' && depth == 0)
+                    comma = i;
+            }
+            string type = comma < 0 ? modelType.Trim() : modelType[..comma].Trim() + ", " + modelType[(comma + 1)..].Split(',')[0].Trim();
             return type + "|" + kind + "|" + string.Join(",", layers);
         }
 

@@ -27,6 +27,9 @@ internal sealed record TestFinding(string ModelType, string Kind, string Rule, p
 
     public long Step { get; init; } = 7;
 
+    /// <summary>"Warning", or "Info" for an early sign.</summary>
+    public string Severity { get; init; } = "Warning";
+
     public string Measure { get; init; } = "gradient norm of 'fc1' relative to 'fc4'";
 
     public string Value { get; init; } = "1.2345e-05";
@@ -41,7 +44,7 @@ internal sealed record TestFinding(string ModelType, string Kind, string Rule, p
         string Modules(IEnumerable<(string Name, string Type)> modules) => "[" + string.Join(", ", modules.Select(m => $"{{\"name\": {Quote(m.Name)}, \"type\": {Quote(m.Type)}}}")) + "]";
         var text = new StringBuilder("    {\n");
         text.Append(CultureInfo.InvariantCulture, $"      \"modelType\": {Quote(ModelType + ", " + Assembly + ", Version=1.0.0.0, Culture=neutral, PublicKeyToken=null")},\n");
-        text.Append(CultureInfo.InvariantCulture, $"      \"kind\": {Quote(Kind)}, \"severity\": \"Warning\", \"rule\": {Quote(Rule)}, \"step\": {Step},\n");
+        text.Append(CultureInfo.InvariantCulture, $"      \"kind\": {Quote(Kind)}, \"severity\": {Quote(Severity)}, \"rule\": {Quote(Rule)}, \"step\": {Step},\n");
         text.Append(CultureInfo.InvariantCulture, $"      \"layers\": {Modules(Layers.Select(l => (l, LayerType)))},\n");
         if (Children is { } children)
             text.Append(CultureInfo.InvariantCulture, $"      \"children\": {Modules(children.Select(c => (c.Split(':')[0], c.Split(':')[1])))},\n");

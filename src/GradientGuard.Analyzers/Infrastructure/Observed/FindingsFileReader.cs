@@ -117,14 +117,18 @@ internal static class FindingsFileReader
             problem = "no \"modelType\" or \"kind\"";
             return null;
         }
-        // "Ns.Net, Assembly, Version=..., Culture=..., PublicKeyToken=..." (a nested type's name holds '+', never ',').
-        int comma = modelType.IndexOf(',');
+        // "Ns.Net, Assembly, Version=..., Culture=..., PublicKeyToken=..." (a nested type's name holds '+'; a generic one's
+        // arguments are assembly-qualified inside [[...]], so the type ends at the first comma outside brackets).
+        int comma = TopLevelComma(modelType);
         if (comma <= 0)
         {
             problem = $"\"modelType\" '{modelType}' is not assembly-qualified";
             return null;
         }
         string typeName = modelType.Substring(0, comma).Trim();
+        int arguments = typeName.IndexOf('[');
+        if (arguments > 0)
+            typeName = typeName.Substring(0, arguments); // Net`1[[...]] -> Net`1, the definition the source declares
         string assembly = modelType.Substring(comma + 1).Split(',')[0].Trim();
         if (!(entry.TryGetValue("layers", out var layersValue) && Modules(layersValue) is { } layers))
         {
@@ -141,9 +145,29 @@ internal static class FindingsFileReader
             callFile = file;
             callLine = (int)l;
         }
-        return new ObservedFinding(typeName, assembly, kind, Text(entry, "rule") ?? "", (long)Number(entry, "step", 0), layers, children,
+        double step = Number(entry, "step", 0);
+        return new ObservedFinding(typeName, assembly, kind, Text(entry, "rule") ?? "", step >= 0 && step <= long.MaxValue / 2 ? (long)step : 0, layers, children,
             Text(entry, "measure") ?? "", Number(entry, "value", double.NaN), Number(entry, "threshold", double.NaN),
-            Text(entry, "cause") ?? "", Text(entry, "advice") ?? "", time, callFile, callLine);
+            Text(entry, "cause") ?? "", Text(entry, "advice") ?? "", time, callFile, callLine)
+        {
+            IsEarlySign = Text(entry, "severity") == "Info",
+        };
+    }
+
+    /// <summary>The index of the first comma outside square brackets, or -1.</summary>
+    internal static int TopLevelComma(string text)
+    {
+        int depth = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '[': depth++; break;
+                case ']': depth--; break;
+                case ',' when depth == 0: return i;
+            }
+        }
+        return -1;
     }
 
     private static List<ObservedModule>? Modules(object? value)

@@ -196,7 +196,7 @@ internal sealed class MiniJson
         if (text[position] == '-')
             position++;
         int digits = position;
-        while (position < text.Length && char.IsDigit(text[position]))
+        while (position < text.Length && IsAsciiDigit(text[position]))
             position++;
         if (position == digits || (text[digits] == '0' && position - digits > 1))
         {
@@ -207,7 +207,7 @@ internal sealed class MiniJson
         {
             position++;
             int fraction = position;
-            while (position < text.Length && char.IsDigit(text[position]))
+            while (position < text.Length && IsAsciiDigit(text[position]))
                 position++;
             if (position == fraction)
             {
@@ -221,7 +221,7 @@ internal sealed class MiniJson
             if (position < text.Length && (text[position] == '+' || text[position] == '-'))
                 position++;
             int exponent = position;
-            while (position < text.Length && char.IsDigit(text[position]))
+            while (position < text.Length && IsAsciiDigit(text[position]))
                 position++;
             if (position == exponent)
             {
@@ -287,4 +287,7 @@ internal sealed class MiniJson
         }
         return $"{what} at line {line}, column {column}";
     }
+
+    // char.IsDigit takes every Unicode digit ('٣'), which double.Parse does not: a number is ASCII digits only.
+    private static bool IsAsciiDigit(char c) => c >= '0' && c <= '9';
 }

@@ -79,6 +79,9 @@ internal sealed class ObservedFinding
 
     public int CallLine { get; }
 
+    /// <summary>Whether the monitor raised it as an early sign (severity Info): it is reported as Info, not as a warning.</summary>
+    public bool IsEarlySign { get; init; }
+
     /// <summary>The layers as a message names them: 'fc1', 'fc2' (the first six).</summary>
     public string QuotedLayers()
     {

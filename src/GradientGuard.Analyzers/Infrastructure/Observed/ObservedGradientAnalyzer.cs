@@ -90,7 +90,8 @@ public abstract class ObservedGradientAnalyzer : GradientGuardAnalyzer
     }
 
     private Diagnostic Create(ObservedFinding finding, Location location, IReadOnlyList<Location> additional, ImmutableDictionary<string, string?> properties) =>
-        Diagnostic.Create(Rule, location, additional, properties.Add(FixRuleProperty, finding.Rule),
+        // An early sign stays one in the editor: Info, not a warning that fails a WarningsAsErrors build.
+        Diagnostic.Create(Rule, location, finding.IsEarlySign ? DiagnosticSeverity.Info : Rule.DefaultSeverity, additional, properties.Add(FixRuleProperty, finding.Rule),
             finding.QuotedLayers(), finding.Step, finding.Measure, ObservedFinding.Number(finding.Value), ObservedFinding.Number(finding.Threshold),
             finding.Time is { } time ? time.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "an unrecorded date",
             finding.Cause, finding.Advice);
