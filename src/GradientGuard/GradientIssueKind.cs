@@ -18,7 +18,7 @@ public enum GradientIssueKind
     /// <summary>A check found no gradient to measure (before any backward(), or every watched parameter frozen or cleared).</summary>
     NoGradients,
 
-    /// <summary>A large share of a ReLU-family layer's units output zero for every input, so they no longer learn.</summary>
+    /// <summary>A large share of a hidden Linear/Conv layer's units get no gradient for any input over a window (dead ReLUs), so they no longer learn.</summary>
     DeadUnits,
 
     /// <summary>Sigmoid/Tanh units sit in their flat tails, where they pass almost no gradient back.</summary>
@@ -27,7 +27,7 @@ public enum GradientIssueKind
     /// <summary>Optimizer steps move a layer's weights by far more than a healthy step (update-to-weight ratio far above ~1e-3).</summary>
     UpdateTooLarge,
 
-    /// <summary>Optimizer steps move a layer's weights by far less than a healthy step, so it barely learns.</summary>
+    /// <summary>Optimizer steps move every layer's weights by far less than a healthy step, so the model barely learns.</summary>
     UpdateTooSmall,
 
     /// <summary>The loss has not improved over a window while it is still far from its start and from zero.</summary>
@@ -36,6 +36,6 @@ public enum GradientIssueKind
     /// <summary>The loss swings up and down with no downward trend (typically a learning rate too high).</summary>
     LossOscillating,
 
-    /// <summary>At the start of training, the layers' scales grow or shrink geometrically with depth, or weights are far from the He/Xavier spread their activation needs.</summary>
+    /// <summary>At the start of training, a hidden layer's weights are far from the He/Xavier spread the activation after it needs, so the signal shrinks or grows geometrically with depth.</summary>
     PoorInitialization,
 }
