@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 namespace GradientGuard.Package.Tests;
 
 /// <summary>
-/// The README's loop on the demo: run it, build it, and the build shows what the runs observed on the demo's model code
+/// The README's loop on the demo (its run command's arguments): run it, build it, and the build shows what the runs observed on the demo's model code
 /// (GG1001 on the Sigmoid MLP's first vanished layer, GG1002 on the plain RNN). Runs on a copy of the demo project beside
 /// it in samples/ (so its relative references to the repository's projects hold), with its own obj/ and bin/: the
 /// findings it writes go to the copy's obj/, never to the repository's, and the copy is deleted afterwards.
@@ -33,7 +33,10 @@ public sealed class DemoFindingsTests
             Assert.DoesNotContain("GG1001", first, StringComparison.Ordinal);
 
             string program = Directory.GetFiles(Path.Combine(copy, "bin"), "GradientGuard.Demo.dll", SearchOption.AllDirectories).Single();
-            var (runCode, run) = DotnetCli.Run(copy, program, "--scenario", "sigmoid-mlp", "--scenario", "plain-rnn", "--out", Path.Combine(copy, "runs"));
+            // The demo's arguments as the README's loop section gives them (its run, then its build).
+            var readme = File.ReadLines(Path.Combine(root, "README.md")).Single(l => l.StartsWith("dotnet run -c Release --project samples/GradientGuard.Demo -- ", StringComparison.Ordinal));
+            var arguments = readme.Split(" -- ")[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var (runCode, run) = DotnetCli.Run(copy, new[] { program }.Concat(arguments).Concat(new[] { "--out", Path.Combine(copy, "runs") }).ToArray());
             Assert.True(runCode == 0, run);
             Assert.True(File.Exists(Path.Combine(copy, "obj", "gradientguard.findings.json")), run);
 
