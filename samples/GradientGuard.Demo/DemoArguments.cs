@@ -18,6 +18,10 @@ internal sealed class DemoArguments
           --seed N         random seed (default 1)
           --out DIR        folder for the JSON Lines logs, TensorBoard event files and report.html (default ./runs)
 
+        The runs also write what the monitor found (vanishing, exploding, ...) to the demo project's
+        obj/gradientguard.findings.json, whatever --out says: the findings are about the demo's code, and the next
+        `dotnet build samples/GradientGuard.Demo` shows them on its models (GG1001, GG1002).
+
         The gradientguard tool (dotnet tool install GradientGuard.Tool) renders the report and the verdicts from any run's log.
         """;
 
