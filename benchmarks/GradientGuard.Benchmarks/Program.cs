@@ -8,13 +8,19 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using GradientGuard.Benchmarks;
 
 // Runs the runtime, paired-loop and analyzer benchmarks (or some of them: `runtime`, `paired`, `analyzers`) and writes
-// benchmarks/results.md.
+// benchmarks/results.md; `profile [models]` prints where the default monitor's per-step cost goes.
 bool runtime = args.Length == 0 || args.Contains("runtime");
 bool paired = args.Length == 0 || args.Contains("paired");
 bool analyzers = args.Length == 0 || args.Contains("analyzers");
+if (args.Length > 0 && args[0] == "profile")
+{
+    // A diagnosis of the default monitor's cost, part by part; prints only.
+    MonitorCostProfile.Run(args.Length > 1 ? args.Skip(1) : PairedStepLoop.Models);
+    return 0;
+}
 if (args.Any(a => a is not ("runtime" or "paired" or "analyzers")))
 {
-    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers]");
+    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers] | profile [cnn|lstm|mlp ...]");
     return 2;
 }
 

@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using static TorchSharp.torch;
+
+namespace GradientGuard.Benchmarks;
+
+/// <summary>
+/// Where the default monitor's per-step cost goes: the paired loop of <see cref="PairedStepLoop"/>, run with one part of
+/// the monitor turned off at a time (and with all of them off), every variant interleaved with the same plain model in
+/// one process. A part's cost is the default's ratio minus the ratio without it. Run with the <c>profile</c> argument;
+/// it prints, and writes nothing to results.md (it is a diagnosis, not a result).
+/// </summary>
+internal static class MonitorCostProfile
+{
+    private const int Rounds = 12;
+
+    private static readonly (string Name, Action<GradientMonitorOptions> Set)[] Variants =
+    {
+        ("default", _ => { }),
+        ("no probe", o => o.ProbeActivations = false),
+        ("no dead units", o => o.DeadUnitsEvery = 1_000_000),
+        ("no update ratio", o => o.UpdateRatioEvery = 1_000_000),
+        ("no metrics", o => o.EmitMetrics = false),
+        ("no findings", o => o.FindingsPath = null),
+        ("norms only", o =>
+        {
+            o.ProbeActivations = false;
+            o.DeadUnitsEvery = 1_000_000;
+            o.UpdateRatioEvery = 1_000_000;
+            o.EmitMetrics = false;
+            o.FindingsPath = null;
+        }),
+    };
+
+    public static void Run(IEnumerable<string> models)
+    {
+        foreach (var name in models)
+            RunOne(name);
+    }
+
+    private static void RunOne(string name)
+    {
+        var (plainModel, x, y) = BenchmarkModels.Create(name);
+        using var plainOptimizer = optim.SGD(plainModel.parameters(), learningRate: 1e-4);
+        var sides = new List<(string Name, nn.Module<Tensor, Tensor> Model, optim.Optimizer Optimizer, GradientMonitor Monitor)>();
+        foreach (var (variant, set) in Variants)
+        {
+            var (model, _, _) = BenchmarkModels.Create(name);
+            var options = new GradientMonitorOptions();
+            set(options);
+            var monitor = model.MonitorGradients(options);
+            sides.Add((variant, model, optim.SGD(model.parameters(), learningRate: 1e-4), monitor));
+        }
+        var ratios = sides.ToDictionary(s => s.Name, _ => new List<double>());
+        double plainMs = 0;
+        for (int round = 0; round < Rounds + 1; round++)
+        {
+            foreach (var side in sides)
+            {
+                bool plainFirst = (round + ratios[side.Name].Count) % 2 == 0;
+                double a = plainFirst ? Block(plainModel, plainOptimizer, null, x, y) : Block(side.Model, side.Optimizer, side.Monitor, x, y);
+                double b = plainFirst ? Block(side.Model, side.Optimizer, side.Monitor, x, y) : Block(plainModel, plainOptimizer, null, x, y);
+                if (round == 0)
+                    continue; // warm-up
+                double plain = plainFirst ? a : b, monitored = plainFirst ? b : a;
+                ratios[side.Name].Add(monitored / plain);
+                plainMs += plain;
+            }
+        }
+        Console.WriteLine($"profile {name}: plain {plainMs / (Rounds * sides.Count * PairedStepLoop.BlockSteps):F2} ms/step (Check() between backward and step)");
+        Console.WriteLine($"  {"plain",-16} per step: {PhaseText(plainModel).Replace("check", "(check)")}");
+        foreach (var side in sides)
+        {
+            var sorted = ratios[side.Name].OrderBy(r => r).ToList();
+            Console.WriteLine($"  {side.Name,-16} median {Median(sorted):F3}x  min {sorted[0]:F3}x  per step: {PhaseText(side.Model)}");
+            side.Optimizer.Dispose();
+            side.Monitor.Dispose();
+            side.Model.Dispose();
+        }
+        plainModel.Dispose();
+        x.Dispose();
+        y.Dispose();
+    }
+
+    private static double Median(List<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+
+    // Per side, the time spent in each phase of the step (forward, backward, check, optimizer step), in ticks, and the steps run.
+    private static readonly Dictionary<object, long[]> Phases = new();
+
+    private static double Block(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, GradientMonitor? monitor, Tensor x, Tensor y)
+    {
+        if (!Phases.TryGetValue(model, out var phases))
+            Phases[model] = phases = new long[5];
+        phases[4] += PairedStepLoop.BlockSteps;
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < PairedStepLoop.BlockSteps; i++)
+        {
+            using var scope = NewDisposeScope();
+            long t0 = Stopwatch.GetTimestamp();
+            optimizer.zero_grad();
+            var loss = nn.functional.cross_entropy(model.call(x), y);
+            long t1 = Stopwatch.GetTimestamp();
+            loss.backward();
+            long t2 = Stopwatch.GetTimestamp();
+            monitor?.Check(loss);
+            long t3 = Stopwatch.GetTimestamp();
+            optimizer.step();
+            long t4 = Stopwatch.GetTimestamp();
+            phases[0] += t1 - t0;
+            phases[1] += t2 - t1;
+            phases[2] += t3 - t2;
+            phases[3] += t4 - t3;
+        }
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static string PhaseText(object model)
+    {
+        var p = Phases[model];
+        double steps = p[4];
+        string Ms(long ticks) => (ticks * 1000.0 / Stopwatch.Frequency / steps).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        return $"forward {Ms(p[0])}  backward {Ms(p[1])}  check {Ms(p[2])}  step {Ms(p[3])} ms";
+    }
+}
