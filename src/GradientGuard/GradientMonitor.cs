@@ -311,8 +311,8 @@ public sealed class GradientMonitor : IDisposable
     private ActivationProbe? CreateProbe(ActivationProbe? previous) =>
         options.ProbeActivations ? CreateProbe(ActivationProbe.FindSites(model), previous) : null;
 
-    private static ActivationProbe? CreateProbe(IReadOnlyList<ActivationProbe.FoundSite> sites, ActivationProbe? previous) =>
-        sites.Count > 0 ? new ActivationProbe(sites, previous) : null;
+    private ActivationProbe? CreateProbe(IReadOnlyList<ActivationProbe.FoundSite> sites, ActivationProbe? previous) =>
+        sites.Count > 0 ? new ActivationProbe(sites, previous, options.ProbeEvery) : null;
 
     private void Act(GradientReport report, IReadOnlyList<WatchedLayer> layers)
     {

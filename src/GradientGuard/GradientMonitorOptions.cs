@@ -61,8 +61,11 @@ public sealed class GradientMonitorOptions
     /// </summary>
     public double SaturationThreshold { get; set; } = 0.5;
 
-    /// <summary>Probe readings of a Sigmoid/Tanh module averaged before saturation is judged. Default 10.</summary>
-    public int SaturationWindow { get; set; } = 10;
+    /// <summary>
+    /// Probe readings of a Sigmoid/Tanh module averaged before saturation is judged, one every <see cref="ProbeEvery"/>
+    /// checks: with the defaults, the first judgement comes at check 16, over 16 steps. Default 4.
+    /// </summary>
+    public int SaturationWindow { get; set; } = 4;
 
     /// <summary>
     /// How far (a factor, either way) a Linear/Conv layer's weight spread, RMS·sqrt(fan_in) at the first check, may lie
@@ -163,6 +166,14 @@ public sealed class GradientMonitorOptions
     /// </summary>
     public bool ProbeActivations { get; set; } = true;
 
+    /// <summary>
+    /// Read the activations of one step in N: the probe's hooks record only the forward passes before every N-th check
+    /// (and before the first), each reading then describing the model until the next. A reading costs a few tensor
+    /// operations per activation module and forward pass, while saturation and dead outputs change over tens of steps.
+    /// <see cref="SaturationWindow"/> counts these readings. Default 5.
+    /// </summary>
+    public int ProbeEvery { get; set; } = 5;
+
     /// <summary>Action: scale gradients down to this global L2 norm when above it, reusing the norms the check computed. Default off.</summary>
     public double? ClipMaxNorm { get; set; }
 
@@ -249,6 +260,7 @@ public sealed class GradientMonitorOptions
             $"must lie between VanishingDepthRatio ({VanishingDepthRatio}) and 1, was {VanishingEarlyRatio}");
         RequireShare(SaturationThreshold, nameof(SaturationThreshold));
         Require(SaturationWindow >= 1, nameof(SaturationWindow), $"must be at least 1, was {SaturationWindow}");
+        Require(ProbeEvery >= 1, nameof(ProbeEvery), $"must be at least 1, was {ProbeEvery}");
         Require(IsFinite(PoorInitFactor) && PoorInitFactor > 1, nameof(PoorInitFactor), $"must be a finite number above 1, was {PoorInitFactor}");
         Require(LossStartChecks >= 1, nameof(LossStartChecks), $"must be at least 1, was {LossStartChecks}");
         Require(LossStallWindow >= 4, nameof(LossStallWindow), $"must be at least 4, was {LossStallWindow}");

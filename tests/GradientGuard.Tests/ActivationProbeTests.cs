@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using GradientGuard.Probing;
 using GradientGuard.Tests.Support;
@@ -49,6 +50,35 @@ public sealed class ActivationProbeTests
 
         Assert.False(reading.IsInvalid);
         Assert.InRange(reading.data<float>()[0], 0.49, 0.51);
+    }
+
+    // The hooks record the forward passes before the first check and before every ProbeEvery-th one after it, and
+    // nothing in between: a reading costs tensor work on every forward pass it is taken in.
+    [Fact]
+    public void The_hooks_record_only_the_steps_before_a_sampled_check()
+    {
+        torch.manual_seed(5);
+        using var model = nn.Sequential(("fc", nn.Linear(4, 8)), ("act", nn.ReLU()), ("out", nn.Linear(8, 1)));
+        using var monitor = model.MonitorGradients(new GradientMonitorOptions { ProbeEvery = 3 });
+        using var x = randn(16, 4);
+        var recorded = new List<int>();
+        var fresh = new List<int>();
+        for (int step = 1; step <= 10; step++)
+        {
+            using var scope = NewDisposeScope();
+            long before = ActivationProbe.Recordings;
+            model.zero_grad();
+            model.call(x).sum().backward();
+            if (ActivationProbe.Recordings > before)
+                recorded.Add(step);
+            monitor.Check();
+            if (monitor.LastSnapshot!.Activations.Any(a => a.Fresh))
+                fresh.Add(step);
+            Assert.Equal("act", Assert.Single(monitor.LastSnapshot.Activations).Name); // the last sample describes the steps between
+        }
+
+        Assert.Equal(new[] { 1, 4, 7, 10 }, recorded);
+        Assert.Equal(recorded, fresh);
     }
 
     // One vocabulary: the probe and the model traits classify modules through ActivationKinds, whose ReLU family is the

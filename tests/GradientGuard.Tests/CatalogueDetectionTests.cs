@@ -108,11 +108,12 @@ public sealed class CatalogueDetectionTests
     [Fact]
     public void Unnormalized_inputs_saturate_the_first_tanh_naming_the_layer_before_it()
     {
-        var (diagnostics, _) = TrainTanhNet(inputScale: 10, steps: 15);
+        var (diagnostics, _) = TrainTanhNet(inputScale: 10, steps: 20);
         var saturation = diagnostics[0];
         Assert.Equal(GradientIssueKind.Saturation, saturation.Kind);
         Assert.Equal(IssueSeverity.Warning, saturation.Severity);
-        Assert.Equal(10, saturation.Step);                     // a whole window of 10 readings
+        var defaults = new GradientMonitorOptions();
+        Assert.Equal(1 + (defaults.SaturationWindow - 1) * defaults.ProbeEvery, saturation.Step); // a whole window of readings, one every ProbeEvery checks
         Assert.Equal(new[] { "0" }, saturation.Layers);        // the Linear before Tanh '1'; Tanh '3' is fine
         Assert.Equal(0.5, saturation.Threshold);
         Assert.True(saturation.Value >= 0.5, $"saturated share {saturation.Value}");
@@ -132,7 +133,7 @@ public sealed class CatalogueDetectionTests
     [Fact]
     public void Without_the_probe_saturation_is_not_measured_and_not_raised()
     {
-        var (diagnostics, _) = TrainTanhNet(inputScale: 10, steps: 15, new GradientMonitorOptions { ProbeActivations = false });
+        var (diagnostics, _) = TrainTanhNet(inputScale: 10, steps: 20, new GradientMonitorOptions { ProbeActivations = false });
         Assert.DoesNotContain(diagnostics, d => d.Kind == GradientIssueKind.Saturation);
     }
 

@@ -152,6 +152,9 @@ public sealed class ChangingModelTests
         Assert.Contains(LayerGradient.RootName, reports[10].Layers.Select(l => l.Name));       // check 11 refreshes the weight norms
     }
 
+    // How many checks a probe reading describes the model for, with the default options.
+    private static readonly int ProbeMaxAge = ActivationProbe.MaxAgeFor(new GradientMonitorOptions().ProbeEvery);
+
     [Fact]
     public void A_head_added_between_backward_and_check_keeps_the_activation_readings_of_that_step()
     {
@@ -159,12 +162,12 @@ public sealed class ChangingModelTests
         using var model = new GrowingMlp(inputs: 4, width: 8);
         using var monitor = model.MonitorGradients();
         using var x = randn(4, 4);
-        for (int check = 0; check < 2 * ActivationProbe.MaxAgeInChecks; check++)
+        for (int check = 0; check < 2 * ProbeMaxAge; check++)
         {
             using var scope = NewDisposeScope();
             model.zero_grad();
             model.call(x).sum().backward();
-            if (check == ActivationProbe.MaxAgeInChecks)
+            if (check == ProbeMaxAge)
                 model.AddHead(outputs: 1); // the parameter set changes: the view is rebuilt at this check
             monitor.Check();
 
@@ -176,14 +179,14 @@ public sealed class ChangingModelTests
     }
 
     [Fact]
-    public void A_probe_says_it_saw_no_forward_pass_only_once_it_has_lived_MaxAgeInChecks_checks()
+    public void A_probe_says_it_saw_no_forward_pass_only_once_it_has_lived_its_max_age_in_checks()
     {
         torch.manual_seed(77);
         using var model = new ForwardCallingSigmoidMlp(inputs: 4, width: 8, hiddenLayers: 2);
         using var monitor = model.MonitorGradients();
         using var x = randn(4, 4);
         var said = new List<bool>();
-        for (int check = 1; check <= ActivationProbe.MaxAgeInChecks + 1; check++)
+        for (int check = 1; check <= ProbeMaxAge + 1; check++)
         {
             using var scope = NewDisposeScope();
             model.zero_grad();
@@ -192,7 +195,7 @@ public sealed class ChangingModelTests
             said.Add(monitor.LastSnapshot!.ProbeSawNoForwardPass);
         }
 
-        Assert.Equal(Enumerable.Range(1, ActivationProbe.MaxAgeInChecks + 1).Select(c => c >= ActivationProbe.MaxAgeInChecks), said);
+        Assert.Equal(Enumerable.Range(1, ProbeMaxAge + 1).Select(c => c >= ProbeMaxAge), said);
     }
 
     [Fact]
@@ -200,7 +203,7 @@ public sealed class ChangingModelTests
     {
         torch.manual_seed(78);
         using var model = new GrowingMlp(inputs: 4, width: 8);
-        using var monitor = model.MonitorGradients();
+        using var monitor = model.MonitorGradients(new GradientMonitorOptions { ProbeEvery = 1 }); // the hooks record at every step
         using var x = randn(4, 4);
         void Step()
         {
@@ -222,6 +225,7 @@ public sealed class ChangingModelTests
             model.call(x);
         Assert.Equal(2, ActivationProbe.Recordings - recordings); // one per watched activation: the old probe's hooks are gone
 
+        Step(); // takes those readings: a check hands each reading over and keeps none
         long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (int i = 0; i < 50; i++)
             Step();

@@ -255,7 +255,7 @@ public sealed class HealthyTrainingTests
     {
         Math.Max(o.LossStartChecks, o.LossStallWindow),
         Math.Max(o.LossStartChecks, o.LossOscillationWindow),
-        o.SaturationWindow,
+        o.SaturationWindow * o.ProbeEvery,
         o.WarmupChecks + o.ExplodingPatience,
         o.VanishingPatience,
     }.Max();

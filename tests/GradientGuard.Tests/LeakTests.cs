@@ -43,7 +43,7 @@ public sealed class LeakTests
             ((Linear)model[4]).weight.grad!.zero_();        // exactly zero: proven at the first check, its max-abs read at the others
             ((Linear)model[6]).weight.grad![0, 0] = float.NaN;
         }
-        for (int i = 0; i <= ActivationProbe.MaxAgeInChecks; i++)
+        for (int i = 0; i <= ActivationProbe.MaxAgeFor(new GradientMonitorOptions().ProbeEvery); i++)
             monitor.Check(); // the probe's readings of the one forward pass are stale, and disposed, from here on
 
         long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;

@@ -1,3 +1,4 @@
+using GradientGuard.Measurement;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,6 +44,25 @@ public sealed class TorchSharpBackendTests
         Assert.True(float.IsNaN(linalg.vector_norm(tensor(new[] { 1f, float.NaN, -5f }), double.PositiveInfinity).item<float>()));
         Assert.True(float.IsNaN(linalg.vector_norm(tensor(new[] { float.NaN, float.PositiveInfinity }), double.PositiveInfinity).item<float>()));
         Assert.Equal(0f, linalg.vector_norm(tensor(new[] { 0f, -0f }), double.PositiveInfinity).item<float>());
+
+        // ExactNorms.MaxAbs takes the max-abs from aminmax (the infinity norm is far slower on the CPU): the same values,
+        // NaN propagated whatever its position or the other values, -0 read as 0, and every dtype it is given.
+        Assert.Equal(3f, ExactNorms.MaxAbs(x).item<float>());
+        Assert.Equal(5f, ExactNorms.MaxAbs(tensor(new[] { 1f, -5f, 2f })).item<float>());
+        Assert.True(float.IsNaN(ExactNorms.MaxAbs(tensor(new[] { 1f, float.NaN, -5f })).item<float>()));
+        Assert.True(float.IsNaN(ExactNorms.MaxAbs(tensor(new[] { float.NaN, float.PositiveInfinity })).item<float>()));
+        Assert.True(float.IsNaN(ExactNorms.MaxAbs(tensor(new[] { float.NegativeInfinity, 1f, float.NaN })).item<float>()));
+        Assert.Equal(float.PositiveInfinity, ExactNorms.MaxAbs(tensor(new[] { float.NegativeInfinity, 1f })).item<float>());
+        Assert.Equal(0f, ExactNorms.MaxAbs(tensor(new[] { 0f, -0f })).item<float>());
+        Assert.Equal(1e-300, ExactNorms.MaxAbs(tensor(new[] { 0.0, -1e-300 })).item<double>());
+        Assert.Equal(1e-45f, ExactNorms.MaxAbs(tensor(new[] { 1e-45f, 0f })).item<float>());
+        Assert.Equal(0f, ExactNorms.MaxAbs(zeros(0)).item<float>());
+        Assert.Equal(ScalarType.Float64, ExactNorms.MaxAbs(tensor(new[] { 1.0 })).dtype);
+        using (var large = randn(64, 513))
+        {
+            large[17, 300] = tensor(-1e3f);
+            Assert.Equal(linalg.vector_norm(large, double.PositiveInfinity).item<float>(), ExactNorms.MaxAbs(large).item<float>());
+        }
 
         var mixed = stack(new[] { tensor(1e-30f), tensor(1e300) });
         Assert.Equal(ScalarType.Float64, mixed.dtype);

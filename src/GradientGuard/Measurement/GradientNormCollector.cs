@@ -121,14 +121,15 @@ internal static class GradientNormCollector
 
         int next = direct;
         double? lossValue = loss is null ? null : host[next++];
-        var activations = new List<ActivationReading>(probeTensors.Count);
         foreach (var (site, _) in probeTensors)
         {
-            activations.Add(new ActivationReading(site.Name, site.Kind, host[next], host[next + 1]));
+            probe!.Remember(site, host[next], host[next + 1]);
             next += 2;
         }
+        // The readings of this check's sample, and those of earlier samples that still describe the model.
+        var activations = probe?.Recent() ?? Array.Empty<ActivationReading>();
 
-        return new GradientSnapshot(stats, global.Value, lossValue, activations, ProbeSawNoForwardPass: probe is not null && probeTensors.Count == 0 && probe.HasLivedMaxAge)
+        return new GradientSnapshot(stats, global.Value, lossValue, activations, ProbeSawNoForwardPass: probe is not null && activations.Count == 0 && probe.HasLivedMaxAge)
         {
             HostSynchronizations = reader.Synchronizations,
         };

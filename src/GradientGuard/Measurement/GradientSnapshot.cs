@@ -7,7 +7,7 @@ namespace GradientGuard.Measurement;
 /// <param name="Layers">Each watched layer that has a gradient this check, input side first.</param>
 /// <param name="GlobalNorm">The L2 norm of all watched gradients together.</param>
 /// <param name="Loss">The loss, when one was passed.</param>
-/// <param name="Activations">The activation probe's readings that are recent enough to describe this step.</param>
+/// <param name="Activations">The activation probe's readings that are recent enough to describe this step (see <see cref="ActivationReading.Fresh"/>).</param>
 /// <param name="ProbeSawNoForwardPass">
 /// The activation probe is attached but none of its hooks fired within its last few checks: the model runs its
 /// activations with <c>forward()</c>, which bypasses TorchSharp's forward hooks.
@@ -43,4 +43,11 @@ internal sealed record GradientSnapshot(
 /// <param name="Kind">Sigmoid, Tanh or ReLU-family.</param>
 /// <param name="SaturatedFraction">Share of outputs in the flat tails (Sigmoid/Tanh) or exactly zero (ReLU: dead).</param>
 /// <param name="MeanDerivative">The mean local derivative, i.e. how much of the gradient the activation passes on.</param>
-internal sealed record ActivationReading(string Name, GradientGuard.Probing.ActivationKind Kind, double SaturatedFraction, double MeanDerivative);
+internal sealed record ActivationReading(string Name, GradientGuard.Probing.ActivationKind Kind, double SaturatedFraction, double MeanDerivative)
+{
+    /// <summary>Whether it was read at this check (a new sample) rather than kept from an earlier one: windows count only new samples.</summary>
+    public bool Fresh { get; init; } = true;
+
+    /// <summary>The probe's count of checks when it was read.</summary>
+    public long ReadAtCheck { get; init; }
+}

@@ -80,19 +80,22 @@ internal sealed class UnitActivity : IDisposable
             var weightGradient = layers[l].Parameters[weight].grad;
             if (weightGradient is null)
                 continue; // frozen: no gradient, no judgement
-            // The max-abs of each row: exact in every dtype (no squares to underflow), NaN for a row holding NaN.
-            var rowMaxAbs = linalg.vector_norm(weightGradient.reshape(units, -1), double.PositiveInfinity, new long[] { 1 });
+            // Whether each row holds a value other than ±0: its largest or its smallest value is not 0 (NaN is not 0
+            // either, so a row holding NaN counts). Exact in every dtype, no squares to underflow; two vectorized row
+            // reductions, where the row-wise infinity norm took some 30 times as long on the CPU.
+            var rows = weightGradient.reshape(units, -1);
+            var nonZeroRows = rows.amax(new long[] { 1 }).ne(Scalars.Zero).logical_or_(rows.amin(new long[] { 1 }).ne(Scalars.Zero));
             var biasGradient = bias >= 0 ? layers[l].Parameters[bias].grad : null;
             if (feeder >= 0 && judged[feeder] && biasGradient is not null)
             {
                 fed.Add(feeder);
-                inputDead.Add(DevicePlacement.OnDevice(rowMaxAbs.max().eq(0).logical_and(biasGradient.ne(0).any()), device));
+                inputDead.Add(DevicePlacement.OnDevice(nonZeroRows.any().logical_not().logical_and(biasGradient.ne(Scalars.Zero).any()), device));
             }
             if (!judged[l])
                 continue;
-            var alive = rowMaxAbs.ne(0);
+            var alive = nonZeroRows;
             if (biasGradient is not null)
-                alive = alive.logical_or(biasGradient.ne(0));
+                alive = alive.logical_or(biasGradient.ne(Scalars.Zero));
             var mask = everAlive[l] ??= zeros(units, ScalarType.Bool, alive.device).DetachFromDisposeScope();
             mask.logical_or_(alive);
             read.Add(l);

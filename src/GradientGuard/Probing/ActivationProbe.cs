@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
+using GradientGuard.Measurement;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,38 +10,59 @@ using static TorchSharp.torch;
 namespace GradientGuard.Probing;
 
 /// <summary>
-/// Forward hooks on Sigmoid, Tanh and ReLU-family modules that keep, per module, a two-number reading of its last
-/// output: the saturated (or dead) share and the mean local derivative. Readings stay on the device until the next
-/// check reads them with everything else, so the hooks never synchronize. Hooks fire only through <c>call()</c>, so a
-/// model that runs its layers with <c>forward()</c> may leave one reading from a single pass long ago: a reading older
-/// than <see cref="MaxAgeInChecks"/> checks describes another model state and is dropped.
+/// Forward hooks on Sigmoid, Tanh and ReLU-family modules that keep, per module, a two-number reading of an output:
+/// the saturated (or dead) share and the mean local derivative. The hooks record only while the probe is armed: from
+/// the start, and then from every <c>every</c>-th check to the next one, so the forward passes of one step in
+/// <c>every</c> are read (always the one right before a check). A reading stays on the device until that check reads
+/// it with everything else (so the hooks never synchronize); the check hands its host numbers back
+/// (<see cref="Remember"/>), and they describe the model for <see cref="MaxAge"/> checks: long enough to last until the
+/// next sampled step, short enough that a reading from a single <c>call()</c> pass long ago (a model that otherwise runs
+/// its layers with <c>forward()</c>, which bypasses hooks) is dropped.
 /// </summary>
+/// <remarks>
+/// Why sample: a reading costs a handful of tensor operations per activation module and forward pass, some 30 to
+/// 150 µs each on a CPU; on a 9-ReLU MLP that was about 1 ms of a 16 ms step, a fifth of the monitor's whole budget.
+/// Saturation and dead outputs move over tens of steps, so one step in five tells as much.
+/// </remarks>
 internal sealed class ActivationProbe : IDisposable
 {
-    /// <summary>How many checks a reading is used for when no forward pass through <c>call()</c> replaces it.</summary>
-    public const int MaxAgeInChecks = 3;
-
     private readonly List<Site> sites = new();
     private readonly List<Action> removers = new();
     private readonly object gate = new();
+    private readonly int every;
     private long checks;
+    // Whether the hooks record: set at the start and at every every-th check, until the next check.
+    private bool armed = true;
     private static long recordings;
 
     /// <summary>How many readings the hooks of every probe of the process have recorded; for tests (a stale hook shows).</summary>
     internal static long Recordings => System.Threading.Interlocked.Read(ref recordings);
 
-    public ActivationProbe(nn.Module model)
-        : this(FindSites(model), previous: null)
+    /// <summary>
+    /// How many checks a reading's numbers describe the model for, with readings every <paramref name="every"/> checks:
+    /// until the next sample's reading replaces them, and one check more (a model whose forward passes through
+    /// <c>call()</c> run at every step always has a reading; one whose single <c>call()</c> was long ago has none).
+    /// </summary>
+    public static int MaxAgeFor(int every) => every + 1;
+
+    /// <summary>How many checks a reading's numbers describe the model for.</summary>
+    public int MaxAge => MaxAgeFor(every);
+
+    public ActivationProbe(nn.Module model, int every = 1)
+        : this(FindSites(model), previous: null, every)
     {
     }
 
     /// <summary>
-    /// Hooks <paramref name="found"/>. With <paramref name="previous"/> (the probe of the monitor's last view), the new
-    /// probe continues its count of checks and takes over the readings of the modules both watch, so a rebuild loses
-    /// no reading of this step; <paramref name="previous"/> is left to its owner to dispose.
+    /// Hooks <paramref name="found"/>, recording the forward passes before every <paramref name="every"/>-th check.
+    /// With <paramref name="previous"/> (the probe of the monitor's last view), the new probe continues its count of
+    /// checks, its arming, and the readings of the modules both watch, so a rebuild loses no reading of this step;
+    /// <paramref name="previous"/> is left to its owner to dispose.
     /// </summary>
-    public ActivationProbe(IReadOnlyList<FoundSite> found, ActivationProbe? previous)
+    public ActivationProbe(IReadOnlyList<FoundSite> found, ActivationProbe? previous, int every)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(every, 1);
+        this.every = every;
         try
         {
             foreach (var (name, kind, activation) in found)
@@ -48,7 +71,8 @@ internal sealed class ActivationProbe : IDisposable
                 sites.Add(site);
                 var remover = activation.register_forward_hook((_, _, output) =>
                 {
-                    Record(site, output);
+                    if (Volatile.Read(ref armed))
+                        Record(site, output);
                     return output;
                 });
                 removers.Add(remover.remove);
@@ -64,11 +88,13 @@ internal sealed class ActivationProbe : IDisposable
         lock (previous.gate)
         {
             checks = previous.checks;
+            armed = previous.armed;
             foreach (var site in sites)
             {
-                if (site.Reading is null && previous.sites.Find(s => s.Name == site.Name && ReferenceEquals(s.Module, site.Module)) is { Reading: not null } old)
-                    lock (gate)
-                        site.Replace(old.TakeReading(), old.RecordedAfterCheck);
+                if (previous.sites.Find(s => s.Name == site.Name && ReferenceEquals(s.Module, site.Module)) is not { } old)
+                    continue;
+                lock (gate)
+                    site.TakeOver(old);
             }
         }
     }
@@ -102,15 +128,15 @@ internal sealed class ActivationProbe : IDisposable
     }
 
     /// <summary>
-    /// Whether the probe (with the probes it took over from) has started at least <see cref="MaxAgeInChecks"/> checks:
-    /// only then does a check without readings mean that no forward pass ran through <c>call()</c> in that many checks.
+    /// Whether the probe (with the probes it took over from) has started at least <see cref="MaxAge"/> checks: only then
+    /// does a check without a recent reading mean that no forward pass ran through <c>call()</c> in that many checks.
     /// </summary>
     public bool HasLivedMaxAge
     {
         get
         {
             lock (gate)
-                return checks >= MaxAgeInChecks;
+                return checks >= MaxAge;
         }
     }
 
@@ -118,28 +144,52 @@ internal sealed class ActivationProbe : IDisposable
     public IReadOnlyList<Site> Sites => sites;
 
     /// <summary>
-    /// Starts a check: the latest reading of each site that ran through <c>call()</c> within the last
-    /// <see cref="MaxAgeInChecks"/> checks. Older readings are disposed. Each returned tensor is a new alias of the
-    /// reading, made under the lock in the caller's dispose scope: a forward pass on another thread that replaces (and
-    /// disposes) the reading meanwhile cannot invalidate it.
+    /// Starts a check: the readings recorded since the last check, each a new alias in the caller's dispose scope (the
+    /// probe lets go of its own handle: a forward pass on another thread records a new reading and cannot invalidate
+    /// this one). Arms the hooks until the next check when this check starts a sampling interval. Pass the host numbers
+    /// back with <see cref="Remember"/>.
     /// </summary>
     public IReadOnlyList<(Site Site, Tensor Reading)> ReadForCheck()
     {
         lock (gate)
         {
             checks++;
+            var fresh = new List<(Site, Tensor)>(sites.Count);
             foreach (var site in sites)
             {
-                if (site.Reading is not null && checks - site.RecordedAfterCheck > MaxAgeInChecks)
-                    site.Replace(null, 0);
+                if (site.TakeReading() is { } reading)
+                {
+                    fresh.Add((site, reading.alias()));
+                    reading.Dispose();
+                }
             }
-            var current = new List<(Site, Tensor)>(sites.Count);
+            Volatile.Write(ref armed, checks % every == 0);
+            return fresh;
+        }
+    }
+
+    /// <summary>Keeps the host numbers of a reading <see cref="ReadForCheck"/> handed out at this check.</summary>
+    public void Remember(Site site, double saturatedFraction, double meanDerivative)
+    {
+        lock (gate)
+            site.Last = new ActivationReading(site.Name, site.Kind, saturatedFraction, meanDerivative) { Fresh = true, ReadAtCheck = checks };
+    }
+
+    /// <summary>
+    /// The readings that describe the model at this check: each site's latest, read at most <see cref="MaxAge"/> checks
+    /// ago; <see cref="ActivationReading.Fresh"/> for those read at this very check.
+    /// </summary>
+    public IReadOnlyList<ActivationReading> Recent()
+    {
+        lock (gate)
+        {
+            var recent = new List<ActivationReading>(sites.Count);
             foreach (var site in sites)
             {
-                if (site.Reading is not null)
-                    current.Add((site, site.Reading.alias()));
+                if (site.Last is { } last && checks - last.ReadAtCheck < MaxAge)
+                    recent.Add(last.ReadAtCheck == checks ? last : last with { Fresh = false });
             }
-            return current;
+            return recent;
         }
     }
 
@@ -151,7 +201,7 @@ internal sealed class ActivationProbe : IDisposable
         lock (gate)
         {
             foreach (var site in sites)
-                site.Replace(null, 0);
+                site.Replace(null);
         }
     }
 
@@ -161,26 +211,34 @@ internal sealed class ActivationProbe : IDisposable
         using var noGrad = no_grad();
         // The reading must survive the user's dispose scopes: it is ours, and we dispose it ourselves.
         using var scope = NewDisposeScope();
-        var y = Sample(output.detach()).to_type(ScalarType.Float32);
+        var y = Sample(output.detach());
+        if (y.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            y = y.to_type(ScalarType.Float32);
+        using Scalar count = y.numel(); // held in a local: see Probes
+        // Counts and sums, not element-wise temporaries where a reduction does: count_nonzero and dot read the output
+        // once without writing a tensor of its size, which is what made the readings cost.
         Tensor saturated, derivative;
         switch (site.Kind)
         {
             case ActivationKind.Sigmoid:
-                saturated = logical_or(y.lt(0.02), y.gt(0.98)).to_type(ScalarType.Float32).mean();
-                derivative = y.mul(y.neg().add(1)).mean();
+                // σ' = y(1 - y): its mean is (Σy - Σy²)/n.
+                saturated = logical_or(y.lt(Probes.SigmoidLow), y.gt(Probes.SigmoidHigh)).count_nonzero().to_type(y.dtype).div(count);
+                derivative = y.sum().sub(y.dot(y)).div(count);
                 break;
             case ActivationKind.Tanh:
-                saturated = y.abs().gt(0.98).to_type(ScalarType.Float32).mean();
-                derivative = y.mul(y).neg().add(1).mean();
+                // tanh' = 1 - y²: its mean is 1 - Σy²/n.
+                saturated = y.abs().gt(Probes.TanhHigh).count_nonzero().to_type(y.dtype).div(count);
+                derivative = y.dot(y).div(count).neg().add(Probes.One);
                 break;
             default:
-                saturated = y.eq(0).to_type(ScalarType.Float32).mean();
-                derivative = saturated.neg().add(1);
+                // A unit of the ReLU family passes gradient where its output is not zero.
+                derivative = y.count_nonzero().to_type(y.dtype).div(count);
+                saturated = derivative.neg().add(Probes.One);
                 break;
         }
-        var reading = stack(new[] { saturated, derivative }).DetachFromDisposeScope();
+        var reading = stack(new[] { saturated, derivative }).to_type(ScalarType.Float32).DetachFromDisposeScope();
         lock (gate)
-            site.Replace(reading, checks);
+            site.Replace(reading);
     }
 
     /// <summary>
@@ -200,7 +258,7 @@ internal sealed class ActivationProbe : IDisposable
 
     private const long SampleSize = 16_384;
 
-    /// <summary>One probed activation module and its latest reading.</summary>
+    /// <summary>One probed activation module, its reading waiting for a check, and the host numbers of the last one read.</summary>
     internal sealed class Site
     {
         public Site(string name, ActivationKind kind, nn.Module<Tensor, Tensor> module)
@@ -216,12 +274,13 @@ internal sealed class ActivationProbe : IDisposable
 
         public ActivationKind Kind { get; }
 
+        /// <summary>The device reading recorded since the last check, or null.</summary>
         public Tensor? Reading { get; private set; }
 
-        /// <summary>How many checks had started when <see cref="Reading"/> was recorded.</summary>
-        public long RecordedAfterCheck { get; private set; }
+        /// <summary>The host numbers of the last reading a check read, or null.</summary>
+        public ActivationReading? Last { get; set; }
 
-        /// <summary>Hands the reading over (to a probe that replaces this one) without disposing it.</summary>
+        /// <summary>Hands the device reading over (to a check, or to a probe that replaces this one) without disposing it.</summary>
         public Tensor? TakeReading()
         {
             var reading = Reading;
@@ -229,11 +288,31 @@ internal sealed class ActivationProbe : IDisposable
             return reading;
         }
 
-        public void Replace(Tensor? reading, long recordedAfterCheck)
+        /// <summary>Takes over the waiting reading and the last numbers of the same module in a probe being replaced.</summary>
+        public void TakeOver(Site old)
+        {
+            if (old.TakeReading() is { } reading)
+                Replace(reading);
+            Last = old.Last;
+        }
+
+        public void Replace(Tensor? reading)
         {
             Reading?.Dispose();
             Reading = reading;
-            RecordedAfterCheck = recordedAfterCheck;
         }
+    }
+
+    /// <summary>
+    /// The scalars of the readings, held for the life of the process. A scalar converted implicitly at a call
+    /// (<c>y.gt(0.98)</c>) is a temporary with a finalizer, which a garbage collection may run while libtorch still
+    /// reads it; see <see cref="GradientGuard.Measurement.Scalars"/>.
+    /// </summary>
+    private static class Probes
+    {
+        public static readonly Scalar SigmoidLow = 0.02;
+        public static readonly Scalar SigmoidHigh = 0.98;
+        public static readonly Scalar TanhHigh = 0.98;
+        public static readonly Scalar One = 1;
     }
 }
