@@ -202,4 +202,40 @@ public sealed class GG1002ObservedExplodingTests
         await Verify.VerifyWithFindingsAsync(plain, TestFinding.File(sequential with { CallFile = "/elsewhere/Other.cs" }), fixedSource: null);
         await Verify.VerifyWithFindingsAsync(plain, TestFinding.File(sequential with { CallLine = LineOf(plain, "public Net()") }), fixedSource: null);
     }
+
+    private static string LayerNet(string declaration, string assignment = "this.rnn = rnn;") => Usings + $$"""
+        class Net : nn.Module<Tensor, Tensor>
+        {
+            {{declaration}}
+            private readonly Linear head = nn.Linear(8, 1);
+            public Net(nn.Module rnn) : base("net") { {{assignment}} RegisterComponents(); }
+            public override Tensor forward(Tensor x) => head.call(x);
+        }
+        """;
+
+    private static TestFinding OnLayer(string layer, string type) =>
+        new TestFinding("Net", "Exploding", "GG0005", layer) { LayerType = type, Measure = "global gradient norm", Value = "2.5e6", Advice = "use an LSTM or GRU (quick fix of GG0005)" };
+
+    [Fact]
+    public async Task A_layer_field_declared_with_a_base_type_of_the_trained_layer_gets_the_diagnostic()
+    {
+        var rnn = OnLayer("rnn", "TorchSharp.Modules.RNN");
+        await Verify.VerifyWithFindingsAsync(LayerNet("private readonly nn.Module {|#0:rnn|};"), TestFinding.File(rnn), fixedSource: null, null, null, Observed().WithLocation(0));
+        await Verify.VerifyWithFindingsAsync(LayerNet("private readonly nn.Module {|#0:rnn|} = nn.RNN(8, 8);", assignment: ""), TestFinding.File(rnn), fixedSource: null, null, null,
+            Observed().WithLocation(0));
+        // A generic base (Linear is a Module<Tensor, Tensor>).
+        var linear = OnLayer("layer", "TorchSharp.Modules.Linear");
+        await Verify.VerifyWithFindingsAsync(LayerNet("private readonly nn.Module<Tensor, Tensor> {|#0:layer|};", assignment: "layer = nn.Linear(8, 8);"), TestFinding.File(linear),
+            fixedSource: null, null, null, Observed().WithLocation(0));
+    }
+
+    [Fact]
+    public async Task A_layer_field_whose_type_cannot_hold_the_trained_layer_is_stale()
+    {
+        // An RNN is no Module<Tensor, Tensor>, and no Linear.
+        await Verify.VerifyWithFindingsAsync(LayerNet("private readonly nn.Module<Tensor, Tensor> rnn;", assignment: "this.rnn = (nn.Module<Tensor, Tensor>)rnn;"),
+            TestFinding.File(OnLayer("rnn", "TorchSharp.Modules.RNN")), fixedSource: null);
+        await Verify.VerifyWithFindingsAsync(LayerNet("private readonly Linear rnn;", assignment: "this.rnn = (Linear)rnn;"),
+            TestFinding.File(OnLayer("rnn", "TorchSharp.Modules.RNN")), fixedSource: null);
+    }
 }
