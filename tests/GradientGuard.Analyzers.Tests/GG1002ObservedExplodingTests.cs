@@ -183,6 +183,23 @@ public sealed class GG1002ObservedExplodingTests
         await Verify.VerifyWithFindingsAsync(source, TestFinding.File(Exploding(source, "wrapped here") with { ModelType = "Trainer" }), fixedSource,
             GG0003AddGradientClippingCodeFix.EquivalenceKey, null, Observed().WithLocation(0));
 
+        // Stored by the field's initializer.
+        string initialized = Usings + WithMonitorExtension + """
+            class Trainer
+            {
+                private static readonly Sequential model = nn.Sequential(nn.Linear(8, 1));
+                private readonly optim.Optimizer optimizer = optim.SGD(model.parameters(), 0.1).WithMonitor(); // wrapped here
+
+                public void Step(Tensor x, Tensor y)
+                {
+                    nn.functional.mse_loss(model.call(x), y).backward();
+                    {|#0:optimizer.step()|};
+                }
+            }
+            """;
+        await Verify.VerifyWithFindingsAsync(initialized, TestFinding.File(Exploding(initialized, "wrapped here") with { ModelType = "Trainer" }), fixedSource: null, null, null,
+            Observed().WithLocation(0));
+
         // Clipped in that method: the fix was applied, nothing anywhere (not on the class either).
         string clipped = Usings + WithMonitorExtension + StoredOptimizer.Replace("{|#0:optimizer.step()|}", "optimizer.step()", StringComparison.Ordinal)
             .Replace("backward();", "backward(); nn.utils.clip_grad_norm_(model.parameters(), 1.0);", StringComparison.Ordinal);

@@ -10,10 +10,11 @@ namespace GradientGuard.Analyzers.Infrastructure.Observed;
 /// <summary>
 /// Base of the observed rules (GG1001-GG1003): what the runtime monitor saw in training, read from the findings file
 /// (an additional file, docs/findings.md), reported on the code it is about. Without a findings file, or without a
-/// finding of this rule's kind about a type of this compilation or a recorded call in one of its files, nothing is
-/// registered. With one, the file is read once
-/// per text (not per keystroke), the model types are looked up by name once per compilation, and only the files that
-/// declare a model class or hold a recorded training-loop call are analyzed, each by its own semantic model.
+/// finding of this rule's kind about a type of this compilation or (clipping) with a recorded call in one of its files,
+/// nothing is registered. With one, the file is read once per text (not per keystroke), the model types are looked up
+/// by name once per compilation, and only the files that declare a model class or hold a recorded training-loop call are
+/// analyzed, each by its own semantic model (a clipping finding whose class and call are in two files also binds the
+/// call's method when the class's file is analyzed).
 /// </summary>
 public abstract class ObservedGradientAnalyzer : GradientGuardAnalyzer
 {
