@@ -105,7 +105,9 @@ internal static class StepPlacement
     {
         var methods = optimizer.ContainingType.DeclaringSyntaxReferences
             .Where(r => r.SyntaxTree == model.SyntaxTree)
-            .SelectMany(r => ((TypeDeclarationSyntax)r.GetSyntax(cancellation)).Members.OfType<BaseMethodDeclarationSyntax>());
+            .Select(r => r.GetSyntax(cancellation))
+            .OfType<TypeDeclarationSyntax>()
+            .SelectMany(t => t.Members.OfType<BaseMethodDeclarationSyntax>());
         foreach (var method in methods)
         {
             if (model.GetOperation(method, cancellation) is not { } body)
