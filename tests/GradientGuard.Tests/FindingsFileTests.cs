@@ -187,4 +187,111 @@ public sealed class FindingsFileTests : IDisposable
         var deployed = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("Models" + Guid.NewGuid().ToString("N")), AssemblyBuilderAccess.Run, new[] { elsewhere });
         Assert.Null(FindingsFile.DefaultPath(deployed.DefineDynamicModule("Models").DefineType("Net", TypeAttributes.Public).CreateType()));
     }
+
+    private static GradientDiagnostic Exploding(string layer) => new()
+    {
+        Kind = GradientIssueKind.Exploding, Step = 3, Layers = new[] { layer }, Value = 2.5e6, Threshold = 1e3,
+        Measure = "global gradient norm", Cause = "a spike", Advice = "clip gradients (quick fix of GG0003)", RuleId = "GG0003",
+    };
+
+    private string[] LeftNextToIt() => Directory.GetFiles(Path.GetDirectoryName(FindingsPath)!).Select(Path.GetFileName).Where(n => n != "gradientguard.findings.json").ToArray()!;
+
+    [Fact]
+    public void Writers_on_many_threads_at_once_lose_no_finding_and_the_file_stays_valid_JSON()
+    {
+        // Each writer is its own sink with its own model, as the ranks of a DDP run are: they share nothing but the file.
+        const int writers = 8, each = 6;
+        var models = Enumerable.Range(0, writers).Select(_ => nn.Linear(2, 2)).ToArray();
+        using var start = new System.Threading.Barrier(writers);
+        var threads = Enumerable.Range(0, writers).Select(w => new System.Threading.Thread(() =>
+        {
+            using var sink = new FindingsFile(FindingsPath, models[w]);
+            start.SignalAndWait();
+            for (int i = 0; i < each; i++)
+                sink.WriteDiagnostic(Exploding($"rank{w}.layer{i}"));
+        })).ToArray();
+        foreach (var thread in threads)
+            thread.Start();
+        foreach (var thread in threads)
+            thread.Join();
+
+        var layers = Findings(FindingsPath).Select(f => f.GetProperty("layers")[0].GetProperty("name").GetString()).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        var expected = Enumerable.Range(0, writers).SelectMany(w => Enumerable.Range(0, each).Select(i => $"rank{w}.layer{i}")).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, layers);
+        Assert.Empty(LeftNextToIt()); // no lock file, no temporary file
+        foreach (var model in models)
+            model.Dispose();
+    }
+
+    [Fact]
+    public void A_writer_waits_for_the_turn_another_process_holds_and_keeps_both_findings()
+    {
+        using var model = nn.Linear(2, 2);
+        using var sink = new FindingsFile(FindingsPath, model);
+        System.Threading.Thread writer;
+        using (var other = FindingsFileLock.Acquire(FindingsPath))
+        {
+            Assert.True(other.IsHeld);
+            // The other process read the file (none yet) and merges slowly; meanwhile this process's finding comes.
+            writer = new System.Threading.Thread(() => sink.WriteDiagnostic(Exploding("fc1")));
+            writer.Start();
+            System.Threading.Thread.Sleep(200);
+            File.WriteAllText(FindingsPath, "{\"format\": \"gradientguard-findings\", \"version\": 1, \"findings\": [{\"modelType\": \"Other, Elsewhere\", \"kind\": \"Vanishing\", \"layers\": [], \"time\": \"2026-01-01T00:00:00.000Z\"}]}");
+        }
+        writer.Join();
+
+        var findings = Findings(FindingsPath);
+        Assert.Equal(new[] { "Other, Elsewhere", typeof(Linear).AssemblyQualifiedName }, findings.Select(f => f.GetProperty("modelType").GetString()));
+        Assert.Empty(LeftNextToIt());
+    }
+
+    [Fact]
+    public void A_lock_left_by_a_writer_that_died_is_removed_and_one_held_too_long_is_waited_for_only_so_long()
+    {
+        using var model = nn.Linear(2, 2);
+        string lockFile = FindingsFileLock.PathOf(FindingsPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(FindingsPath)!);
+        File.WriteAllText(lockFile, "");
+        File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow - FindingsFileLock.StaleAfter - TimeSpan.FromMinutes(1));
+        using (var sink = new FindingsFile(FindingsPath, model))
+            sink.WriteDiagnostic(Exploding("fc1"));
+        Assert.Single(Findings(FindingsPath));
+        Assert.Empty(LeftNextToIt());
+
+        // A live writer that keeps its turn (fresh lock file): the finding is still written, after the bounded wait.
+        using (var stuck = FindingsFileLock.Acquire(FindingsPath))
+        {
+            Assert.True(stuck.IsHeld);
+            using var sink = new FindingsFile(FindingsPath, model);
+            sink.WriteDiagnostic(Exploding("fc2"));
+            Assert.Equal(2, Findings(FindingsPath).Length);
+            Assert.True(File.Exists(lockFile)); // the live writer's turn was not taken from it
+        }
+    }
+
+    [Fact]
+    public void A_sharing_violation_that_passes_is_retried_and_one_that_stays_fails_after_a_few_attempts()
+    {
+        Directory.CreateDirectory(folder);
+        string file = Path.Combine(folder, "shared.bin");
+        File.WriteAllText(file, "x");
+        int attempts = 0;
+        var blocker = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        TransientIO.Retry(() =>
+        {
+            if (++attempts == 2)
+                blocker.Dispose(); // the other holder lets go between the attempts
+            using var exclusive = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        });
+        Assert.Equal(2, attempts);
+
+        attempts = 0;
+        using var keeps = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        Assert.ThrowsAny<IOException>(() => TransientIO.Retry(() =>
+        {
+            attempts++;
+            using var exclusive = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        }));
+        Assert.Equal(TransientIO.MaxAttempts, attempts);
+    }
 }

@@ -16,7 +16,9 @@ namespace GradientGuard.Output;
 /// and the training-loop call. The file is merged with what earlier runs wrote (a finding of the same model type, kind
 /// and layers replaces the older one), capped at <see cref="MaxFindings"/> (the oldest go first), and replaced
 /// atomically: written to a temporary file in the same folder, then renamed over the old one, so a reader never sees half
-/// a file. A finding is written when it is first raised in the run, so a crash later loses nothing.
+/// a file. Writers of one file, in this process or others, take turns (<see cref="FindingsFileLock"/>), so none loses
+/// another's finding; a passing IO error is retried. A finding is written when it is first raised in the run, so a crash
+/// later loses nothing.
 /// </summary>
 internal sealed class FindingsFile : IReportSink
 {
@@ -32,8 +34,6 @@ internal sealed class FindingsFile : IReportSink
     /// <summary>At most this many findings are kept; the oldest are dropped first.</summary>
     public const int MaxFindings = 100;
 
-    // Monitors of one process writing one file take turns (read, merge, rename); other processes are not coordinated.
-    private static readonly object WriteLock = new();
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
 
     private readonly string path;
@@ -83,18 +83,18 @@ internal sealed class FindingsFile : IReportSink
     {
     }
 
-    private void Merge(Finding finding)
+    // Read, merge and replace in one turn of every writer of this file, in any process (FindingsFileLock), so that no
+    // writer's rename drops a finding another added in between; a passing IO error is retried (TransientIO).
+    private void Merge(Finding finding) => TransientIO.Retry(() =>
     {
-        lock (WriteLock)
-        {
-            var kept = ReadExisting().Where(e => Finding.KeyOf(e) != finding.Key).ToList();
-            // Oldest first by recorded time; the new finding is the newest.
-            kept.Sort((a, b) => string.CompareOrdinal(Finding.TimeOf(a), Finding.TimeOf(b)));
-            if (kept.Count >= MaxFindings)
-                kept.RemoveRange(0, kept.Count - MaxFindings + 1);
-            WriteAtomically(kept, finding);
-        }
-    }
+        using var turn = FindingsFileLock.Acquire(path);
+        var kept = ReadExisting().Where(e => Finding.KeyOf(e) != finding.Key).ToList();
+        // Oldest first by recorded time; the new finding is the newest.
+        kept.Sort((a, b) => string.CompareOrdinal(Finding.TimeOf(a), Finding.TimeOf(b)));
+        if (kept.Count >= MaxFindings)
+            kept.RemoveRange(0, kept.Count - MaxFindings + 1);
+        WriteAtomically(kept, finding);
+    });
 
     // The findings already in the file. A file that is not ours (or not a version we know) is not overwritten: the sink
     // fails with a message that says why, and the monitor reports it as a sink failure.

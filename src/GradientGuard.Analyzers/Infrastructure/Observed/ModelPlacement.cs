@@ -34,8 +34,9 @@ internal sealed class Placement
 /// <c>&lt;P&gt;k__BackingField</c>), a Sequential element by its tuple name or index, a layer of a ModuleList filled in a
 /// loop (its Add argument), a submodule's own field. The diagnostic goes on the first layer it can place, the most
 /// specific declaration it can prove; else on the class. Returns null when the finding is stale: a layer no longer
-/// exists or has another type, the class's registered children differ from the trained model's, or the cause was fixed
-/// (the hidden Sigmoid/Tanh activations are gone, the layers are now initialized).
+/// exists or has a type that cannot hold the trained one (a field of a base type or interface of it can), the class's
+/// registered children differ from the trained model's, or the cause was fixed (the hidden Sigmoid/Tanh activations are
+/// gone, the layers are now initialized).
 /// </summary>
 internal sealed class ModelPlacement
 {
@@ -69,11 +70,8 @@ internal sealed class ModelPlacement
             if (resolved is null)
                 return null; // the layer is gone
             var (node, layerType) = resolved.Value;
-            if (layer.Type.Length > 0 && layerType is INamedTypeSymbol { IsAbstract: false } known && known.ContainingAssembly?.Name == "TorchSharp" &&
-                FullName(known) != layer.Type)
-            {
+            if (layer.Type.Length > 0 && layerType is not null && CannotHold(layerType, layer.Type))
                 return null; // the layer is of another type now: the model changed
-            }
             location ??= node is null ? null : NameOf(node);
         }
         location ??= declaration.Identifier.GetLocation();
@@ -95,6 +93,30 @@ internal sealed class ModelPlacement
             default:
                 return new Placement(location, System.Array.Empty<Location>());
         }
+    }
+
+    // Whether a layer declared (or created) with this type cannot be the trained layer of the recorded type: a field
+    // declared with a base type or interface (nn.Module rnn, Module<Tensor, Tensor> layer) holds what was trained when the
+    // recorded type derives from or implements it. A recorded type this compilation cannot resolve (a generic with
+    // assembly-qualified arguments, a type of an unreferenced assembly) is judged by name, for concrete TorchSharp
+    // declarations only.
+    private bool CannotHold(ITypeSymbol declared, string recorded)
+    {
+        if (declared is INamedTypeSymbol named && FullName(named) == recorded)
+            return false;
+        if (model.Compilation.GetTypeByMetadataName(recorded) is { } trained)
+            return !IsOrDerives(trained, declared);
+        return declared is INamedTypeSymbol { IsAbstract: false } known && known.ContainingAssembly?.Name == "TorchSharp";
+    }
+
+    private static bool IsOrDerives(INamedTypeSymbol trained, ITypeSymbol declared)
+    {
+        for (ITypeSymbol? current = trained; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, declared))
+                return true;
+        }
+        return trained.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, declared));
     }
 
     private static string FullName(INamedTypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "");
