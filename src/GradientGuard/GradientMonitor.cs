@@ -298,7 +298,17 @@ public sealed class GradientMonitor : IDisposable
 
         if (!ReferenceEquals(newView.Units, view.Units))
             view.DisposeDeviceState(); // the masks and kept copies belong to the old layers
+        var oldView = view;
         view = newView;
+        if (parametersChanged)
+        {
+            var rebuild = ViewRebuild.Between(oldView, newView);
+            if (rebuild.ChangedLayers.Count > 0)
+            {
+                foreach (var detector in detectors)
+                    detector.OnViewRebuilt(rebuild);
+            }
+        }
         parameterSet = current;
         refreshRequested = false;
         if (!ReferenceEquals(newProbe, probe))

@@ -15,28 +15,42 @@ namespace GradientGuard.Detection;
 /// that makes gradients vanish or explode from the first step. When the activation is unknown (functional relu in
 /// forward()), the range is that of every activation together. Left out: the output layer (small or zero heads are a
 /// deliberate choice), all-zero weights (zero-initialized branches of residual blocks), embeddings, recurrent and
-/// normalization layers, which have no such suited value. Raised once: it describes the start of training.
+/// normalization layers, which have no such suited value. Raised once for the layers of the start of training; a layer
+/// added or replaced later (see <see cref="OnViewRebuilt"/>) is judged at the first check after it appears.
 /// </summary>
 internal sealed class PoorInitializationDetector : IGradientDetector
 {
     /// <summary>TorchSharp's (and PyTorch's) default: kaiming_uniform_ with a = sqrt(5), a weight std of 1/sqrt(3·fan_in).</summary>
     internal const double DefaultInitScale = 0.577;
 
-    private bool judged;
+    private bool judgedAtStart;
+    // Layers added or replaced after the first judgement, judged at the next check that has gradients.
+    private readonly HashSet<string> added = new(StringComparer.Ordinal);
+
+    /// <summary>A new or replaced layer starts from its own initialization: it is judged like the first layers were.</summary>
+    public void OnViewRebuilt(ViewRebuild rebuild)
+    {
+        if (judgedAtStart)
+            added.UnionWith(rebuild.ChangedLayers);
+    }
 
     public GradientDiagnostic? Inspect(CheckContext context)
     {
         var snapshot = context.Snapshot;
-        if (judged || snapshot.Layers.Count == 0)
+        if (snapshot.Layers.Count == 0 || (judgedAtStart && added.Count == 0))
             return null;
-        judged = true;
+        bool judgingAll = !judgedAtStart;
+        judgedAtStart = true;
+        var judging = added.ToHashSet(StringComparer.Ordinal);
+        added.Clear();
 
         double factor = context.Options.PoorInitFactor;
         var measured = snapshot.Layers.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         var poor = new List<(string Name, double Scale, double Low, double High, ActivationKind? After)>();
         foreach (var watched in context.Watched)
         {
-            if (!context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || !measured.Contains(watched.Name))
+            if (!(judgingAll || judging.Contains(watched.Name))
+                || !context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || !measured.Contains(watched.Name))
                 continue;
             double scale = context.InitScale(watched);
             if (!double.IsFinite(scale) || scale == 0)
