@@ -255,6 +255,7 @@ public sealed class CatalogueDetectionTests
     [InlineData(nameof(GradientMonitorOptions.LossStallWindow), 3)]
     [InlineData(nameof(GradientMonitorOptions.LossImprovement), double.NaN)]
     [InlineData(nameof(GradientMonitorOptions.LossStallProgress), 0.0)]
+    [InlineData(nameof(GradientMonitorOptions.LossStallUpdateRatio), 0.0)]
     [InlineData(nameof(GradientMonitorOptions.LossOscillationWindow), 2)]
     [InlineData(nameof(GradientMonitorOptions.LossSwingFactor), double.PositiveInfinity)]
     [InlineData(nameof(GradientMonitorOptions.LossOscillationLevel), -0.1)]
