@@ -13,7 +13,8 @@ namespace GradientGuard.Detection;
 /// value for the layer's shape. A layer more than <see cref="GradientMonitorOptions.PoorInitFactor"/> outside that
 /// range shrinks (or amplifies) the signal by that factor at every layer: the geometric shrinking or growth with depth
 /// that makes gradients vanish or explode from the first step. When the activation is unknown (functional relu in
-/// forward()), the range is that of every activation together. Left out: the output layer (small or zero heads are a
+/// forward()), the range is that of every activation together. Left out: layers with a normalization module right
+/// after them (BatchNorm/LayerNorm rescale their output, so their weight scale does not reach the signal), the output layer (small or zero heads are a
 /// deliberate choice), all-zero weights (zero-initialized branches of residual blocks), embeddings, recurrent and
 /// normalization layers, which have no such suited value. Raised once for the layers of the start of training; a layer
 /// added or replaced later (see <see cref="OnViewRebuilt"/>) is judged at the first check after it appears.
@@ -50,7 +51,7 @@ internal sealed class PoorInitializationDetector : IGradientDetector
         foreach (var watched in context.Watched)
         {
             if (!(judgingAll || judging.Contains(watched.Name))
-                || !context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || !measured.Contains(watched.Name))
+                || !context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || dense.NormalizedAfter || !measured.Contains(watched.Name))
                 continue;
             double scale = context.InitScale(watched);
             if (!double.IsFinite(scale) || scale == 0)
