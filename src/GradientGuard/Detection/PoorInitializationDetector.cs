@@ -57,7 +57,7 @@ internal sealed class PoorInitializationDetector : IGradientDetector
             if (!double.IsFinite(scale) || scale == 0)
                 continue;
             var (low, high) = SuitedRange(dense);
-            if (scale < low / factor || scale > high * factor)
+            if (Judge(dense, scale, factor) != InitJudgement.Suited)
                 poor.Add((watched.Name, scale, low, high, dense.ActivationAfter));
         }
         if (poor.Count == 0)
@@ -70,6 +70,18 @@ internal sealed class PoorInitializationDetector : IGradientDetector
         return Explain(poor.Select(p => p.Name).ToList(), worst.Name, worst.Scale, worst.Low, worst.High, worst.After, small)
             .Diagnose(GradientIssueKind.PoorInitialization, context.Step, poor.Select(p => p.Name).ToList(),
                 $"weight RMS·sqrt(fan_in) of '{worst.Name}'", worst.Scale, threshold);
+    }
+
+    /// <summary>
+    /// The one judgement of a layer's spread <paramref name="scale"/> (RMS·sqrt(fan_in)): more than
+    /// <paramref name="factor"/> below or above <see cref="SuitedRange"/>; null when the scale is unknown or zero.
+    /// </summary>
+    internal static InitJudgement? Judge(ModelTraits.DenseLayer layer, double scale, double factor)
+    {
+        if (!double.IsFinite(scale) || scale == 0)
+            return null;
+        var (low, high) = SuitedRange(layer);
+        return scale < low / factor ? InitJudgement.TooSmall : scale > high * factor ? InitJudgement.TooLarge : InitJudgement.Suited;
     }
 
     /// <summary>The spreads that suit a layer: default, He and Xavier for the activation after it, or for any activation when it is unknown.</summary>
