@@ -17,7 +17,8 @@ namespace GradientGuard.Detection;
 /// after them (BatchNorm/LayerNorm rescale their output, so their weight scale does not reach the signal), the output layer (small or zero heads are a
 /// deliberate choice), all-zero weights (zero-initialized branches of residual blocks), embeddings, recurrent and
 /// normalization layers, which have no such suited value. Raised once for the layers of the start of training; a layer
-/// added or replaced later (see <see cref="OnViewRebuilt"/>) is judged at the first check after it appears.
+/// added or replaced later (see <see cref="OnViewRebuilt"/>) is judged at the first check with gradients after it
+/// appears, if it has a gradient there.
 /// </summary>
 internal sealed class PoorInitializationDetector : IGradientDetector
 {
