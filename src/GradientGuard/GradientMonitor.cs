@@ -227,6 +227,7 @@ public sealed class GradientMonitor : IDisposable
         try
         {
             sample();
+            UpdateSamplingFault?.Invoke();
         }
         catch (Exception e)
         {
@@ -235,6 +236,14 @@ public sealed class GradientMonitor : IDisposable
         }
 #pragma warning restore CA1031
     }
+
+    /// <summary>
+    /// For tests: runs after each part of the update-ratio measurement (a keep, a measure), inside its guard. No failure
+    /// of the measurement is reachable from a test on the CPU (it copies and subtracts tensors the check just measured;
+    /// a replaced or disposed parameter is skipped), so a test throws from here to show that a failure once the copies
+    /// exist frees them and stops sampling while training goes on.
+    /// </summary>
+    internal Action? UpdateSamplingFault { get; set; }
 
     /// <summary>Called by a wrapped optimizer whose inner step threw: the kept copy will not be measured.</summary>
     internal void OptimizerStepFailed()
@@ -298,7 +307,17 @@ public sealed class GradientMonitor : IDisposable
 
         if (!ReferenceEquals(newView.Units, view.Units))
             view.DisposeDeviceState(); // the masks and kept copies belong to the old layers
+        var oldView = view;
         view = newView;
+        if (parametersChanged)
+        {
+            var rebuild = ViewRebuild.Between(oldView, newView);
+            if (rebuild.ChangedLayers.Count > 0)
+            {
+                foreach (var detector in detectors)
+                    detector.OnViewRebuilt(rebuild);
+            }
+        }
         parameterSet = current;
         refreshRequested = false;
         if (!ReferenceEquals(newProbe, probe))

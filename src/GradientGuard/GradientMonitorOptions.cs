@@ -95,6 +95,18 @@ public sealed class GradientMonitorOptions
     /// </summary>
     public double LossStallProgress { get; set; } = 0.25;
 
+    /// <summary>
+    /// A flat loss far from its start is raised as stalled only with evidence of a cause that keeps it from learning, since
+    /// a monitor attached to a resumed or converged run takes its first losses (already the final level) as the start: the
+    /// largest update-to-weight ratio sampled over the window stays below this value (steps too small to make progress),
+    /// or most of the model's parameters get no gradient, or the vanishing, saturation, dead-unit, update-too-small or
+    /// no-gradient diagnostics were raised within the window. With no update sample in the window (sampling off or
+    /// stopped), the loss alone decides. Default 1e-4, ten times below a healthy step (about 1e-3): a converged run still
+    /// steps at a few 1e-4 (its minibatch gradients do not vanish), a learning rate far too low at 1e-5 and below. A
+    /// resumed run at a learning rate that steps it by less than 1e-4 still gets the loss-only judgement.
+    /// </summary>
+    public double LossStallUpdateRatio { get; set; } = 1e-4;
+
     /// <summary>Checks whose losses are judged together for oscillation. Default 50.</summary>
     public int LossOscillationWindow { get; set; } = 50;
 
@@ -266,6 +278,7 @@ public sealed class GradientMonitorOptions
         Require(LossStallWindow >= 4, nameof(LossStallWindow), $"must be at least 4, was {LossStallWindow}");
         RequireShare(LossImprovement, nameof(LossImprovement));
         RequireShare(LossStallProgress, nameof(LossStallProgress));
+        Require(IsFinite(LossStallUpdateRatio) && LossStallUpdateRatio > 0, nameof(LossStallUpdateRatio), $"must be a finite number above 0, was {LossStallUpdateRatio}");
         Require(LossOscillationWindow >= 4, nameof(LossOscillationWindow), $"must be at least 4, was {LossOscillationWindow}");
         Require(IsFinite(LossSwingFactor) && LossSwingFactor > 1, nameof(LossSwingFactor), $"must be a finite number above 1, was {LossSwingFactor}");
         RequireShare(LossOscillationLevel, nameof(LossOscillationLevel));

@@ -181,6 +181,35 @@ public sealed class CatalogueDetectionTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_large_pretrained_like_layer_is_poor_initialization_only_without_the_batchnorm_after_it(bool normalized)
+    {
+        torch.manual_seed(36);
+        var wide = nn.Linear(32, 64);
+        using (no_grad())
+        {
+            nn.init.kaiming_normal_(wide.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+            wide.weight.mul_(10); // RMS·sqrt(fan_in) about 14, ten times He's 1.41 for the ReLU after it
+        }
+        var layers = new List<nn.Module<Tensor, Tensor>> { wide };
+        if (normalized)
+            layers.Add(nn.BatchNorm1d(64)); // rescales the layer's output, whatever its weights' scale
+        layers.AddRange(new nn.Module<Tensor, Tensor>[] { nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1) });
+        using var model = nn.Sequential(layers);
+        using var monitor = model.MonitorGradients();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+
+        Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 32), steps: 5);
+
+        var poor = monitor.Diagnostics.Where(d => d.Kind == GradientIssueKind.PoorInitialization).ToList();
+        if (normalized)
+            Assert.Empty(poor);
+        else
+            Assert.Equal(new[] { "0" }, Assert.Single(poor).Layers);
+    }
+
+    [Theory]
     [InlineData(0.05)] // RMS·sqrt(fan_in) 0.28: half the default init, still within a factor of 4
     [InlineData(null)] // TorchSharp's default init: never poor
     public void An_init_within_a_factor_of_four_of_the_suited_range_is_not_poor(double? std)
@@ -256,6 +285,7 @@ public sealed class CatalogueDetectionTests
     [InlineData(nameof(GradientMonitorOptions.LossStallWindow), 3)]
     [InlineData(nameof(GradientMonitorOptions.LossImprovement), double.NaN)]
     [InlineData(nameof(GradientMonitorOptions.LossStallProgress), 0.0)]
+    [InlineData(nameof(GradientMonitorOptions.LossStallUpdateRatio), 0.0)]
     [InlineData(nameof(GradientMonitorOptions.LossOscillationWindow), 2)]
     [InlineData(nameof(GradientMonitorOptions.LossSwingFactor), double.PositiveInfinity)]
     [InlineData(nameof(GradientMonitorOptions.LossOscillationLevel), -0.1)]

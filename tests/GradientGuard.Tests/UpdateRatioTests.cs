@@ -281,6 +281,63 @@ public sealed class UpdateRatioTests
     private sealed record Checked(GradientReport Report, IReadOnlyList<UpdateReading> Updates);
 
     // A regression loop; check: call monitor.Check(loss) before step() (an unwrapped optimizer), else the wrapper checks.
+    [Theory]
+    [InlineData(true, "keep")]
+    [InlineData(true, "measure")]
+    [InlineData(false, "keep")]
+    [InlineData(false, "measure")]
+    public void A_failing_update_measurement_stops_sampling_frees_its_copies_and_training_goes_on(bool wrapped, string failingPart)
+    {
+        // The run with sampling that fails at its first keep (or first measure) against the same run never sampling.
+        var (failing, failingLive, error, losses) = TrainWithUpdateSampling(wrapped, failingPart);
+        var (never, neverLive, _, neverLosses) = TrainWithUpdateSampling(wrapped, failingPart: null, sampling: false);
+
+        Assert.IsType<InvalidOperationException>(error);
+        Assert.Equal("measurement failed", error!.Message);
+        Assert.Equal(12, failing.Count);                              // every step checked, none lost
+        // No sampling after the failure: failing at the first keep, no reading ever; failing right after the first measure
+        // (the fault comes after the part's work), that one reading, of step 2, is read at check 3 and none after it.
+        int readAt = failingPart == "keep" ? -1 : 2;
+        Assert.All(failing.Where((_, i) => i != readAt), c => Assert.Empty(c.Updates));
+        if (readAt >= 0)
+            Assert.NotEmpty(failing[readAt].Updates);
+        Assert.Equal(neverLive, failingLive);                         // the copies made before the failure were freed
+        Assert.Equal(neverLosses, losses);                            // the steps were the same steps
+        Assert.True(losses[^1] < losses[0], "training went on and learned");
+    }
+
+    private static (List<Checked> Checks, long Live, Exception? Error, List<float> Losses) TrainWithUpdateSampling(bool wrapped, string? failingPart, bool sampling = true)
+    {
+        torch.manual_seed(24);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 1);
+        using var monitor = model.MonitorGradients(sampling ? EveryCheck() : new GradientMonitorOptions { UpdateRatioEvery = 1000, WeightNormEvery = 1 });
+        int parts = 0;
+        // Parts run keep, measure, keep, ...: the first is a keep, the second a measure.
+        monitor.UpdateSamplingFault = () =>
+        {
+            if (++parts == (failingPart == "keep" ? 1 : 2))
+                throw new InvalidOperationException("measurement failed");
+        };
+        using var sgd = optim.SGD(model.parameters(), learningRate: 0.05);
+        using var optimizer = wrapped ? sgd.WithMonitor(monitor) : null;
+        var losses = new List<float>();
+        var checks = new List<Checked>();
+        for (int step = 0; step < 12; step++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = Training.Regression(32, 8);
+            ((optim.Optimizer?)optimizer ?? sgd).zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            if (!wrapped)
+                monitor.Check(loss);
+            ((optim.Optimizer?)optimizer ?? sgd).step();
+            losses.Add(loss.item<float>());
+            checks.Add(new Checked(monitor.LastReport!, monitor.LastSnapshot!.Updates));
+        }
+        return (checks, DisposeScopeManager.Statistics.ThreadTotalLiveCount, monitor.UpdateSamplingError, losses);
+    }
+
     private static List<Checked> Run(nn.Module<Tensor, Tensor> model, GradientMonitor monitor, optim.Optimizer optimizer, bool check, int steps,
         ScalarType dtype = ScalarType.Float32, Action<int>? schedule = null)
     {

@@ -17,6 +17,13 @@ internal sealed class DeadUnitsDetector : IGradientDetector
 {
     private readonly Dictionary<string, IssueSeverity> raised = new(StringComparer.Ordinal);
 
+    /// <summary>A changed layer's units are new: an episode raised on the old ones does not silence them.</summary>
+    public void OnViewRebuilt(ViewRebuild rebuild)
+    {
+        foreach (var layer in rebuild.ChangedLayers)
+            raised.Remove(layer);
+    }
+
     public GradientDiagnostic? Inspect(CheckContext context)
     {
         var readings = context.Snapshot.DeadUnits;

@@ -46,7 +46,7 @@ internal static class Explanations
         }
 
         double scale = MedianInitScale(context, vanished);
-        if (scale < TooSmallInitScale)
+        if (InitShrinksMost(context, vanished))
             return new Explanation(string.Format(CultureInfo.InvariantCulture,
                         "the weights of {0} are initialized at about {1:G2}/sqrt(fan_in), far below He's 1.41/sqrt(fan_in) for ReLU: every layer shrinks the signal, so the gradient fades toward the input",
                         Quote(vanished), scale),
@@ -128,8 +128,20 @@ internal static class Explanations
     private static string LearningRateText(UpdateReading reading) =>
         reading.LearningRate is double rate ? string.Format(CultureInfo.InvariantCulture, " at learning rate {0:G3}", rate) : "";
 
-    // Default init gives about 0.58, He init 1.41; a stack well below 0.3 shrinks the signal at every layer.
-    private const double TooSmallInitScale = 0.3;
+    /// <summary>
+    /// Whether at least half of the layers that <see cref="PoorInitializationDetector"/> can judge among
+    /// <paramref name="layers"/> start below their suited spread by its factor: the detector's own judgement, so a
+    /// vanishing never blames an initialization that the detector finds suited, nor the other way round.
+    /// </summary>
+    private static bool InitShrinksMost(CheckContext context, IReadOnlyList<string> layers)
+    {
+        var judgements = context.Watched
+            .Where(w => layers.Contains(w.Name))
+            .Select(w => context.Traits.DenseLayers.TryGetValue(w.Name, out var dense) ? PoorInitializationDetector.Judge(dense, context.InitScale(w), context.Options.PoorInitFactor) : null)
+            .Where(j => j is not null)
+            .ToList();
+        return judgements.Count > 0 && 2 * judgements.Count(j => j == InitJudgement.TooSmall) >= judgements.Count;
+    }
 
     private static double MedianInitScale(CheckContext context, IReadOnlyList<string> layers)
     {

@@ -12,7 +12,7 @@ namespace GradientGuard.Detection;
 /// </summary>
 internal sealed class ExplodingDetector : IGradientDetector
 {
-    private readonly NormBaseline global = new();
+    private NormBaseline global = new();
     private readonly Dictionary<string, NormBaseline> layers = new(StringComparer.Ordinal);
     private int sustainedChecks;
     private bool inEpisode;
@@ -81,6 +81,18 @@ internal sealed class ExplodingDetector : IGradientDetector
             : snapshot.Layers.OrderByDescending(l => l.GradientNorm).Take(3).Select(l => l.Name).ToList();
         var ordered = snapshot.Layers.Select(l => l.Name).Where(named.Contains).ToList();
         return Explanations.ForExploding(context, growth).Diagnose(GradientIssueKind.Exploding, context.Step, ordered, measure, value, threshold);
+    }
+
+    /// <summary>
+    /// A changed layer's baseline described the old tensors; the global level summed them, so it warms up again too
+    /// (a new head's gradient is not a jump of the global norm).
+    /// </summary>
+    public void OnViewRebuilt(ViewRebuild rebuild)
+    {
+        foreach (var layer in rebuild.ChangedLayers)
+            layers.Remove(layer);
+        global = new NormBaseline();
+        sustainedChecks = 0;
     }
 
     private NormBaseline Baseline(string layer)

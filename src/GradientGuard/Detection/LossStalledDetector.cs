@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using GradientGuard.Probing;
@@ -11,7 +12,9 @@ namespace GradientGuard.Detection;
 /// and so from zero): the run is not learning. Halves' medians, not a running best, because a noisy minibatch loss sets
 /// new record lows by chance for a long time. A loss that made real progress before a plateau (waiting for a
 /// learning-rate drop) or converged toward zero is not stalled; a loss that keeps falling improves by the threshold
-/// within the window and is not either. Needs the loss passed to <see cref="GradientMonitor.Check"/> (a wrapped
+/// within the window and is not either. The start is only the first losses the monitor saw, so a flat loss is raised
+/// only with evidence of a cause (see <see cref="CauseSeen"/>): a resumed or converged run is flat at its start too.
+/// Needs the loss passed to <see cref="GradientMonitor.Check"/> (a wrapped
 /// optimizer's closure passes it). Not raised while the loss overshoots (see <see cref="Overshooting"/>). Raised once per episode; re-armed once the loss has fallen
 /// <see cref="GradientMonitorOptions.LossImprovement"/> below the level it stalled at, a window later.
 /// </summary>
@@ -21,10 +24,13 @@ internal sealed class LossStalledDetector : IGradientDetector
     private bool inEpisode;
     private double raisedLevel;
     private int checksSinceRaised;
+    // The largest update-to-weight ratio of each update sample within the window, with its step.
+    private readonly Queue<(long Step, double Largest)> updateSamples = new();
 
     public GradientDiagnostic? Inspect(CheckContext context)
     {
         var options = context.Options;
+        RememberUpdates(context);
         if (!series.Observe(context.Snapshot.Loss, options.LossStartChecks, options.LossStallWindow) || !series.Started || series.Window.Count < options.LossStallWindow)
             return null;
 
@@ -38,7 +44,7 @@ internal sealed class LossStalledDetector : IGradientDetector
             return null;
         }
         double progress = 1 - newer / series.Start;
-        if (newer < older * (1 - options.LossImprovement) || progress >= options.LossStallProgress || Overshooting(context))
+        if (newer < older * (1 - options.LossImprovement) || progress >= options.LossStallProgress || Overshooting(context) || !CauseSeen(context))
             return null;
         inEpisode = true;
         raisedLevel = newer;
@@ -54,6 +60,37 @@ internal sealed class LossStalledDetector : IGradientDetector
                         "; look at the monitor's Vanishing, Saturation and DeadUnits diagnostics for the layers that do not learn; check that the optimizer holds the model's parameters";
         return new Explanation(cause, advice, RuleIds.Initialization).Diagnose(GradientIssueKind.LossStalled, context.Step, System.Array.Empty<string>(),
             "loss relative to its start", newer / series.Start, 1 - options.LossStallProgress);
+    }
+
+    private void RememberUpdates(CheckContext context)
+    {
+        var ratios = context.Snapshot.Updates.Select(r => r.Ratio).Where(double.IsFinite).ToList();
+        if (ratios.Count > 0)
+            updateSamples.Enqueue((context.Step, ratios.Max()));
+        while (updateSamples.Count > 0 && updateSamples.Peek().Step <= context.Step - context.Options.LossStallWindow)
+            updateSamples.Dequeue();
+    }
+
+    /// <summary>
+    /// Evidence of the cause a stall names, needed because the start is only the first losses the monitor saw: attached
+    /// to a resumed run near its final loss, the converged plateau is flat and "at its start" too. Its steps still move
+    /// the weights at a healthy rate and its gradient reaches the model; a run that cannot learn has steps too small
+    /// (every update sample in the window below <see cref="GradientMonitorOptions.LossStallUpdateRatio"/>), or most of its
+    /// parameters get no gradient, or a diagnostic of a cause was raised within the window. Without update samples in
+    /// the window (sampling off or stopped) the loss alone decides, as it can tell nothing more.
+    /// </summary>
+    private bool CauseSeen(CheckContext context)
+    {
+        if (updateSamples.Count == 0 || updateSamples.Max(s => s.Largest) < context.Options.LossStallUpdateRatio)
+            return true;
+        long total = context.Watched.Sum(l => l.ElementCount);
+        var reached = context.Snapshot.Layers.Where(l => l.IsFinite && l.GradientNorm > 0).Select(l => l.Name).ToHashSet(System.StringComparer.Ordinal);
+        long withGradient = context.Watched.Where(l => reached.Contains(l.Name)).Sum(l => l.ElementCount);
+        if (2 * withGradient < total)
+            return true;
+        long since = context.Step - context.Options.LossStallWindow;
+        return context.History.Concat(context.RaisedThisCheck).Any(d => d.Step > since &&
+            d.Kind is GradientIssueKind.Vanishing or GradientIssueKind.Saturation or GradientIssueKind.DeadUnits or GradientIssueKind.UpdateTooSmall or GradientIssueKind.NoGradients);
     }
 
     /// <summary>

@@ -45,7 +45,11 @@ internal sealed class ModelTraits
     /// activation a module walk cannot see.
     /// </param>
     /// <param name="IsLast">Whether it is the last Linear/Conv layer registered: the output layer, whose scale is often small on purpose (zero- or 0.01-initialized heads).</param>
-    internal sealed record DenseLayer(long FanIn, long FanOut, ActivationKind? ActivationAfter, bool IsLast);
+    /// <param name="NormalizedAfter">
+    /// Whether a normalization module (BatchNorm, LayerNorm, GroupNorm, InstanceNorm) is registered right after it, before
+    /// any activation or other layer: it rescales the layer's output, so the layer's weight scale does not reach the signal.
+    /// </param>
+    internal sealed record DenseLayer(long FanIn, long FanOut, ActivationKind? ActivationAfter, bool IsLast, bool NormalizedAfter = false);
 
     public static ModelTraits Read(nn.Module model)
     {
@@ -57,6 +61,8 @@ internal sealed class ModelTraits
         var dense = new List<(string Name, long FanIn, long FanOut)>();
         var activationAfter = new Dictionary<string, ActivationKind>(StringComparer.Ordinal);
         string? awaitingActivation = null;
+        string? awaitingNormalization = null;
+        var normalizedAfter = new HashSet<string>(StringComparer.Ordinal);
         var activations = new List<(string Name, int Position)>();
         int lastWeightedPosition = -1, position = 0;
 
@@ -80,6 +86,11 @@ internal sealed class ModelTraits
                 lastWeightedPosition = position;
             }
 
+            if (IsNormalization(module) && awaitingNormalization is not null)
+                normalizedAfter.Add(awaitingNormalization);
+            if (kind is not null || (ownsParameters && !IsNormalization(module)))
+                awaitingNormalization = null;
+
             if (kind is { } k)
             {
                 activations.Add((name, position));
@@ -91,6 +102,7 @@ internal sealed class ModelTraits
             {
                 dense.Add((name, shape.FanIn, shape.FanOut));
                 awaitingActivation = name;
+                awaitingNormalization = name;
             }
             else if (ownsParameters && !IsNormalization(module))
             {
@@ -102,7 +114,8 @@ internal sealed class ModelTraits
         for (int i = 0; i < dense.Count; i++)
         {
             var (name, fanIn, fanOut) = dense[i];
-            denseLayers[name] = new DenseLayer(fanIn, fanOut, activationAfter.TryGetValue(name, out var after) ? after : null, IsLast: i == dense.Count - 1);
+            denseLayers[name] = new DenseLayer(fanIn, fanOut, activationAfter.TryGetValue(name, out var after) ? after : null, IsLast: i == dense.Count - 1,
+                NormalizedAfter: normalizedAfter.Contains(name));
         }
         // An activation with a parameter-owning layer registered after it is hidden; one without feeds the output (a
         // Sigmoid before BCELoss), where saturation is the confident prediction the loss asks for.

@@ -13,36 +13,52 @@ namespace GradientGuard.Detection;
 /// value for the layer's shape. A layer more than <see cref="GradientMonitorOptions.PoorInitFactor"/> outside that
 /// range shrinks (or amplifies) the signal by that factor at every layer: the geometric shrinking or growth with depth
 /// that makes gradients vanish or explode from the first step. When the activation is unknown (functional relu in
-/// forward()), the range is that of every activation together. Left out: the output layer (small or zero heads are a
+/// forward()), the range is that of every activation together. Left out: layers with a normalization module right
+/// after them (BatchNorm/LayerNorm rescale their output, so their weight scale does not reach the signal), the output layer (small or zero heads are a
 /// deliberate choice), all-zero weights (zero-initialized branches of residual blocks), embeddings, recurrent and
-/// normalization layers, which have no such suited value. Raised once: it describes the start of training.
+/// normalization layers, which have no such suited value. Raised once for the layers of the start of training; a layer
+/// added or replaced later (see <see cref="OnViewRebuilt"/>) is judged at the first check with gradients after it
+/// appears, if it has a gradient there.
 /// </summary>
 internal sealed class PoorInitializationDetector : IGradientDetector
 {
     /// <summary>TorchSharp's (and PyTorch's) default: kaiming_uniform_ with a = sqrt(5), a weight std of 1/sqrt(3·fan_in).</summary>
     internal const double DefaultInitScale = 0.577;
 
-    private bool judged;
+    private bool judgedAtStart;
+    // Layers added or replaced after the first judgement, judged at the next check that has gradients.
+    private readonly HashSet<string> added = new(StringComparer.Ordinal);
+
+    /// <summary>A new or replaced layer starts from its own initialization: it is judged like the first layers were.</summary>
+    public void OnViewRebuilt(ViewRebuild rebuild)
+    {
+        if (judgedAtStart)
+            added.UnionWith(rebuild.ChangedLayers);
+    }
 
     public GradientDiagnostic? Inspect(CheckContext context)
     {
         var snapshot = context.Snapshot;
-        if (judged || snapshot.Layers.Count == 0)
+        if (snapshot.Layers.Count == 0 || (judgedAtStart && added.Count == 0))
             return null;
-        judged = true;
+        bool judgingAll = !judgedAtStart;
+        judgedAtStart = true;
+        var judging = added.ToHashSet(StringComparer.Ordinal);
+        added.Clear();
 
         double factor = context.Options.PoorInitFactor;
         var measured = snapshot.Layers.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         var poor = new List<(string Name, double Scale, double Low, double High, ActivationKind? After)>();
         foreach (var watched in context.Watched)
         {
-            if (!context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || !measured.Contains(watched.Name))
+            if (!(judgingAll || judging.Contains(watched.Name))
+                || !context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || dense.NormalizedAfter || !measured.Contains(watched.Name))
                 continue;
             double scale = context.InitScale(watched);
             if (!double.IsFinite(scale) || scale == 0)
                 continue;
             var (low, high) = SuitedRange(dense);
-            if (scale < low / factor || scale > high * factor)
+            if (Judge(dense, scale, factor) != InitJudgement.Suited)
                 poor.Add((watched.Name, scale, low, high, dense.ActivationAfter));
         }
         if (poor.Count == 0)
@@ -55,6 +71,18 @@ internal sealed class PoorInitializationDetector : IGradientDetector
         return Explain(poor.Select(p => p.Name).ToList(), worst.Name, worst.Scale, worst.Low, worst.High, worst.After, small)
             .Diagnose(GradientIssueKind.PoorInitialization, context.Step, poor.Select(p => p.Name).ToList(),
                 $"weight RMS·sqrt(fan_in) of '{worst.Name}'", worst.Scale, threshold);
+    }
+
+    /// <summary>
+    /// The one judgement of a layer's spread <paramref name="scale"/> (RMS·sqrt(fan_in)): more than
+    /// <paramref name="factor"/> below or above <see cref="SuitedRange"/>; null when the scale is unknown or zero.
+    /// </summary>
+    internal static InitJudgement? Judge(ModelTraits.DenseLayer layer, double scale, double factor)
+    {
+        if (!double.IsFinite(scale) || scale == 0)
+            return null;
+        var (low, high) = SuitedRange(layer);
+        return scale < low / factor ? InitJudgement.TooSmall : scale > high * factor ? InitJudgement.TooLarge : InitJudgement.Suited;
     }
 
     /// <summary>The spreads that suit a layer: default, He and Xavier for the activation after it, or for any activation when it is unknown.</summary>

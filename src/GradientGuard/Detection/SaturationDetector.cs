@@ -24,6 +24,16 @@ internal sealed class SaturationDetector : IGradientDetector
     private readonly Dictionary<string, Queue<ActivationReading>> windows = new(StringComparer.Ordinal);
     private readonly HashSet<string> saturated = new(StringComparer.Ordinal);
 
+    /// <summary>An activation after a changed layer reads new pre-activations: its window and episode start again.</summary>
+    public void OnViewRebuilt(ViewRebuild rebuild)
+    {
+        foreach (var activation in windows.Keys.Where(a => rebuild.Traits.LayerBefore(a) is { } layer && rebuild.ChangedLayers.Contains(layer)).ToList())
+        {
+            windows.Remove(activation);
+            saturated.Remove(activation);
+        }
+    }
+
     public GradientDiagnostic? Inspect(CheckContext context)
     {
         var options = context.Options;

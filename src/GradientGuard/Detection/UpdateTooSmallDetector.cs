@@ -22,6 +22,18 @@ internal sealed class UpdateTooSmallDetector : IGradientDetector
     private double? lastLargest;
     private double? lastLearningRate;
 
+    /// <summary>
+    /// New or replaced layers are a new run of updates: the detector re-arms and forgets its samples. A run whose
+    /// updates stay healthy disarms it again at the next sample.
+    /// </summary>
+    public void OnViewRebuilt(ViewRebuild rebuild)
+    {
+        disarmed = false;
+        samplesBelow = 0;
+        lastLargest = null;
+        lastLearningRate = null;
+    }
+
     public GradientDiagnostic? Inspect(CheckContext context)
     {
         var readings = context.Snapshot.Updates;

@@ -25,6 +25,9 @@ internal sealed class VanishingDetector : IGradientDetector
     private int earlyChecks;
     private bool earlySignGiven;
 
+    /// <summary>The first and last layers' ratio is about other tensors now: the runs of checks count again (the once-per-run early sign stays given).</summary>
+    public void OnViewRebuilt(ViewRebuild rebuild) => towardInputChecks = everywhereChecks = earlyChecks = 0;
+
     public GradientDiagnostic? Inspect(CheckContext context)
     {
         var options = context.Options;
