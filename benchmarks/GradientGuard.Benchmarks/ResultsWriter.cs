@@ -41,10 +41,10 @@ internal static class ResultsWriter
         else
             md.Append(Section(previous, AnalyzersHeading));
         string realCode = Section(previous, RealCodeHeading);
-        if (realCode.Length > 0)
-            md.AppendLine().Append(realCode.TrimEnd()).AppendLine();
-        File.WriteAllText(path, md.ToString());
-        return md.ToString();
+        // One blank line between sections however many a kept section ended with (each rewrite used to add one).
+        string text = realCode.Length > 0 ? md.ToString().TrimEnd() + "\n\n" + realCode.TrimEnd() + "\n" : md.ToString();
+        File.WriteAllText(path, text);
+        return text;
     }
 
     private static StringBuilder Measured(StringBuilder md) =>
