@@ -74,7 +74,7 @@ internal static class MonitorCostProfile
         foreach (var side in sides)
         {
             var sorted = ratios[side.Name].OrderBy(r => r).ToList();
-            Console.WriteLine($"  {side.Name,-16} median {Median(sorted):F3}x  min {sorted[0]:F3}x  per step: {PhaseText(side.Model)}");
+            Console.WriteLine($"  {side.Name,-16} median {PairedStepLoop.Median(sorted):F3}x  min {sorted[0]:F3}x  per step: {PhaseText(side.Model)}");
             side.Optimizer.Dispose();
             side.Monitor.Dispose();
             side.Model.Dispose();
@@ -83,9 +83,6 @@ internal static class MonitorCostProfile
         x.Dispose();
         y.Dispose();
     }
-
-    private static double Median(List<double> sorted) =>
-        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 
     // Per side, the time spent in each phase of the step (forward, backward, check, optimizer step), in ticks, and the steps run.
     private static readonly Dictionary<object, long[]> Phases = new();
