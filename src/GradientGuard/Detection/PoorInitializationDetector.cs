@@ -55,11 +55,11 @@ internal sealed class PoorInitializationDetector : IGradientDetector
                 || !context.Traits.DenseLayers.TryGetValue(watched.Name, out var dense) || dense.IsLast || dense.NormalizedAfter || !measured.Contains(watched.Name))
                 continue;
             double scale = context.InitScale(watched);
-            if (!double.IsFinite(scale) || scale == 0)
-                continue;
-            var (low, high) = SuitedRange(dense);
-            if (Judge(dense, scale, factor) != InitJudgement.Suited)
+            if (Judge(dense, scale, factor) is InitJudgement.TooSmall or InitJudgement.TooLarge) // null: scale unknown or zero
+            {
+                var (low, high) = SuitedRange(dense);
                 poor.Add((watched.Name, scale, low, high, dense.ActivationAfter));
+            }
         }
         if (poor.Count == 0)
             return null;

@@ -86,16 +86,17 @@ internal sealed class UnitActivity : IDisposable
             var rows = weightGradient.reshape(units, -1);
             var nonZeroRows = rows.amax(new long[] { 1 }).ne(Scalars.Zero).logical_or_(rows.amin(new long[] { 1 }).ne(Scalars.Zero));
             var biasGradient = bias >= 0 ? layers[l].Parameters[bias].grad : null;
-            if (feeder >= 0 && judged[feeder] && biasGradient is not null)
+            var nonZeroBias = biasGradient?.ne(Scalars.Zero); // read by both judgements below
+            if (feeder >= 0 && judged[feeder] && nonZeroBias is not null)
             {
                 fed.Add(feeder);
-                inputDead.Add(DevicePlacement.OnDevice(nonZeroRows.any().logical_not().logical_and(biasGradient.ne(Scalars.Zero).any()), device));
+                inputDead.Add(DevicePlacement.OnDevice(nonZeroRows.any().logical_not().logical_and(nonZeroBias.any()), device));
             }
             if (!judged[l])
                 continue;
             var alive = nonZeroRows;
-            if (biasGradient is not null)
-                alive = alive.logical_or(biasGradient.ne(Scalars.Zero));
+            if (nonZeroBias is not null)
+                alive = alive.logical_or(nonZeroBias);
             var mask = everAlive[l] ??= zeros(units, ScalarType.Bool, alive.device).DetachFromDisposeScope();
             mask.logical_or_(alive);
             read.Add(l);
