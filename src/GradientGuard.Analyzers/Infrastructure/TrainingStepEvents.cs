@@ -28,7 +28,6 @@ internal sealed class TrainingStepEvents
     private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyCollection<TrainingEventKind>> helpers = new(SymbolEqualityComparer.Default);
     private readonly SourceMentions trainingFiles = SourceMentions.AllOf("backward", "step");
     private readonly SourceMentions eventWords = SourceMentions.AnyOf("backward", "step", "clip", "Clip", "zero_grad");
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxTree, HashSet<string>> MethodNames = new();
 
     private TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
 
@@ -55,21 +54,14 @@ internal sealed class TrainingStepEvents
         if (Mentions(node, word))
             return true;
         var leading = LeadingNames(node.SyntaxTree, word);
-        foreach (var descendant in node.DescendantNodes())
+        foreach (var call in FileCalls.Of(node.SyntaxTree).Below(node))
         {
-            switch (descendant)
-            {
-                case InvocationExpressionSyntax call when call.CalledName() is not { } name || leading.Contains(name):
-                    return true; // a helper that can, or a call whose target a name cannot tell (x?.Train())
-                case ConstructorInitializerSyntax when leading.Contains(ConstructorName):
-                    return true;
-            }
+            // a helper that can, or a call whose target a name cannot tell (x?.Train())
+            if (call.IsConstructorInitializer ? leading.Contains(FileCalls.ConstructorName) : call.Name is not { } name || leading.Contains(name))
+                return true;
         }
         return false;
     }
-
-    // Stands for every constructor in LeadingNames: a ": base(...)" call names none.
-    private const string ConstructorName = ".ctor";
 
     private static bool Mentions(SyntaxNode node, string word) => SourceMentions.Mention(node, word);
 
@@ -83,31 +75,17 @@ internal sealed class TrainingStepEvents
 
     private static HashSet<string> ComputeLeadingNames(SyntaxTree tree, string word)
     {
-        var declarations = tree.GetRoot().DescendantNodes()
-            .Select(n => n switch
-            {
-                MethodDeclarationSyntax m => (Name: m.Identifier.ValueText, Node: (SyntaxNode)m),
-                LocalFunctionStatementSyntax f => (f.Identifier.ValueText, f),
-                ConstructorDeclarationSyntax c => (ConstructorName, c),
-                _ => (null!, null!),
-            })
-            .Where(d => d.Node is not null)
-            .ToList();
-        var leading = new HashSet<string>(declarations.Where(d => Mentions(d.Node, word)).Select(d => d.Name), StringComparer.Ordinal);
-        var calls = declarations.Where(d => !leading.Contains(d.Name))
-            .Select(d => (d.Name, Called: d.Node.DescendantNodes().Select(n => n switch
-            {
-                InvocationExpressionSyntax call => call.CalledName() ?? "",
-                ConstructorInitializerSyntax => ConstructorName,
-                _ => null,
-            }).Where(c => c is not null).ToList()))
+        var file = FileCalls.Of(tree);
+        var leading = new HashSet<string>(file.Declarations.Where(d => Mentions(d.Node, word)).Select(d => d.Name), StringComparer.Ordinal);
+        var calls = file.Declarations.Where(d => !leading.Contains(d.Name))
+            .Select(d => (d.Name, Called: file.Below(d.Node).Select(c => c.IsConstructorInitializer ? FileCalls.ConstructorName : c.Name ?? "").ToList()))
             .ToList();
         for (bool grew = true; grew;)
         {
             grew = false;
             foreach (var (name, called) in calls)
             {
-                if (!leading.Contains(name) && called.Any(c => c!.Length == 0 || leading.Contains(c)))
+                if (!leading.Contains(name) && called.Any(c => c.Length == 0 || leading.Contains(c)))
                     grew |= leading.Add(name);
             }
         }
@@ -204,19 +182,9 @@ internal sealed class TrainingStepEvents
     {
         if (eventWords.In(declaration))
             return true;
-        var local = MethodNamesIn(declaration.SyntaxTree);
-        return declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => call.CalledName() is { } name && local.Contains(name));
+        var file = FileCalls.Of(declaration.SyntaxTree);
+        return file.Below(declaration).Any(call => !call.IsConstructorInitializer && call.Name is { } name && file.MethodNames.Contains(name));
     }
-
-    private static HashSet<string> MethodNamesIn(SyntaxTree tree) =>
-        MethodNames.GetValue(tree, t => new HashSet<string>(
-            t.GetRoot().DescendantNodes().Select(n => n switch
-            {
-                MethodDeclarationSyntax m => m.Identifier.ValueText,
-                LocalFunctionStatementSyntax f => f.Identifier.ValueText,
-                _ => null,
-            }).Where(n => n is not null)!,
-            StringComparer.Ordinal));
 
     // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).
     private static void CollectBySyntax(IMethodSymbol method, HashSet<TrainingEventKind> found)
