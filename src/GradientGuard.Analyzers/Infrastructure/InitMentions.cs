@@ -34,17 +34,12 @@ internal sealed class InitMentions
         var (methods, constructors) = helpers.Value;
         if (methods.Count == 0 && !constructors)
             return false;
-        foreach (var node in body.DescendantNodes())
-        {
-            switch (node)
-            {
-                case InvocationExpressionSyntax call when call.CalledName() is not { } name || methods.Contains(name):
-                    return true; // a helper's call, or one whose target a name cannot tell (x?.Init(...))
-                case ConstructorInitializerSyntax when constructors:
-                    return true; // : base(...) / : this(...) into a constructor that initializes
-            }
-        }
-        return false;
+        // Text tests for what a syntax walk would find: a helper's call (its name), a call whose target a name cannot
+        // tell (x?.Init(...)), a ": base(...)" / ": this(...)" into a constructor that initializes.
+        string text = TreeText.Of(body.SyntaxTree);
+        return TreeText.MayCallUnnamed(text, body.Span) ||
+               constructors && TreeText.MayCallConstructor(text, body.Span) ||
+               methods.Any(name => TreeText.ContainsName(text, body.Span, name));
     }
 
     /// <summary>Whether <see cref="ModelWideInits.Find"/> can find an apply or a loop over parameters in <paramref name="body"/>.</summary>
@@ -59,7 +54,7 @@ internal sealed class InitMentions
         bool constructors = false;
         foreach (var tree in compilation.SyntaxTrees)
         {
-            string text = tree.GetText(cancellation).ToString();
+            string text = TreeText.Of(tree);
             SyntaxNode? root = null;
             foreach (string word in HelperWords)
             {

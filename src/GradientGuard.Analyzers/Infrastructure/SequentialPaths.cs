@@ -17,6 +17,8 @@ internal sealed class SequentialPaths
 {
     private readonly TorchSharpSymbols torch;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Member, SyntaxTree Tree), IInvocationOperation?> creations = new(MemberInTree.Comparer);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Type, SyntaxTree Tree), Dictionary<string, List<ExpressionSyntax>>> assignments = new(MemberInTree.Comparer);
 
     private SequentialPaths(TorchSharpSymbols torch) => this.torch = torch;
 
@@ -195,7 +197,10 @@ internal sealed class SequentialPaths
     }
 
     /// <summary>The torch.nn factory (or Sequential construction) a field or property is given, in its initializer or a constructor of the same file.</summary>
-    public IInvocationOperation? MemberCreation(ISymbol member, SemanticModel model)
+    public IInvocationOperation? MemberCreation(ISymbol member, SemanticModel model) =>
+        creations.GetOrAdd((member, model.SyntaxTree), _ => ReadMemberCreation(member, model)); // several rules and paths ask for the same member
+
+    private IInvocationOperation? ReadMemberCreation(ISymbol member, SemanticModel model)
     {
         var values = new List<ExpressionSyntax>();
         foreach (var reference in member.DeclaringSyntaxReferences)
@@ -210,15 +215,8 @@ internal sealed class SequentialPaths
                     break;
             }
         }
-        foreach (var constructor in member.ContainingType.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences))
-        {
-            if (constructor.SyntaxTree != model.SyntaxTree)
-                continue;
-            values.AddRange(constructor.GetSyntax().DescendantNodes().OfType<AssignmentExpressionSyntax>()
-                .Where(a => a.Left is IdentifierNameSyntax { Identifier.ValueText: var name } && name == member.Name ||
-                            a.Left is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name.Identifier.ValueText: var accessed } && accessed == member.Name)
-                .Select(a => a.Right));
-        }
+        if (ConstructorAssignments(member.ContainingType, model.SyntaxTree).TryGetValue(member.Name, out var assigned))
+            values.AddRange(assigned);
         if (values.Count != 1 || values[0].SyntaxTree != model.SyntaxTree)
             return null;
         return model.GetOperation(values[0]).WithoutConversions() is IInvocationOperation invocation &&
@@ -226,6 +224,31 @@ internal sealed class SequentialPaths
             ? invocation
             : null;
     }
+
+    // What the constructors of a type in one file assign to each name (`name = value` or `this.name = value`), read once
+    // per type and file: a class's constructor is walked once, not once per field a rule asks about.
+    private Dictionary<string, List<ExpressionSyntax>> ConstructorAssignments(INamedTypeSymbol type, SyntaxTree tree) =>
+        assignments.GetOrAdd((type, tree), _ =>
+        {
+            var byName = new Dictionary<string, List<ExpressionSyntax>>(System.StringComparer.Ordinal);
+            foreach (var constructor in type.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences))
+            {
+                if (constructor.SyntaxTree != tree)
+                    continue;
+                foreach (var assignment in constructor.GetSyntax().DescendantNodes().OfType<AssignmentExpressionSyntax>())
+                {
+                    string? name = assignment.Left switch
+                    {
+                        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name.Identifier.ValueText: var accessed } => accessed,
+                        _ => null,
+                    };
+                    if (name is not null)
+                        (byName.TryGetValue(name, out var list) ? list : byName[name] = new List<ExpressionSyntax>()).Add(assignment.Right);
+                }
+            }
+            return byName;
+        });
 
     private static bool Append(List<LayerElement> path, List<LayerElement> inner)
     {
@@ -238,4 +261,16 @@ internal sealed class SequentialPaths
 
     private static bool IsCollection(ITypeSymbol? type) =>
         type is INamedTypeSymbol named && named.AllInterfaces.Any(i => i.Name == "ICollection" && i.Arity == 1);
+
+    // A symbol and a file as one key, the symbol compared as Roslyn compares symbols.
+    private sealed class MemberInTree : IEqualityComparer<(ISymbol Member, SyntaxTree Tree)>
+    {
+        public static readonly MemberInTree Comparer = new();
+
+        public bool Equals((ISymbol Member, SyntaxTree Tree) x, (ISymbol Member, SyntaxTree Tree) y) =>
+            x.Tree == y.Tree && SymbolEqualityComparer.Default.Equals(x.Member, y.Member);
+
+        public int GetHashCode((ISymbol Member, SyntaxTree Tree) key) =>
+            SymbolEqualityComparer.Default.GetHashCode(key.Member) * 31 + key.Tree.GetHashCode();
+    }
 }

@@ -14,7 +14,6 @@ namespace GradientGuard.Analyzers.Infrastructure;
 internal sealed class SourceMentions
 {
     // Weak keys: the caches live as long as the trees, whichever compilation or rule asked.
-    private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new();
     private readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> files = new();
     private readonly string[] words;
     private readonly bool all;
@@ -47,7 +46,7 @@ internal sealed class SourceMentions
     public static bool Mention(SyntaxNode node, string word) =>
         Text(node.SyntaxTree).IndexOf(word, node.FullSpan.Start, node.FullSpan.Length, StringComparison.Ordinal) >= 0;
 
-    private static string Text(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
+    private static string Text(SyntaxTree tree) => TreeText.Of(tree);
 
     private bool Mentions(string text, int start, int length) => all
         ? words.All(w => text.IndexOf(w, start, length, StringComparison.Ordinal) >= 0)

@@ -54,19 +54,21 @@ internal sealed class TrainingStepEvents
         if (Mentions(node, word))
             return true;
         var leading = LeadingNames(node.SyntaxTree, word);
-        foreach (var call in FileCalls.Of(node.SyntaxTree).Below(node))
-        {
-            // a helper that can, or a call whose target a name cannot tell (x?.Train())
-            if (call.IsConstructorInitializer ? leading.Contains(FileCalls.ConstructorName) : call.Name is not { } name || leading.Contains(name))
-                return true;
-        }
-        return false;
+        return MayCall(TreeText.Of(node.SyntaxTree), node.Span, leading);
     }
 
     private static bool Mentions(SyntaxNode node, string word) => SourceMentions.Mention(node, word);
 
-    // Per file and word: the methods and local functions that mention the word, or call by name one that does (to any
-    // depth, which covers the helper depth ThroughHelper follows).
+    // Whether the text of a span may call a name in `names`: a call of it (its name as a whole identifier), a call whose
+    // target a name cannot tell (x?.Train()), or a ": base(...)" when a constructor is among them. Text tests that only
+    // ever let too much through (a name in a comment counts).
+    private static bool MayCall(string text, Microsoft.CodeAnalysis.Text.TextSpan span, HashSet<string> names) =>
+        TreeText.MayCallUnnamed(text, span) ||
+        names.Contains(FileDeclarations.ConstructorName) && TreeText.MayCallConstructor(text, span) ||
+        names.Any(name => name != FileDeclarations.ConstructorName && TreeText.ContainsName(text, span, name));
+
+    // Per file and word: the methods, local functions and constructors that mention the word, or may call one that does
+    // (to any depth, which covers the helper depth ThroughHelper follows).
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxTree, ConcurrentDictionary<string, HashSet<string>>> Leading = new();
 
     private static HashSet<string> LeadingNames(SyntaxTree tree, string word) =>
@@ -75,18 +77,17 @@ internal sealed class TrainingStepEvents
 
     private static HashSet<string> ComputeLeadingNames(SyntaxTree tree, string word)
     {
-        var file = FileCalls.Of(tree);
-        var leading = new HashSet<string>(file.Declarations.Where(d => Mentions(d.Node, word)).Select(d => d.Name), StringComparer.Ordinal);
-        var calls = file.Declarations.Where(d => !leading.Contains(d.Name))
-            .Select(d => (d.Name, Called: file.Below(d.Node).Select(c => c.IsConstructorInitializer ? FileCalls.ConstructorName : c.Name ?? "").ToList()))
-            .ToList();
+        var declarations = FileDeclarations.Of(tree).Declarations;
+        var leading = new HashSet<string>(declarations.Where(d => Mentions(d.Node, word)).Select(d => d.Name), StringComparer.Ordinal);
+        string text = TreeText.Of(tree);
+        var rest = declarations.Where(d => !leading.Contains(d.Name)).ToList();
         for (bool grew = true; grew;)
         {
             grew = false;
-            foreach (var (name, called) in calls)
+            foreach (var declaration in rest)
             {
-                if (!leading.Contains(name) && called.Any(c => c.Length == 0 || leading.Contains(c)))
-                    grew |= leading.Add(name);
+                if (!leading.Contains(declaration.Name) && MayCall(text, declaration.Node.Span, leading))
+                    grew |= leading.Add(declaration.Name);
             }
         }
         return leading;
@@ -182,8 +183,8 @@ internal sealed class TrainingStepEvents
     {
         if (eventWords.In(declaration))
             return true;
-        var file = FileCalls.Of(declaration.SyntaxTree);
-        return file.Below(declaration).Any(call => !call.IsConstructorInitializer && call.Name is { } name && file.MethodNames.Contains(name));
+        var local = FileDeclarations.Of(declaration.SyntaxTree).MethodNames;
+        return declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => call.CalledName() is { } name && local.Contains(name));
     }
 
     // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).

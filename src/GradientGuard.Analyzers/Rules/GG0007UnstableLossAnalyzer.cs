@@ -60,6 +60,8 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         {
             var call = (IInvocationOperation)operationContext.Operation;
             var method = call.TargetMethod;
+            if (method.Name is not ("log" or "binary_cross_entropy" or "cross_entropy" or "forward" or "call"))
+                return; // a name test before any symbol comparison: this runs for every call of the compilation
             bool functional = SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional);
 
             // log(softmax(x)), log(softmax(x) + eps)

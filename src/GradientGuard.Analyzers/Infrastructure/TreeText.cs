@@ -1,0 +1,66 @@
+using System;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace GradientGuard.Analyzers.Infrastructure;
+
+/// <summary>
+/// Text tests on a file's source, for the syntax gates that decide which bodies a rule walks. Each answers "may" in a
+/// way that can only let too much through (a word in a comment or a longer name counts), never too little: a gate
+/// built on them keeps every report and spares the walks of bodies that cannot hold one. A text search is far
+/// cheaper than walking the syntax it stands for.
+/// </summary>
+internal static class TreeText
+{
+    // Weak keys: the text lives as long as its tree, whichever compilation or rule asked.
+    private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new();
+
+    /// <summary>The whole text of <paramref name="tree"/>, read once.</summary>
+    public static string Of(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
+
+    /// <summary>Whether <paramref name="word"/> occurs in <paramref name="span"/>, anywhere.</summary>
+    public static bool Contains(string text, TextSpan span, string word) =>
+        text.IndexOf(word, span.Start, span.Length, StringComparison.Ordinal) >= 0;
+
+    /// <summary>Whether <paramref name="name"/> occurs in <paramref name="span"/> as a whole identifier (as any call of it must).</summary>
+    public static bool ContainsName(string text, TextSpan span, string name)
+    {
+        for (int at = text.IndexOf(name, span.Start, span.Length, StringComparison.Ordinal);
+             at >= 0;
+             at = at + 1 < span.End ? text.IndexOf(name, at + 1, span.End - at - 1, StringComparison.Ordinal) : -1)
+        {
+            int end = at + name.Length;
+            if ((at == 0 || !IsIdentifierPart(text[at - 1])) && (end == text.Length || !IsIdentifierPart(text[end])))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="span"/> may hold a call that no name tells (<c>x?.Run()</c>, <c>f()()</c>,
+    /// <c>items[0]()</c>, <c>(f)()</c>, <c>f!()</c>, <c>global::Run()</c>): a <c>?.</c>, a <c>::</c>, or a <c>(</c> right
+    /// after a <c>)</c>, a <c>]</c> or a postfix <c>!</c>.
+    /// </summary>
+    public static bool MayCallUnnamed(string text, TextSpan span)
+    {
+        if (Contains(text, span, "?.") || Contains(text, span, "::"))
+            return true;
+        for (int at = text.IndexOf('(', span.Start, span.Length); at >= 0; at = at + 1 < span.End ? text.IndexOf('(', at + 1, span.End - at - 1) : -1)
+        {
+            int before = at - 1;
+            while (before >= span.Start && char.IsWhiteSpace(text[before]))
+                before--;
+            if (before >= span.Start && text[before] is ')' or ']')
+                return true;
+            if (before > span.Start && text[before] == '!' && (IsIdentifierPart(text[before - 1]) || text[before - 1] is ')' or ']'))
+                return true; // f!()
+        }
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="span"/> may hold a <c>: base(...)</c> or <c>: this(...)</c> call.</summary>
+    public static bool MayCallConstructor(string text, TextSpan span) => ContainsName(text, span, "base") || ContainsName(text, span, "this");
+
+    private static bool IsIdentifierPart(char c) => char.IsLetterOrDigit(c) || c == '_';
+}
