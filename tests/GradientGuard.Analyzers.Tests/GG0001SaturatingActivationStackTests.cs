@@ -706,4 +706,41 @@ public sealed class GG0001SaturatingActivationStackTests
             """;
         await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
     }
+
+    [Fact]
+    public async Task A_class_deriving_Sequential_is_read_through_its_base_call()
+    {
+        string source = Usings + """
+            class Deep : Sequential
+            {
+                public Deep() : {|#0:base|}(
+                    nn.Linear(8, 32), {|#1:nn.Tanh()|},
+                    nn.Linear(32, 32), {|#2:nn.Tanh()|},
+                    nn.Linear(32, 32), {|#3:nn.Tanh()|},
+                    nn.Linear(32, 1)) { }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
+    public async Task A_class_deriving_Sequential_through_a_global_alias_in_another_file_is_read_too()
+    {
+        // The rules look for Sequential constructions only in files that name Sequential, unless a global using alias
+        // may name it from another file: this file never does.
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Aliases.cs", "global using Stack = TorchSharp.Modules.Sequential;\n"));
+        test.TestState.Sources.Add(("/Deep.cs", Usings + """
+            class Deep : Stack
+            {
+                public Deep() : {|#0:base|}(
+                    nn.Linear(8, 32), {|#1:nn.Tanh()|},
+                    nn.Linear(32, 32), {|#2:nn.Tanh()|},
+                    nn.Linear(32, 32), {|#3:nn.Tanh()|},
+                    nn.Linear(32, 1)) { }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Expected(3, 0, 1, 2, 3));
+        await test.RunAsync();
+    }
 }

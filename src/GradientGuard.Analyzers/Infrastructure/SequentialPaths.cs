@@ -1,7 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradientGuard.Analyzers.Infrastructure;
@@ -24,6 +26,29 @@ internal sealed class SequentialPaths
 
     /// <summary>The compilation's one instance: every rule reads a Sequential once.</summary>
     public static SequentialPaths For(TorchSharpSymbols torch) => torch.Shared(t => new SequentialPaths(t));
+
+    // A Sequential is built by a call named Sequential (a method name cannot be aliased) or by ": base(...)" in a class
+    // whose base list names Sequential, in the file itself unless a global using alias names it in another file.
+    private static readonly SourceMentions SequentialFiles = SourceMentions.AnyOf("Sequential");
+    private static readonly SourceMentions GlobalAliases = SourceMentions.AllOf("global using", "Sequential");
+
+    /// <summary>
+    /// Registers <paramref name="action"/> for the calls of every body that may build a Sequential (<see cref="IsConstruction"/>
+    /// can hold only there): files that never name Sequential get one callback per body, not one per call.
+    /// </summary>
+    public static void RegisterForConstructions(CompilationStartAnalysisContext context, Action<OperationAnalysisContext> action)
+    {
+        if (context.Compilation.SyntaxTrees.Any(GlobalAliases.In))
+        {
+            context.RegisterOperationAction(action, OperationKind.Invocation);
+            return;
+        }
+        context.RegisterOperationBlockStartAction(block =>
+        {
+            if (block.OperationBlocks.Length > 0 && SequentialFiles.In(block.OperationBlocks[0].Syntax.SyntaxTree))
+                block.RegisterOperationAction(action, OperationKind.Invocation);
+        });
+    }
 
     /// <summary>Whether the call builds a Sequential: <c>nn.Sequential(...)</c> or a Sequential constructor (<c>: base(...)</c>).</summary>
     public bool IsConstruction(IInvocationOperation invocation)

@@ -32,12 +32,12 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
     {
         var paths = SequentialPaths.For(torch);
         var classes = ModuleClassPaths.For(torch);
-        context.RegisterOperationAction(operationContext =>
+        SequentialPaths.RegisterForConstructions(context, operationContext =>
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
             if (paths.IsConstruction(invocation) && !paths.IsNested(invocation) && paths.Elements(invocation) is { } path)
                 Check(operationContext.ReportDiagnostic, operationContext.Options, path, SequentialPaths.NameLocation(invocation.Syntax));
-        }, OperationKind.Invocation);
+        });
         context.RegisterOperationBlockAction(blockContext =>
         {
             if (!classes.IsForward(blockContext.OwningSymbol))

@@ -63,7 +63,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         var initMentions = new InitMentions(compilation, context.CancellationToken);
 
         // A deep path at the default init: reported on the Sequential, or on forward() for a module class.
-        context.RegisterOperationAction(operationContext =>
+        SequentialPaths.RegisterForConstructions(context, operationContext =>
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
             if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || paths.Elements(invocation) is not { } path)
@@ -75,7 +75,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 () => mayInitialize.Value ? InitCalls.Find(new[] { root }, torch) : new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default),
                 SequentialPaths.NameLocation(invocation.Syntax),
                 () => initializedElsewhere.Value || (mayInitialize.Value && ElsewhereInitialization.In(root)));
-        }, OperationKind.Invocation);
+        });
 
         context.RegisterOperationBlockAction(blockContext =>
         {

@@ -33,13 +33,13 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
     {
         var paths = SequentialPaths.For(torch);
         var classes = ModuleClassPaths.For(torch);
-        context.RegisterOperationAction(operationContext =>
+        SequentialPaths.RegisterForConstructions(context, operationContext =>
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
             if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || paths.Elements(invocation) is not { } path || !TooDeep(path, operationContext.Options, invocation.Syntax.SyntaxTree, out int depth))
                 return;
             operationContext.ReportDiagnostic(Diagnostic.Create(Rule, SequentialPaths.NameLocation(invocation.Syntax), FixableLayers(path, invocation), depth));
-        }, OperationKind.Invocation);
+        });
         context.RegisterOperationBlockAction(blockContext =>
         {
             if (!classes.IsForward(blockContext.OwningSymbol))
