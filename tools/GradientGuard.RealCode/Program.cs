@@ -23,7 +23,7 @@ internal static class Program
                             compile errors are tolerated
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
           --runs N          timed runs after the first (default 3; 0 skips timing); times are medians
-          --wall            also time the analysis pass's wall clock with GradientGuard and with the do-nothing
+          --wall            also time the analysis pass (wall clock and CPU time) with GradientGuard and with the do-nothing
                             analyzer alone, interleaved in each run: what GradientGuard adds to it, next to its telemetry
           --reference PATH  one more assembly, or a folder of them, to compile against (repeatable)
         exit code: 0 done, 1 bad arguments, 2 an analyzer threw
@@ -66,23 +66,34 @@ internal static class Program
         var perRule = new Dictionary<string, List<double>>();
         var wallWith = new List<double>();
         var wallFloor = new List<double>();
+        var compileCpus = new List<double>();
+        var cpuAdded = new List<double>();
         var referenceOnly = ImmutableArray.Create<DiagnosticAnalyzer>(reference);
         for (int run = 0; run < options.Runs; run++)
         {
-            double compile = 0, ours = 0, floor = 0, withWall = 0, floorWall = 0;
+            double compile = 0, ours = 0, floor = 0, withWall = 0, floorWall = 0, compileCpu = 0, withCpu = 0, floorCpu = 0;
             var ruleSums = new Dictionary<string, double>();
             foreach (var project in projects)
             {
-                compile += AnalyzerRun.Compile(() => project.Compile(references)).TotalMilliseconds;
+                var compiled = AnalyzerRun.CompileTimed(() => project.Compile(references));
+                compile += compiled.Wall.TotalMilliseconds;
+                compileCpu += compiled.Cpu.TotalMilliseconds;
                 // The wall clock of an analysis pass alone (after the full bind) with only the do-nothing analyzer: the
                 // driver's own work (binding every body again for operations), which any operation analyzer costs.
                 // Before or after the measured pass, alternately, so neither gets the warmer process every time.
                 if (options.Wall && run % 2 == 0)
-                    floorWall += AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions).AnalysisWall.TotalMilliseconds;
+                    AddFloor(AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions));
                 var timed = AnalyzerRun.Analyze(project.Compile(references), analyzers, analyzerOptions);
                 withWall += timed.AnalysisWall.TotalMilliseconds;
+                withCpu += timed.AnalysisCpu.TotalMilliseconds;
                 if (options.Wall && run % 2 == 1)
-                    floorWall += AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions).AnalysisWall.TotalMilliseconds;
+                    AddFloor(AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions));
+
+                void AddFloor(AnalyzerRun alone)
+                {
+                    floorWall += alone.AnalysisWall.TotalMilliseconds;
+                    floorCpu += alone.AnalysisCpu.TotalMilliseconds;
+                }
                 foreach (var (name, time) in timed.TimePerAnalyzer)
                 {
                     if (name == nameof(ReferenceAnalyzer))
@@ -97,6 +108,8 @@ internal static class Program
             compileTimes.Add(compile);
             wallWith.Add(withWall);
             wallFloor.Add(floorWall);
+            compileCpus.Add(compileCpu);
+            cpuAdded.Add(withCpu - floorCpu);
             ruleTimes.Add(ours);
             referenceTimes.Add(floor);
             foreach (var (name, time) in ruleSums)
@@ -146,6 +159,9 @@ internal static class Program
                 var added = wallWith.Zip(wallFloor, (w, f) => w - f).ToList();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  analysis pass, wall clock: with GradientGuard {with:F0} ms, with the do-nothing analyzer alone {without:F0} ms; GradientGuard adds {Median(added):F0} ms ({100 * Median(added) / compile:F1} % of compile; per run {string.Join(", ", added.Select(a => a.ToString("F0", CultureInfo.InvariantCulture)))} ms)"));
+                double cpu = Median(compileCpus);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  CPU time (all threads; steadier than the wall clock when other processes share the cores): compile {cpu:F0} ms; GradientGuard adds {Median(cpuAdded):F0} ms to the analysis pass ({100 * Median(cpuAdded) / cpu:F1} % of compile; per run {string.Join(", ", cpuAdded.Select(a => a.ToString("F0", CultureInfo.InvariantCulture)))} ms)"));
             }
         }
         return exceptions.Count == 0 && diagnostics.All(d => d.Id != "AD0001") ? 0 : 2;

@@ -66,10 +66,9 @@ internal sealed class ModuleClassPaths
     // matter (false). `applied` maps a foreach variable to the layer it holds in the current pass.
     private bool Walk(IOperation body, SemanticModel model, List<LayerElement> path, Dictionary<ILocalSymbol, LayerElement>? applied = null)
     {
-        var items = body.Descendants()
-            .Where(o => o is ILoopOperation || o is IInvocationOperation)
-            .Where(o => !InsideLoopBelow(o, body))
-            .OrderBy(o => o.Syntax.Span.End);
+        var found = new List<IOperation>();
+        CallsAndLoops(body, found);
+        var items = found.OrderBy(o => o.Syntax.Span.End); // stable: operations with one span end keep tree order
         foreach (var item in items)
         {
             if (item is IForEachLoopOperation each && ModuleListContents(each, model) is { } layers && LoopVariable(each) is { } variable)
@@ -196,14 +195,16 @@ internal sealed class ModuleClassPaths
             ? list.TypeArguments[0]
             : null;
 
-    private static bool InsideLoopBelow(IOperation operation, IOperation body)
+    // The calls and loops below `operation` in tree order, not entering loops (a loop's calls are its own walk's).
+    private static void CallsAndLoops(IOperation operation, List<IOperation> found)
     {
-        for (var parent = operation.Parent; parent is not null && parent != body; parent = parent.Parent)
+        foreach (var child in operation.ChildOperations)
         {
-            if (parent is ILoopOperation)
-                return true;
+            if (child is ILoopOperation or IInvocationOperation)
+                found.Add(child);
+            if (child is not ILoopOperation)
+                CallsAndLoops(child, found);
         }
-        return false;
     }
 
     // torch.sigmoid(x), nn.functional.relu(x), x.tanh(): an activation applied without a module.
