@@ -19,6 +19,7 @@ internal sealed class SequentialPaths
 {
     private readonly TorchSharpSymbols torch;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, LayerKind> kinds = new(SymbolEqualityComparer.Default);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Member, SyntaxTree Tree), IInvocationOperation?> creations = new(MemberInTree.Comparer);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Type, SyntaxTree Tree), Dictionary<string, List<ExpressionSyntax>>> assignments = new(MemberInTree.Comparer);
 
@@ -125,7 +126,10 @@ internal sealed class SequentialPaths
     }
 
     /// <summary>The kind of a module of this type.</summary>
-    public LayerKind Classify(ITypeSymbol? type)
+    public LayerKind Classify(ITypeSymbol? type) =>
+        type is null ? ClassifyType(null) : kinds.GetOrAdd(type, ClassifyType); // each test walks the base chain: once per type
+
+    private LayerKind ClassifyType(ITypeSymbol? type)
     {
         if (TorchSharpSymbols.DerivesFromAny(type, torch.WeightLayers))
             return LayerKind.Weight;

@@ -93,6 +93,9 @@ internal sealed class TrainingStepEvents
         return leading;
     }
 
+    /// <summary>Whether a call of this name can be a training event at all (<see cref="Classify(IMethodSymbol)"/> knows no other).</summary>
+    public static bool IsEventName(string? name) => name is "backward" or "clip_grad_norm_" or "clip_grad_value_" or "step" or "zero_grad";
+
     /// <summary>The kind of a direct TorchSharp call, if it is one of the three.</summary>
     public TrainingEventKind? Classify(IInvocationOperation invocation) => Classify(invocation.TargetMethod);
 

@@ -73,7 +73,9 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
             block.RegisterOperationAction(operationContext =>
             {
                 var invalid = (IInvalidOperation)operationContext.Operation;
-                if (CandidateCalls.TryGet(invalid, out var method, out var instance) && events.Classify(method) is { } kind)
+                // Only the event names can classify: the name is read before the call is bound again for its candidates.
+                if (invalid.Syntax is InvocationExpressionSyntax { } named && TrainingStepEvents.IsEventName(named.CalledName()) &&
+                    CandidateCalls.TryGet(invalid, out var method, out var instance) && events.Classify(method) is { } kind)
                 {
                     lock (calls)
                         calls.Add(new TrainingCall(invalid, null, instance, kind, Direct: true, EnclosingBody(invalid)));
