@@ -162,4 +162,29 @@ public sealed class GG0008GradientsNeverResetTests
             """;
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task A_loop_whose_step_is_in_a_local_function_declared_beside_it_is_read_through_that_function()
+    {
+        // The loop's own text never says "step": only the local function it calls does.
+        string source = Usings + """
+            class Trainer
+            {
+                void Train(IEnumerable<(Tensor, Tensor)> data, nn.Module<Tensor, Tensor> model)
+                {
+                    var optimizer = optim.Adam(model.parameters());
+                    foreach (var (x, y) in data)
+                    {
+                        var loss = nn.functional.mse_loss(model.call(x), y);
+                        loss.backward();
+                        {|#0:Update()|};
+                    }
+
+                    void Update() => optimizer.step();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(0, "Update()"));
+    }
 }
+

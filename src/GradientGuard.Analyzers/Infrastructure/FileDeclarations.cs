@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -7,10 +8,9 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>
-/// The methods, local functions and constructors of one file, from a walk that does not enter expressions: a full
-/// syntax walk of a big file costs as much as all the questions the training-step rules ask of it, and expressions
-/// are most of its nodes. An expression is entered only where a local function can hide in it, a lambda's or an
-/// anonymous method's block (its text has <c>=&gt;</c> or <c>delegate</c>), so no declaration is missed.
+/// The methods and constructors of one file, from a walk of its type declarations only (no member body is entered),
+/// and on request the local functions of one member. A full syntax walk of a big file costs as much as all the questions
+/// the training-step rules ask of it; bodies are most of its nodes.
 /// </summary>
 internal sealed class FileDeclarations
 {
@@ -18,41 +18,56 @@ internal sealed class FileDeclarations
     public const string ConstructorName = ".ctor";
 
     private static readonly ConditionalWeakTable<SyntaxTree, FileDeclarations> Files = new();
+    private static readonly ConditionalWeakTable<SyntaxNode, IReadOnlyList<Declaration>> LocalFunctions = new();
 
     private FileDeclarations(SyntaxTree tree)
     {
-        string text = TreeText.Of(tree);
-        var declarations = new List<Declaration>();
+        var members = new List<Declaration>();
         var methodNames = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in tree.GetRoot().DescendantNodes(n => n is not ExpressionSyntax || MayHoldFunction(text, n)))
+        foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
         {
             switch (node)
             {
                 case MethodDeclarationSyntax method:
-                    declarations.Add(new Declaration(method.Identifier.ValueText, method));
+                    members.Add(new Declaration(method.Identifier.ValueText, method));
                     methodNames.Add(method.Identifier.ValueText);
                     break;
-                case LocalFunctionStatementSyntax function:
-                    declarations.Add(new Declaration(function.Identifier.ValueText, function));
-                    methodNames.Add(function.Identifier.ValueText);
-                    break;
                 case ConstructorDeclarationSyntax constructor:
-                    declarations.Add(new Declaration(ConstructorName, constructor));
+                    members.Add(new Declaration(ConstructorName, constructor));
                     break;
             }
         }
-        Declarations = declarations;
+        Members = members;
         MethodNames = methodNames;
     }
 
     /// <summary>The file's index, built on first use and kept as long as the tree.</summary>
     public static FileDeclarations Of(SyntaxTree tree) => Files.GetValue(tree, t => new FileDeclarations(t));
 
-    /// <summary>The file's methods, local functions and constructors.</summary>
-    public IReadOnlyList<Declaration> Declarations { get; }
+    /// <summary>The file's methods and constructors (members of its types; local functions are <see cref="LocalFunctionsIn"/>).</summary>
+    public IReadOnlyList<Declaration> Members { get; }
 
-    /// <summary>The names of the file's methods and local functions.</summary>
+    /// <summary>The names of the file's methods.</summary>
     public HashSet<string> MethodNames { get; }
+
+    /// <summary>
+    /// The local functions declared anywhere in <paramref name="member"/>, read once per member. Expressions are entered
+    /// only where a local function can hide in one, a lambda's or an anonymous method's block (its text has <c>=&gt;</c>
+    /// or <c>delegate</c>).
+    /// </summary>
+    public static IReadOnlyList<Declaration> LocalFunctionsIn(SyntaxNode member) =>
+        LocalFunctions.GetValue(member, m =>
+        {
+            string text = TreeText.Of(m.SyntaxTree);
+            return m.DescendantNodes(n => n is not ExpressionSyntax || MayHoldFunction(text, n))
+                .OfType<LocalFunctionStatementSyntax>()
+                .Select(f => new Declaration(f.Identifier.ValueText, f))
+                .ToList();
+        });
+
+    /// <summary>The outermost member (method, constructor, accessor, operator...) that holds <paramref name="node"/>, if any.</summary>
+    public static SyntaxNode? MemberOf(SyntaxNode node) =>
+        node.AncestorsAndSelf().LastOrDefault(n => n is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or BasePropertyDeclarationSyntax or FieldDeclarationSyntax);
 
     private static bool MayHoldFunction(string text, SyntaxNode expression) =>
         TreeText.Contains(text, expression.Span, "=>") || TreeText.Contains(text, expression.Span, "delegate");

@@ -54,7 +54,18 @@ internal sealed class TrainingStepEvents
         if (Mentions(node, word))
             return true;
         var leading = LeadingNames(node.SyntaxTree, word);
-        return MayCall(TreeText.Of(node.SyntaxTree), node.Span, leading);
+        string text = TreeText.Of(node.SyntaxTree);
+        if (MayCall(text, node.Span, leading))
+            return true;
+        // A local function of the member the node sits in, when the node does not hold it (a loop calling one declared
+        // beside it): the members' closure cannot see it, its text is not the node's.
+        if (FileDeclarations.MemberOf(node) is not { } member || node.Parent == member || node.Span.Contains(member.Span))
+            return false; // a member's whole body holds its local functions: their text was tested with it
+        var locals = FileDeclarations.LocalFunctionsIn(member).Where(f => !node.Span.Contains(f.Node.Span)).ToList();
+        if (locals.Count == 0)
+            return false;
+        var reaching = Closure(text, locals, new HashSet<string>(leading, StringComparer.Ordinal), word);
+        return MayCall(text, node.Span, reaching);
     }
 
     private static bool Mentions(SyntaxNode node, string word) => SourceMentions.Mention(node, word);
@@ -75,11 +86,17 @@ internal sealed class TrainingStepEvents
         Leading.GetValue(tree, _ => new ConcurrentDictionary<string, HashSet<string>>(StringComparer.Ordinal))
             .GetOrAdd(word, w => ComputeLeadingNames(tree, w));
 
-    private static HashSet<string> ComputeLeadingNames(SyntaxTree tree, string word)
+    private static HashSet<string> ComputeLeadingNames(SyntaxTree tree, string word) =>
+        Closure(TreeText.Of(tree), FileDeclarations.Of(tree).Members, new HashSet<string>(StringComparer.Ordinal), word);
+
+    // Adds to `leading` the names of the declarations that mention the word, or may call one that does, to any depth.
+    private static HashSet<string> Closure(string text, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading, string word)
     {
-        var declarations = FileDeclarations.Of(tree).Declarations;
-        var leading = new HashSet<string>(declarations.Where(d => Mentions(d.Node, word)).Select(d => d.Name), StringComparer.Ordinal);
-        string text = TreeText.Of(tree);
+        foreach (var declaration in declarations)
+        {
+            if (Mentions(declaration.Node, word))
+                leading.Add(declaration.Name);
+        }
         var rest = declarations.Where(d => !leading.Contains(d.Name)).ToList();
         for (bool grew = true; grew;)
         {
@@ -186,8 +203,11 @@ internal sealed class TrainingStepEvents
     {
         if (eventWords.In(declaration))
             return true;
-        var local = FileDeclarations.Of(declaration.SyntaxTree).MethodNames;
-        return declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(call => call.CalledName() is { } name && local.Contains(name));
+        // The file's methods, and the local functions in scope: those of the member the declaration sits in.
+        var methods = FileDeclarations.Of(declaration.SyntaxTree).MethodNames;
+        var locals = FileDeclarations.MemberOf(declaration) is { } member ? FileDeclarations.LocalFunctionsIn(member) : Array.Empty<FileDeclarations.Declaration>();
+        return declaration.DescendantNodes().OfType<InvocationExpressionSyntax>()
+            .Any(call => call.CalledName() is { } name && (methods.Contains(name) || locals.Any(f => f.Name == name)));
     }
 
     // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).
