@@ -40,18 +40,22 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
         });
         context.RegisterOperationBlockAction(blockContext =>
         {
-            if (!classes.IsForward(blockContext.OwningSymbol))
-                return;
-            foreach (var body in blockContext.OperationBlocks)
-            {
-                // A Sequential the class applies that is reported on its own construction is not reported again here.
-                if (classes.Elements(body) is { } path &&
-                    !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && SaturatingRuns.Longest(own).Count >= RuleOptions.MinSaturatingActivations.Read(blockContext.Options, body.Syntax.SyntaxTree)))
-                {
-                    Check(blockContext.ReportDiagnostic, blockContext.Options, path, blockContext.OwningSymbol.Locations[0]);
-                }
-            }
+            if (classes.IsForward(blockContext.OwningSymbol))
+                CheckForward(blockContext, paths, classes); // in a method of its own: the lambda allocates nothing for the other bodies
         });
+    }
+
+    private static void CheckForward(OperationBlockAnalysisContext blockContext, SequentialPaths paths, ModuleClassPaths classes)
+    {
+        foreach (var body in blockContext.OperationBlocks)
+        {
+            // A Sequential the class applies that is reported on its own construction is not reported again here.
+            if (classes.Elements(body) is { } path &&
+                !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && SaturatingRuns.Longest(own).Count >= RuleOptions.MinSaturatingActivations.Read(blockContext.Options, body.Syntax.SyntaxTree)))
+            {
+                Check(blockContext.ReportDiagnostic, blockContext.Options, path, blockContext.OwningSymbol.Locations[0]);
+            }
+        }
     }
 
     private static void Check(System.Action<Diagnostic> report, AnalyzerOptions options, System.Collections.Generic.List<LayerElement> path, Location location)

@@ -79,11 +79,19 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
 
         context.RegisterOperationBlockAction(blockContext =>
         {
-            var model = blockContext.OperationBlocks.Select(b => b.SemanticModel).FirstOrDefault(m => m is not null);
+            // Gates first, in a lambda that captures nothing it allocates: this runs for every body of a model file.
+            var model = FirstModel(blockContext.OperationBlocks);
             if (model is null || !modelFiles.In(model.SyntaxTree))
                 return;
+            bool forward = classes.IsForward(blockContext.OwningSymbol);
+            if (forward || blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
+                AnalyzeBlock(blockContext, model, forward);
+        });
+
+        void AnalyzeBlock(OperationBlockAnalysisContext blockContext, SemanticModel model, bool forward)
+        {
             var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model, blockContext.Compilation, blockContext.CancellationToken);
-            if (classes.IsForward(blockContext.OwningSymbol))
+            if (forward)
             {
                 // The class's members are bound only for a path deep enough to report.
                 var members = new Lazy<List<IOperation>>(() => MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList());
@@ -115,7 +123,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                         check.ModelWide(path, init);
                 }
             }
-        });
+        }
 
         // The path of the model an apply() or parameters() loop is made on: a local built as a Sequential in the same
         // body, or the module class itself.
@@ -154,6 +162,16 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 .FirstOrDefault(r => r.SyntaxTree == model.SyntaxTree);
             return forward is not null && model.GetOperation(forward.GetSyntax()) is { } body ? classes.Elements(body) : null;
         }
+    }
+
+    private static SemanticModel? FirstModel(ImmutableArray<IOperation> blocks)
+    {
+        foreach (var block in blocks)
+        {
+            if (block.SemanticModel is { } model)
+                return model;
+        }
+        return null;
     }
 
     // Every constructor and method of the class in the file: where its layers get initialized.

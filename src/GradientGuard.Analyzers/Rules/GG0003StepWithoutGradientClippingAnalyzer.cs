@@ -42,47 +42,51 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         context.RegisterOperationBlockStartAction(block =>
         {
             // Only a body that can reach a step (itself, or through a helper of its file) is walked.
-            if (!events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree) ||
-                !block.OperationBlocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step")))
+            if (events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree) &&
+                block.OperationBlocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step")))
             {
+                CollectCalls(block, events, torch); // in a method of its own: the lambda allocates nothing for the other bodies
+            }
+        });
+    }
+
+    private static void CollectCalls(OperationBlockStartAnalysisContext block, TrainingStepEvents events, TorchSharpSymbols torch)
+    {
+        var calls = new List<TrainingCall>();
+        block.RegisterOperationAction(operationContext =>
+        {
+            var invocation = (IInvocationOperation)operationContext.Operation;
+            if (events.Classify(invocation) is { } kind)
+            {
+                lock (calls)
+                    calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, EnclosingBody(invocation)));
                 return;
             }
-            var calls = new List<TrainingCall>();
-            block.RegisterOperationAction(operationContext =>
+            var throughHelper = events.ThroughHelper(invocation);
+            if (throughHelper.Count == 0)
+                return;
+            // A helper that does its own backward and step is a whole training step, judged in its own body: its
+            // call is no second step to report here.
+            bool wholeStep = throughHelper.Contains(TrainingEventKind.Backward) && throughHelper.Contains(TrainingEventKind.Step);
+            var body = EnclosingBody(invocation);
+            lock (calls)
             {
-                var invocation = (IInvocationOperation)operationContext.Operation;
-                if (events.Classify(invocation) is { } kind)
-                {
-                    lock (calls)
-                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, EnclosingBody(invocation)));
-                    return;
-                }
-                var throughHelper = events.ThroughHelper(invocation);
-                if (throughHelper.Count == 0)
-                    return;
-                // A helper that does its own backward and step is a whole training step, judged in its own body: its
-                // call is no second step to report here.
-                bool wholeStep = throughHelper.Contains(TrainingEventKind.Backward) && throughHelper.Contains(TrainingEventKind.Step);
-                var body = EnclosingBody(invocation);
+                foreach (var through in throughHelper.Where(k => !(wholeStep && k == TrainingEventKind.Step)))
+                    calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
+            }
+        }, OperationKind.Invocation);
+        block.RegisterOperationAction(operationContext =>
+        {
+            var invalid = (IInvalidOperation)operationContext.Operation;
+            // Only the event names can classify: the name is read before the call is bound again for its candidates.
+            if (invalid.Syntax is InvocationExpressionSyntax { } named && TrainingStepEvents.IsEventName(named.CalledName()) &&
+                CandidateCalls.TryGet(invalid, out var method, out var instance) && events.Classify(method) is { } kind)
+            {
                 lock (calls)
-                {
-                    foreach (var through in throughHelper.Where(k => !(wholeStep && k == TrainingEventKind.Step)))
-                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
-                }
-            }, OperationKind.Invocation);
-            block.RegisterOperationAction(operationContext =>
-            {
-                var invalid = (IInvalidOperation)operationContext.Operation;
-                // Only the event names can classify: the name is read before the call is bound again for its candidates.
-                if (invalid.Syntax is InvocationExpressionSyntax { } named && TrainingStepEvents.IsEventName(named.CalledName()) &&
-                    CandidateCalls.TryGet(invalid, out var method, out var instance) && events.Classify(method) is { } kind)
-                {
-                    lock (calls)
-                        calls.Add(new TrainingCall(invalid, null, instance, kind, Direct: true, EnclosingBody(invalid)));
-                }
-            }, OperationKind.Invalid);
-            block.RegisterOperationBlockEndAction(end => Analyze(end, calls, torch));
-        });
+                    calls.Add(new TrainingCall(invalid, null, instance, kind, Direct: true, EnclosingBody(invalid)));
+            }
+        }, OperationKind.Invalid);
+        block.RegisterOperationBlockEndAction(end => Analyze(end, calls, torch));
     }
 
     private static void Analyze(OperationBlockAnalysisContext context, List<TrainingCall> calls, TorchSharpSymbols torch)

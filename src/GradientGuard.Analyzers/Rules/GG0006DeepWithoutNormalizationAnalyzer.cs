@@ -42,17 +42,21 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
         });
         context.RegisterOperationBlockAction(blockContext =>
         {
-            if (!classes.IsForward(blockContext.OwningSymbol))
-                return;
-            foreach (var body in blockContext.OperationBlocks)
-            {
-                if (classes.Elements(body) is { } path && TooDeep(path, blockContext.Options, body.Syntax.SyntaxTree, out int depth) &&
-                    !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && TooDeep(own, blockContext.Options, body.Syntax.SyntaxTree, out _)))
-                {
-                    blockContext.ReportDiagnostic(Diagnostic.Create(Rule, blockContext.OwningSymbol.Locations[0], depth)); // unless a Sequential it applies is reported itself
-                }
-            }
+            if (classes.IsForward(blockContext.OwningSymbol))
+                CheckForward(blockContext, paths, classes); // in a method of its own: the lambda allocates nothing for the other bodies
         });
+    }
+
+    private static void CheckForward(OperationBlockAnalysisContext blockContext, SequentialPaths paths, ModuleClassPaths classes)
+    {
+        foreach (var body in blockContext.OperationBlocks)
+        {
+            if (classes.Elements(body) is { } path && TooDeep(path, blockContext.Options, body.Syntax.SyntaxTree, out int depth) &&
+                !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && TooDeep(own, blockContext.Options, body.Syntax.SyntaxTree, out _)))
+            {
+                blockContext.ReportDiagnostic(Diagnostic.Create(Rule, blockContext.OwningSymbol.Locations[0], depth)); // unless a Sequential it applies is reported itself
+            }
+        }
     }
 
     private static bool TooDeep(List<LayerElement> path, AnalyzerOptions options, SyntaxTree tree, out int depth)
