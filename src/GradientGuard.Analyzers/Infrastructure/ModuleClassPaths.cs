@@ -68,7 +68,15 @@ internal sealed class ModuleClassPaths
     {
         var found = new List<IOperation>();
         CallsAndLoops(body, found);
-        var items = found.OrderBy(o => o.Syntax.Span.End); // stable: operations with one span end keep tree order
+        // In evaluation order: by span end, operations with one span end kept in tree order (a stable sort).
+        var keys = new (int End, int Index)[found.Count];
+        var items = new IOperation[found.Count];
+        for (int i = 0; i < found.Count; i++)
+        {
+            keys[i] = (found[i].Syntax.Span.End, i);
+            items[i] = found[i];
+        }
+        System.Array.Sort(keys, items);
         foreach (var item in items)
         {
             if (item is IForEachLoopOperation each && ModuleListContents(each, model) is { } layers && LoopVariable(each) is { } variable)

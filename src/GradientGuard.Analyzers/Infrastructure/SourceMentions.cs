@@ -31,7 +31,23 @@ internal sealed class SourceMentions
     public static SourceMentions AnyOf(params string[] words) => new(words, all: false);
 
     /// <summary>Whether the whole file mentions the words (computed once per file).</summary>
-    public bool In(SyntaxTree tree) => files.GetValue(tree, t => new StrongBox<bool>(Mentions(Text(t), 0, t.Length))).Value;
+    public bool In(SyntaxTree tree)
+    {
+        if (ReferenceEquals(tree, lastTree) && ReferenceEquals(this, lastAsker))
+            return lastAnswer;
+        bool answer = files.GetValue(tree, t => new StrongBox<bool>(Mentions(Text(t), 0, t.Length))).Value;
+        (lastTree, lastAsker, lastAnswer) = (tree, this, answer);
+        return answer;
+    }
+
+    // The last question asked on this thread: a rule asks about one file at every callback in it, and a table lookup
+    // costs more than the answer.
+    [ThreadStatic]
+    private static SyntaxTree? lastTree;
+    [ThreadStatic]
+    private static SourceMentions? lastAsker;
+    [ThreadStatic]
+    private static bool lastAnswer;
 
     /// <summary>
     /// Whether any file of the compilation mentions the words: a rule whose every check is gated by these words on a

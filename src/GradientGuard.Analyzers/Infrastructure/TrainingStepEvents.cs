@@ -206,11 +206,11 @@ internal sealed class TrainingStepEvents
         // The file's methods, and the local functions in scope: those of the member the declaration sits in (read only
         // when a call names no method of the file).
         var methods = FileDeclarations.Of(declaration.SyntaxTree).MethodNames;
-        var called = declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Select(call => call.CalledName()).OfType<string>().ToList();
-        if (called.Any(methods.Contains))
+        var calls = declaration.DescendantNodes().OfType<InvocationExpressionSyntax>();
+        if (calls.Any(call => call.CalledName() is { } name && methods.Contains(name)))
             return true;
         var locals = FileDeclarations.MemberOf(declaration) is { } member ? FileDeclarations.LocalFunctionsIn(member) : Array.Empty<FileDeclarations.Declaration>();
-        return locals.Count > 0 && called.Any(name => locals.Any(f => f.Name == name));
+        return locals.Count > 0 && calls.Any(call => call.CalledName() is { } name && locals.Any(f => f.Name == name));
     }
 
     // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).

@@ -16,8 +16,23 @@ internal static class TreeText
     // Weak keys: the text lives as long as its tree, whichever compilation or rule asked.
     private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new();
 
+    // The last tree asked about on this thread: a callback asks about one file many times, and a table lookup costs
+    // more than the text test it serves.
+    [ThreadStatic]
+    private static SyntaxTree? lastTree;
+    [ThreadStatic]
+    private static string? lastText;
+
     /// <summary>The whole text of <paramref name="tree"/>, read once.</summary>
-    public static string Of(SyntaxTree tree) => Texts.GetValue(tree, t => t.GetText().ToString());
+    public static string Of(SyntaxTree tree)
+    {
+        if (ReferenceEquals(tree, lastTree))
+            return lastText!;
+        string text = Texts.GetValue(tree, t => t.GetText().ToString());
+        lastText = text;
+        lastTree = tree;
+        return text;
+    }
 
     /// <summary>Whether <paramref name="word"/> occurs in <paramref name="span"/>, anywhere.</summary>
     public static bool Contains(string text, TextSpan span, string word) =>
