@@ -50,15 +50,15 @@ internal static class GradientNormCollector
                 if (layer.GradientNorm != 0) // exactly zero only when every value is (ExactNorms); NaN counts as used
                     used.Add(layer.Name);
             }
-            int length = UnitActivity.Length(gathered);
-            dead = units.Complete(gathered.Layers, gathered.Fed, host.AsSpan(end - length, length), l => !used.Contains(layers[l].Name));
+            int length = units.Length;
+            dead = units.Complete(gathered.Present, host.AsSpan(end - length, length), l => !used.Contains(layers[l].Name));
         }
         return snapshot with { DeadUnits = dead, Updates = updateReadings };
     }
 
     // One float64 vector on the device, copied to the host once: the direct norms (and the max-abs of tensors
     // remembered zero), the loss (a float64 loss keeps its precision), the probe's two-number readings, then the
-    // never-alive unit counts and the weight-update norms when this check has them.
+    // dead-unit numbers (UnitActivity.Gather) and the weight-update norms when this check has them.
     private static double[] CopyToHost(Measured measured, Tensor? loss, IReadOnlyList<(ActivationProbe.Site Site, Tensor Reading)> probeTensors,
         Tensor? unitCounts, Tensor? updateNorms, Device device, HostReader reader)
     {
