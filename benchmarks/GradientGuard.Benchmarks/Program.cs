@@ -8,7 +8,8 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using GradientGuard.Benchmarks;
 
 // Runs the runtime, paired-loop and analyzer benchmarks (or some of them: `runtime`, `paired`, `analyzers`) and writes
-// benchmarks/results.md; `profile [models]` prints where the default monitor's per-step cost goes.
+// benchmarks/results.md; `profile [models]` prints where the default monitor's per-step cost goes;
+// `kernels [models]` which libtorch kernel computes its reductions fastest.
 bool runtime = args.Length == 0 || args.Contains("runtime");
 bool paired = args.Length == 0 || args.Contains("paired");
 bool analyzers = args.Length == 0 || args.Contains("analyzers");
@@ -18,9 +19,15 @@ if (args.Length > 0 && args[0] == "profile")
     MonitorCostProfile.Run(args.Length > 1 ? args.Skip(1) : PairedStepLoop.Models);
     return 0;
 }
+if (args.Length > 0 && args[0] == "kernels")
+{
+    // Which libtorch kernel computes the monitor's reductions fastest here; prints only.
+    KernelMicrobench.Run(args.Length > 1 ? args.Skip(1) : Enumerable.Repeat("mlp", 1));
+    return 0;
+}
 if (args.Any(a => a is not ("runtime" or "paired" or "analyzers")))
 {
-    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers] | profile [cnn|lstm|mlp ...]");
+    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers] | profile [cnn|lstm|mlp ...] | kernels [cnn|lstm|mlp ...]");
     return 2;
 }
 

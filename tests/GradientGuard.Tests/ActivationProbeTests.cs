@@ -25,10 +25,9 @@ public sealed class ActivationProbeTests
         using (NewDisposeScope())
             model.call(input);
 
-        var (_, reading) = Assert.Single(probe.ReadForCheck());
-        var values = reading.data<float>().ToArray();
-        Assert.InRange(values[0], deadShare - 0.01, deadShare + 0.01); // dead share
-        Assert.InRange(values[1], 1 - deadShare - 0.01, 1 - deadShare + 0.01); // mean derivative of the live share
+        var (dead, derivative) = Interpret(Assert.Single(probe.ReadForCheck()));
+        Assert.InRange(dead, deadShare - 0.01, deadShare + 0.01); // dead share
+        Assert.InRange(derivative, 1 - deadShare - 0.01, 1 - deadShare + 0.01); // mean derivative of the live share
         input.Dispose();
     }
 
@@ -44,13 +43,41 @@ public sealed class ActivationProbeTests
             model.call(input);
 
         using var scope = NewDisposeScope();
-        var (_, reading) = Assert.Single(probe.ReadForCheck());
+        var sample = Assert.Single(probe.ReadForCheck());
         using (NewDisposeScope())
             model.call(input); // replaces the probe's reading, disposing the old one
 
-        Assert.False(reading.IsInvalid);
-        Assert.InRange(reading.data<float>()[0], 0.49, 0.51);
+        Assert.False(sample.Values.IsInvalid);
+        Assert.InRange(Interpret(sample).Saturated, 0.49, 0.51);
     }
+
+    // The readings are raw sums that the check divides out on the host: Sigmoid and Tanh readings give the shares of
+    // saturated units and the mean derivatives computed from the whole output directly.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Sigmoid_and_tanh_readings_give_the_saturated_share_and_the_mean_derivative(bool sigmoid)
+    {
+        using var scope = NewDisposeScope();
+        var input = linspace(-6, 6, 1000);
+        using var model = nn.Sequential(("act", sigmoid ? nn.Sigmoid() : nn.Tanh()));
+        using var probe = new ActivationProbe(model);
+        using (NewDisposeScope())
+            model.call(input);
+
+        var (saturated, derivative) = Interpret(Assert.Single(probe.ReadForCheck()));
+
+        var y = (sigmoid ? input.sigmoid() : input.tanh()).to_type(ScalarType.Float64);
+        double expectedSaturated = sigmoid ? y.lt(0.02).logical_or(y.gt(0.98)).to_type(ScalarType.Float64).mean().item<double>()
+            : y.abs().gt(0.98).to_type(ScalarType.Float64).mean().item<double>();
+        double expectedDerivative = (sigmoid ? y.mul(y.neg().add(1)) : y.mul(y).neg().add(1)).mean().item<double>();
+        Assert.Equal(expectedSaturated, saturated, 1e-9);
+        Assert.Equal(expectedDerivative, derivative, 1e-5);
+        Assert.InRange(saturated, 0.2, 0.8); // the range reaches into both tails
+    }
+
+    private static (double Saturated, double Derivative) Interpret(ProbeSample sample) =>
+        sample.Interpret(sample.Values.reshape(-1).to_type(ScalarType.Float64).data<double>().ToArray());
 
     // The hooks record the forward passes before the first check and before every ProbeEvery-th one after it, and
     // nothing in between: a reading costs tensor work on every forward pass it is taken in.

@@ -68,4 +68,41 @@ public sealed class TorchSharpBackendTests
         Assert.Equal(ScalarType.Float64, mixed.dtype);
         Assert.Equal(1e300, mixed[1].item<double>());
     }
+
+    // ExactNorms takes each direct norm as the square root of a dot product of the flattened tensor with itself (BLAS
+    // on the CPU, faster than vector_norm). It must behave as the norm kernel did: NaN anywhere gives NaN, an infinite
+    // value or squares past the dtype's range give +Infinity, tiny squares underflow (the rescue's cue), an empty tensor
+    // gives 0, and float64 stays float64. Large tensors put the special value inside the BLAS kernel's vectorized body.
+    [Fact]
+    public void The_sum_of_squares_kernel_propagates_NaN_and_Infinity_overflows_and_underflows_like_the_norm()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Equal(14f, ExactNorms.SumOfSquares(tensor(new[] { 1f, -2f, 3f })).item<float>());
+        Assert.Equal(ScalarType.Float32, ExactNorms.SumOfSquares(tensor(new[] { 1f })).dtype);
+        Assert.Equal(ScalarType.Float64, ExactNorms.SumOfSquares(tensor(new[] { 1.0 })).dtype);
+        Assert.Equal(0f, ExactNorms.SumOfSquares(zeros(0)).item<float>());
+        Assert.Equal(0f, ExactNorms.SumOfSquares(tensor(new[] { 0f, -0f })).item<float>());
+        Assert.Equal(4f, ExactNorms.SumOfSquares(tensor(2f)).item<float>()); // a 0-dim tensor
+        Assert.Equal(float.PositiveInfinity, ExactNorms.SumOfSquares(tensor(new[] { 1e20f, 1f })).item<float>());
+        Assert.Equal(0f, ExactNorms.SumOfSquares(tensor(new[] { 1e-24f, -1e-24f })).item<float>());
+        Assert.Equal(2e-48, ExactNorms.SumOfSquares(tensor(new[] { 1e-24, -1e-24 })).item<double>(), 1e-60);
+        foreach (long position in new long[] { 0, 7, 16, 1000, 4095 })
+        {
+            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+            {
+                var x = randn(64, 64, dtype: dtype);
+                x.view(-1)[position] = tensor(double.NaN, dtype: dtype);
+                Assert.True(double.IsNaN(ExactNorms.SumOfSquares(x).to_type(ScalarType.Float64).item<double>()), $"NaN at {position}, {dtype}");
+                x.view(-1)[position] = tensor(double.NegativeInfinity, dtype: dtype);
+                Assert.Equal(double.PositiveInfinity, ExactNorms.SumOfSquares(x).to_type(ScalarType.Float64).item<double>());
+                x.view(-1)[(position + 1) % 4096] = tensor(double.PositiveInfinity, dtype: dtype);
+                Assert.Equal(double.PositiveInfinity, ExactNorms.SumOfSquares(x).to_type(ScalarType.Float64).item<double>());
+                x.view(-1)[(position + 2) % 4096] = tensor(double.NaN, dtype: dtype);
+                Assert.True(double.IsNaN(ExactNorms.SumOfSquares(x).to_type(ScalarType.Float64).item<double>()));
+            }
+        }
+        // Not contiguous (a transposed view): the same sum.
+        var matrix = randn(33, 17);
+        Assert.Equal(matrix.square().sum().item<float>(), ExactNorms.SumOfSquares(matrix.t()).item<float>(), 1e-3f);
+    }
 }

@@ -19,6 +19,56 @@ public sealed class UpdateRatioTests
 {
     private static GradientMonitorOptions EveryCheck() => new() { UpdateRatioEvery = 1, WeightNormEvery = 1 };
 
+    // Measuring must never touch the weights: the samples copy the values they compare (one parameter alone, whose
+    // joined copy would otherwise be the parameter itself, or many), and the monitored run trains exactly as a plain one.
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public void Sampling_updates_leaves_training_bit_for_bit_the_same(bool onlyTheOutputBias, bool wrapped)
+    {
+        var plain = TrainTwelveSteps(onlyTheOutputBias, wrapped, monitored: false);
+        var monitored = TrainTwelveSteps(onlyTheOutputBias, wrapped, monitored: true);
+
+        Assert.Equal(plain.Count, monitored.Count);
+        for (int i = 0; i < plain.Count; i++)
+            Assert.Equal(plain[i], monitored[i]);
+    }
+
+    private static List<float[]> TrainTwelveSteps(bool onlyTheOutputBias, bool wrapped, bool monitored)
+    {
+        torch.manual_seed(31);
+        using var model = Models.ReluMlp(inputs: 8, width: 16, hiddenLayers: 2);
+        var trained = model.parameters().ToArray();
+        if (onlyTheOutputBias)
+        {
+            foreach (var parameter in trained)
+                parameter.requires_grad = false;
+            var head = (Linear)model[model.Count - 1];
+            head.bias!.requires_grad = true;
+            trained = new[] { (Parameter)head.bias! };
+        }
+        using var monitor = monitored ? model.MonitorGradients(EveryCheck()) : null;
+        using var sgd = optim.SGD(trained, learningRate: 0.05);
+        using var optimizer = monitored && wrapped ? sgd.WithMonitor(monitor!) : null;
+        optim.Optimizer stepper = (optim.Optimizer?)optimizer ?? sgd;
+        for (int step = 0; step < 12; step++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = Training.Regression(32, 8);
+            stepper.zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            if (monitored && !wrapped)
+                monitor!.Check(loss);
+            stepper.step();
+        }
+        if (monitored)
+            Assert.Contains(monitor!.LastSnapshot!.Updates, u => u.Moved); // the samples ran
+        return model.parameters().Select(p => p.detach().cpu().data<float>().ToArray()).ToList();
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

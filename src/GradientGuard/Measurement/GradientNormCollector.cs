@@ -22,7 +22,7 @@ internal static class GradientNormCollector
         using var noGrad = no_grad();
 
         var measured = Measured.Gather(layers, weightNorms, zeros);
-        var probeTensors = probe?.ReadForCheck() ?? Array.Empty<(ActivationProbe.Site Site, Tensor Reading)>();
+        var probeTensors = probe?.ReadForCheck() ?? Array.Empty<ProbeSample>();
         var device = measured.Gradients > 0 ? measured.Tensors[0].device : loss?.device ?? CPU;
         var unitCounts = units.Gather(device);
         var update = updates.TakeMeasured();
@@ -50,16 +50,16 @@ internal static class GradientNormCollector
                 if (layer.GradientNorm != 0) // exactly zero only when every value is (ExactNorms); NaN counts as used
                     used.Add(layer.Name);
             }
-            int length = UnitActivity.Length(gathered);
-            dead = units.Complete(gathered.Layers, gathered.Fed, host.AsSpan(end - length, length), l => !used.Contains(layers[l].Name));
+            int length = units.Length;
+            dead = units.Complete(gathered.Present, host.AsSpan(end - length, length), l => !used.Contains(layers[l].Name));
         }
         return snapshot with { DeadUnits = dead, Updates = updateReadings };
     }
 
     // One float64 vector on the device, copied to the host once: the direct norms (and the max-abs of tensors
-    // remembered zero), the loss (a float64 loss keeps its precision), the probe's two-number readings, then the
-    // never-alive unit counts and the weight-update norms when this check has them.
-    private static double[] CopyToHost(Measured measured, Tensor? loss, IReadOnlyList<(ActivationProbe.Site Site, Tensor Reading)> probeTensors,
+    // remembered zero), the loss (a float64 loss keeps its precision), the probe's readings (raw sums, ProbeSample), then the
+    // dead-unit numbers (UnitActivity.Gather) and the weight-update norms when this check has them.
+    private static double[] CopyToHost(Measured measured, Tensor? loss, IReadOnlyList<ProbeSample> probeTensors,
         Tensor? unitCounts, Tensor? updateNorms, Device device, HostReader reader)
     {
         var pieces = new List<Tensor>(5);
@@ -71,7 +71,8 @@ internal static class GradientNormCollector
         {
             var readings = new Tensor[probeTensors.Count];
             for (int i = 0; i < readings.Length; i++)
-                readings[i] = DevicePlacement.OnDevice(probeTensors[i].Reading, device);
+                readings[i] = DevicePlacement.OnDevice(probeTensors[i].Values.reshape(-1), device);
+            // cat promotes the ReLU family's integer counts with the others' float sums; counts of a sample fit either.
             pieces.Add(cat(readings).to_type(ScalarType.Float64));
         }
         if (unitCounts is not null)
@@ -84,7 +85,7 @@ internal static class GradientNormCollector
     // From the host's numbers to the snapshot: norms measured again where the direct ones cannot be trusted, the zero
     // memory updated, per-layer and global norms summed without overflow, the loss and the probe readings read off.
     private static GradientSnapshot Aggregate(IReadOnlyList<WatchedLayer> layers, Measured measured, double[] host, Tensor? loss, ActivationProbe? probe,
-        IReadOnlyList<(ActivationProbe.Site Site, Tensor Reading)> probeTensors, WeightNormCache weightNorms, ProvenZeros zeros, Device device, HostReader reader)
+        IReadOnlyList<ProbeSample> probeTensors, WeightNormCache weightNorms, ProvenZeros zeros, Device device, HostReader reader)
     {
         int direct = measured.Tensors.Count > 0 ? ExactNorms.DirectLength(measured.ReadMaxAbs) : 0;
         var (norms, nonFiniteValues, exactlyZero) = ExactNorms.Rescue(measured.Tensors, measured.Shapes, host.AsSpan(0, direct), measured.ReadMaxAbs, device, reader);
@@ -121,10 +122,11 @@ internal static class GradientNormCollector
 
         int next = direct;
         double? lossValue = loss is null ? null : host[next++];
-        foreach (var (site, _) in probeTensors)
+        foreach (var sample in probeTensors)
         {
-            probe!.Remember(site, host[next], host[next + 1]);
-            next += 2;
+            var (saturated, derivative) = sample.Interpret(host.AsSpan(next, sample.Length));
+            probe!.Remember(sample.Site, saturated, derivative);
+            next += sample.Length;
         }
         // The readings of this check's sample, and those of earlier samples that still describe the model.
         var activations = probe?.Recent() ?? Array.Empty<ActivationReading>();

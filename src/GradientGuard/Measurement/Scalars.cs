@@ -13,6 +13,8 @@ internal static class Scalars
 {
     public static readonly Scalar Zero = 0;
 
+    public static readonly Scalar One = 1;
+
     /// <summary>The smallest positive float32 and float64 (subnormal) values: a floor for divisors.</summary>
     public static readonly Scalar TinyFloat32 = 1e-45;
 

@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 namespace GradientGuard.Probing;
 
 /// <summary>
-/// Forward hooks on Sigmoid, Tanh and ReLU-family modules that keep, per module, a two-number reading of an output:
-/// the saturated (or dead) share and the mean local derivative. The hooks record only while the probe is armed: from
+/// Forward hooks on Sigmoid, Tanh and ReLU-family modules that keep, per module, a reading of an output that gives two
+/// numbers: the saturated (or dead) share and the mean local derivative. The hooks record only while the probe is armed: from
 /// the start, and then from every <c>every</c>-th check to the next one, so the forward passes of one step in
 /// <c>every</c> are read (always the one right before a check). A reading stays on the device until that check reads
 /// it with everything else (so the hooks never synchronize); the check hands its host numbers back
@@ -149,17 +149,17 @@ internal sealed class ActivationProbe : IDisposable
     /// this one). Arms the hooks until the next check when this check starts a sampling interval. Pass the host numbers
     /// back with <see cref="Remember"/>.
     /// </summary>
-    public IReadOnlyList<(Site Site, Tensor Reading)> ReadForCheck()
+    public IReadOnlyList<ProbeSample> ReadForCheck()
     {
         lock (gate)
         {
             checks++;
-            var fresh = new List<(Site, Tensor)>(sites.Count);
+            var fresh = new List<ProbeSample>(sites.Count);
             foreach (var site in sites)
             {
-                if (site.TakeReading() is { } reading)
+                if (site.TakeReading() is ({ } reading, long count))
                 {
-                    fresh.Add((site, reading.alias()));
+                    fresh.Add(new ProbeSample(site, reading.alias(), count));
                     reading.Dispose();
                 }
             }
@@ -214,31 +214,22 @@ internal sealed class ActivationProbe : IDisposable
         var y = Sample(output.detach());
         if (y.dtype is not (ScalarType.Float32 or ScalarType.Float64))
             y = y.to_type(ScalarType.Float32);
-        using Scalar count = y.numel(); // held in a local: see Probes
-        // Counts and sums, not element-wise temporaries where a reduction does: count_nonzero and dot read the output
-        // once without writing a tensor of its size, which is what made the readings cost.
-        Tensor saturated, derivative;
-        switch (site.Kind)
+        // Raw sums only, one to three reductions: the shares and means are divided out on the host from the check's one
+        // copy (ProbeSample.Interpret). count_nonzero and dot read the output once without writing a tensor of its
+        // size; the arithmetic left to the host was half a dozen more libtorch calls per module and forward pass.
+        var reading = site.Kind switch
         {
-            case ActivationKind.Sigmoid:
-                // σ' = y(1 - y): its mean is (Σy - Σy²)/n.
-                saturated = logical_or(y.lt(Probes.SigmoidLow), y.gt(Probes.SigmoidHigh)).count_nonzero().to_type(y.dtype).div(count);
-                derivative = y.sum().sub(y.dot(y)).div(count);
-                break;
-            case ActivationKind.Tanh:
-                // tanh' = 1 - y²: its mean is 1 - Σy²/n.
-                saturated = y.abs().gt(Probes.TanhHigh).count_nonzero().to_type(y.dtype).div(count);
-                derivative = y.dot(y).div(count).neg().add(Probes.One);
-                break;
-            default:
-                // A unit of the ReLU family passes gradient where its output is not zero.
-                derivative = y.count_nonzero().to_type(y.dtype).div(count);
-                saturated = derivative.neg().add(Probes.One);
-                break;
-        }
-        var reading = stack(new[] { saturated, derivative }).to_type(ScalarType.Float32).DetachFromDisposeScope();
+            // Saturated count, Σy and Σy² (σ' = y(1 - y): its mean is (Σy - Σy²)/n).
+            ActivationKind.Sigmoid => stack(new[] { logical_or(y.lt(Probes.SigmoidLow), y.gt(Probes.SigmoidHigh)).count_nonzero().to_type(y.dtype), y.sum(), y.dot(y) }),
+            // Saturated count and Σy² (tanh' = 1 - y²: its mean is 1 - Σy²/n).
+            ActivationKind.Tanh => stack(new[] { y.abs().gt(Probes.TanhHigh).count_nonzero().to_type(y.dtype), y.dot(y) }),
+            // A unit of the ReLU family passes gradient where its output is not zero: the count of those.
+            _ => y.count_nonzero(),
+        };
+        reading = reading.DetachFromDisposeScope();
+        long count = y.numel();
         lock (gate)
-            site.Replace(reading);
+            site.Replace(reading, count);
     }
 
     /// <summary>
@@ -274,32 +265,36 @@ internal sealed class ActivationProbe : IDisposable
 
         public ActivationKind Kind { get; }
 
-        /// <summary>The device reading recorded since the last check, or null.</summary>
+        /// <summary>The device reading recorded since the last check (raw sums, see <see cref="ProbeSample"/>), or null.</summary>
         public Tensor? Reading { get; private set; }
+
+        /// <summary>How many output values <see cref="Reading"/> summarizes.</summary>
+        public long ReadingCount { get; private set; }
 
         /// <summary>The host numbers of the last reading a check read, or null.</summary>
         public ActivationReading? Last { get; set; }
 
         /// <summary>Hands the device reading over (to a check, or to a probe that replaces this one) without disposing it.</summary>
-        public Tensor? TakeReading()
+        public (Tensor? Reading, long Count) TakeReading()
         {
             var reading = Reading;
             Reading = null;
-            return reading;
+            return (reading, ReadingCount);
         }
 
         /// <summary>Takes over the waiting reading and the last numbers of the same module in a probe being replaced.</summary>
         public void TakeOver(Site old)
         {
-            if (old.TakeReading() is { } reading)
-                Replace(reading);
+            if (old.TakeReading() is ({ } reading, long count))
+                Replace(reading, count);
             Last = old.Last;
         }
 
-        public void Replace(Tensor? reading)
+        public void Replace(Tensor? reading, long count = 0)
         {
             Reading?.Dispose();
             Reading = reading;
+            ReadingCount = count;
         }
     }
 
@@ -313,6 +308,42 @@ internal sealed class ActivationProbe : IDisposable
         public static readonly Scalar SigmoidLow = 0.02;
         public static readonly Scalar SigmoidHigh = 0.98;
         public static readonly Scalar TanhHigh = 0.98;
-        public static readonly Scalar One = 1;
+    }
+}
+
+/// <summary>
+/// One activation module's device reading handed to a check: raw sums over <paramref name="Count"/> output values, read
+/// on the host with the rest of the check and turned into the two numbers there.
+/// </summary>
+/// <param name="Site">The module.</param>
+/// <param name="Values">ReLU family: the count of non-zero outputs. Sigmoid: the saturated count, Σy and Σy². Tanh: the saturated count and Σy².</param>
+/// <param name="Count">How many output values were read (a strided sample of a large output).</param>
+internal readonly record struct ProbeSample(ActivationProbe.Site Site, Tensor Values, long Count)
+{
+    /// <summary>How many numbers <see cref="Values"/> holds.</summary>
+    public int Length => LengthOf(Site.Kind);
+
+    /// <summary>How many numbers a reading of a module of <paramref name="kind"/> holds.</summary>
+    public static int LengthOf(ActivationKind kind) => kind switch
+    {
+        ActivationKind.Sigmoid => 3,
+        ActivationKind.Tanh => 2,
+        _ => 1,
+    };
+
+    /// <summary>The saturated (or dead) share and the mean local derivative, from the host copy of <see cref="Values"/>.</summary>
+    public (double Saturated, double Derivative) Interpret(ReadOnlySpan<double> values)
+    {
+        double n = Count;
+        switch (Site.Kind)
+        {
+            case ActivationKind.Sigmoid:
+                return (values[0] / n, (values[1] - values[2]) / n);
+            case ActivationKind.Tanh:
+                return (values[0] / n, 1 - values[1] / n);
+            default:
+                double live = values[0] / n;
+                return (1 - live, live);
+        }
     }
 }
