@@ -186,5 +186,27 @@ public sealed class GG0008GradientsNeverResetTests
             """;
         await Verify.VerifyAnalyzerAsync(source, Expected(0, "Update()"));
     }
+
+    [Fact]
+    public async Task A_top_level_loop_whose_step_is_in_a_top_level_local_function_is_read_through_it()
+    {
+        string source = """
+            using TorchSharp;
+
+            var model = torch.nn.Linear(3, 1);
+            var optimizer = torch.optim.SGD(model.parameters(), 0.01);
+            for (int i = 0; i < 10; i++)
+            {
+                model.forward(torch.randn(8, 3)).sum().backward();
+                {|#0:Update()|};
+            }
+
+            void Update() => optimizer.step();
+            """;
+        var test = new Verify.Test { TestCode = source };
+        test.TestState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication;
+        test.ExpectedDiagnostics.Add(Expected(0, "Update()"));
+        await test.RunAsync();
+    }
 }
 

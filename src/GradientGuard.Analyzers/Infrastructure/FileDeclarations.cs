@@ -65,9 +65,26 @@ internal sealed class FileDeclarations
                 .ToList();
         });
 
-    /// <summary>The outermost member (method, constructor, accessor, operator...) that holds <paramref name="node"/>, if any.</summary>
-    public static SyntaxNode? MemberOf(SyntaxNode node) =>
-        node.AncestorsAndSelf().LastOrDefault(n => n is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or BasePropertyDeclarationSyntax or FieldDeclarationSyntax);
+    /// <summary>
+    /// The outermost member (method, constructor, accessor, operator...) that holds <paramref name="node"/>, or the file
+    /// itself for top-level statements (their local functions are declared among them); null when neither.
+    /// </summary>
+    public static SyntaxNode? MemberOf(SyntaxNode node)
+    {
+        SyntaxNode? member = null;
+        foreach (var ancestor in node.AncestorsAndSelf())
+        {
+            switch (ancestor)
+            {
+                case BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or BasePropertyDeclarationSyntax or FieldDeclarationSyntax:
+                    member = ancestor;
+                    break;
+                case GlobalStatementSyntax { Parent: { } file }:
+                    return file;
+            }
+        }
+        return member;
+    }
 
     private static bool MayHoldFunction(string text, SyntaxNode expression) =>
         TreeText.Contains(text, expression.Span, "=>") || TreeText.Contains(text, expression.Span, "delegate");

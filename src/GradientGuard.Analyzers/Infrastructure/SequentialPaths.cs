@@ -20,8 +20,8 @@ internal sealed class SequentialPaths
     private readonly TorchSharpSymbols torch;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, LayerKind> kinds = new(SymbolEqualityComparer.Default);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Member, SyntaxTree Tree), IInvocationOperation?> creations = new(MemberInTree.Comparer);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Type, SyntaxTree Tree), Dictionary<string, List<ExpressionSyntax>>> assignments = new(MemberInTree.Comparer);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Member, SyntaxTree Tree), IInvocationOperation?> creations = new(SymbolInFile.Comparer);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Type, SyntaxTree Tree), Dictionary<string, List<ExpressionSyntax>>> assignments = new(SymbolInFile.Comparer);
 
     private SequentialPaths(TorchSharpSymbols torch) => this.torch = torch;
 
@@ -292,9 +292,9 @@ internal sealed class SequentialPaths
         type is INamedTypeSymbol named && named.AllInterfaces.Any(i => i.Name == "ICollection" && i.Arity == 1);
 
     // A symbol and a file as one key, the symbol compared as Roslyn compares symbols.
-    private sealed class MemberInTree : IEqualityComparer<(ISymbol Member, SyntaxTree Tree)>
+    private sealed class SymbolInFile : IEqualityComparer<(ISymbol Member, SyntaxTree Tree)>
     {
-        public static readonly MemberInTree Comparer = new();
+        public static readonly SymbolInFile Comparer = new();
 
         public bool Equals((ISymbol Member, SyntaxTree Tree) x, (ISymbol Member, SyntaxTree Tree) y) =>
             x.Tree == y.Tree && SymbolEqualityComparer.Default.Equals(x.Member, y.Member);
