@@ -235,18 +235,24 @@ internal sealed class WeightUpdates : IDisposable
             var pieces = new List<Tensor>(taken.Length);
             foreach (int l in taken)
                 pieces.Add(ScaledNorm(stack(updates[l]!).to_type(ScalarType.Float64)));
-            measured = stack(pieces).DetachFromDisposeScope();
-            measuredLayers = taken;
-            measuredWeightNorms = weightNorms;
-            measuredSteps = steps;
-            measuredActualStep = actualStep;
-            measuredLearningRate = learningRate;
+            Remember(stack(pieces).DetachFromDisposeScope(), taken, weightNorms, steps, actualStep, learningRate);
         }
         finally
         {
             foreach (var (_, _, copy) in copies)
                 copy.Dispose();
         }
+    }
+
+    // A measurement and what the next check needs to judge it, kept until that check reads it.
+    private void Remember(Tensor norms, int[] layers, double[] weightNorms, double steps, bool actualStep, double? learningRate)
+    {
+        measured = norms;
+        measuredLayers = layers;
+        measuredWeightNorms = weightNorms;
+        measuredSteps = steps;
+        measuredActualStep = actualStep;
+        measuredLearningRate = learningRate;
     }
 
     // The joined measurement: the change of every parameter in one subtraction, its squares in float64, summed per
@@ -269,12 +275,7 @@ internal sealed class WeightUpdates : IDisposable
             var squares = change.mul_(change);
             var perParameter = zeros(layout.ParameterCount, ScalarType.Float64, copy.device).index_add_(0, layout.Segments, squares, Scalars.One).mul_(layout.Scales);
             var perLayer = zeros(layout.LayerCount, ScalarType.Float64, copy.device).index_add_(0, layout.LayerSlots, perParameter, Scalars.One);
-            measured = perLayer.sqrt_().DetachFromDisposeScope();
-            measuredLayers = taken;
-            measuredWeightNorms = weightNorms;
-            measuredSteps = steps;
-            measuredActualStep = actualStep;
-            measuredLearningRate = learningRate;
+            Remember(perLayer.sqrt_().DetachFromDisposeScope(), taken, weightNorms, steps, actualStep, learningRate);
         }
         finally
         {
