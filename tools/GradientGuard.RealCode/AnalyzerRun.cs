@@ -70,8 +70,8 @@ internal sealed record AnalyzerRun(
         return (clock.Elapsed, ProcessCpu() - cpu);
     }
 
-    // CPU time, unlike the wall clock, does not grow while other processes hold the cores: on a shared machine it is
-    // the steadier measure of work done.
+    // CPU time, unlike the wall clock, does not grow while other processes hold the cores. It still moves between runs
+    // (background compilation, collections): read it over several runs.
     private static TimeSpan ProcessCpu() => Process.GetCurrentProcess().TotalProcessorTime;
 
     // AD0001 (an analyzer threw) is the driver's; GG ids are the rules'.

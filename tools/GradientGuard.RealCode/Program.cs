@@ -161,7 +161,7 @@ internal static class Program
                     $"  analysis pass, wall clock: with GradientGuard {with:F0} ms, with the do-nothing analyzer alone {without:F0} ms; GradientGuard adds {Median(added):F0} ms ({100 * Median(added) / compile:F1} % of compile; per run {string.Join(", ", added.Select(a => a.ToString("F0", CultureInfo.InvariantCulture)))} ms)"));
                 double cpu = Median(compileCpus);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  CPU time (all threads; steadier than the wall clock when other processes share the cores): compile {cpu:F0} ms; GradientGuard adds {Median(cpuAdded):F0} ms to the analysis pass ({100 * Median(cpuAdded) / cpu:F1} % of compile; per run {string.Join(", ", cpuAdded.Select(a => a.ToString("F0", CultureInfo.InvariantCulture)))} ms)"));
+                    $"  CPU time (all threads; not stretched while other processes hold the cores): compile {cpu:F0} ms; GradientGuard adds {Median(cpuAdded):F0} ms to the analysis pass ({100 * Median(cpuAdded) / cpu:F1} % of compile; per run {string.Join(", ", cpuAdded.Select(a => a.ToString("F0", CultureInfo.InvariantCulture)))} ms)"));
             }
         }
         return exceptions.Count == 0 && diagnostics.All(d => d.Id != "AD0001") ? 0 : 2;

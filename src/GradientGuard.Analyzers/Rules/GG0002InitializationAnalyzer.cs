@@ -79,7 +79,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
 
         context.RegisterOperationBlockAction(blockContext =>
         {
-            // Gates first, in a lambda that captures nothing it allocates: this runs for every body of a model file.
+            // Gates first, allocating nothing: this runs for every body of a model file.
             var model = FirstModel(blockContext.OperationBlocks);
             if (model is null || !modelFiles.In(model.SyntaxTree))
                 return;
