@@ -59,6 +59,7 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Matches(new Regex(@"Sources: 2 files in 1 project\(s\); compile errors tolerated: [1-9]\d* in 1 files"), output);
         Assert.Matches(new Regex(@"Time \(median of 1 runs\): compile \d+ ms; GradientGuard analyzers \d+ ms \(\d+\.\d % of compile\)"), output);
         Assert.Matches(new Regex(@"analysis pass, wall clock: with GradientGuard \d+ ms, with the do-nothing analyzer alone \d+ ms; GradientGuard adds -?\d+ ms"), output);
+        Assert.Matches(new Regex(@"CPU time \(all threads[^)]*\): compile \d+ ms; GradientGuard adds -?\d+ ms to the analysis pass \(-?\d+\.\d % of compile; per run -?\d+ ms\)"), output);
     }
 
     [Fact]
