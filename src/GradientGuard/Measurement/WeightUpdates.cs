@@ -86,7 +86,7 @@ internal sealed class WeightUpdates : IDisposable
         {
             // One copy of every chosen parameter's values, end to end: the copy is the concatenation itself. TorchSharp's
             // cat hands a single tensor back as it is, which here would be the parameter (Measure subtracts in place).
-            var values = chosen.Select(c => Values(c.Parameter).reshape(-1)).ToArray();
+            var values = FlatValues(chosen.Select(c => c.Parameter));
             joined = (values.Length == 1 ? values[0].clone() : cat(values)).DetachFromDisposeScope();
             joinedLayout = JoinedLayout.For(chosen, taken);
             kept = chosen.Select(c => (c.Layer, c.Parameter, (Tensor)null!)).ToList();
@@ -158,7 +158,7 @@ internal sealed class WeightUpdates : IDisposable
             for (int i = 0; i < chosen.Count; i++)
             {
                 long count = chosen[i].Parameter.numel();
-                long compared = count <= 2 * SampleSize ? count : SampleSize;
+                long compared = ComparedCount(count);
                 segments.AddRange(Enumerable.Repeat((long)i, (int)compared));
                 scales[i] = (double)count / compared;
                 slots[i] = taken.IndexOf(chosen[i].Layer);
@@ -270,7 +270,7 @@ internal sealed class WeightUpdates : IDisposable
                 if (parameter.IsInvalid)
                     return; // replaced meanwhile: nothing to compare with
             }
-            var now = cat(chosen.Select(c => Values(c.Parameter).reshape(-1)).ToArray());
+            var now = cat(FlatValues(chosen.Select(c => c.Parameter)));
             var change = copy.sub_(now).to_type(ScalarType.Float64);
             var squares = change.mul_(change);
             var perParameter = zeros(layout.ParameterCount, ScalarType.Float64, copy.device).index_add_(0, layout.Segments, squares, Scalars.One).mul_(layout.Scales);
@@ -284,11 +284,17 @@ internal sealed class WeightUpdates : IDisposable
         }
     }
 
+    // How many of a parameter's values are compared: all of a small one, SampleSize of a large one.
+    private static long ComparedCount(long count) => count <= 2 * SampleSize ? count : SampleSize;
+
+    // Every chosen parameter's compared values, flattened, in order: the pieces of the joined copy and of its comparison.
+    private Tensor[] FlatValues(IEnumerable<Parameter> parameters) => parameters.Select(p => Values(p).reshape(-1)).ToArray();
+
     // The values compared: the whole parameter, or its sampled positions (a gather of SampleSize values, in its dtype).
     private Tensor Values(Parameter parameter)
     {
         long count = parameter.numel();
-        if (count <= 2 * SampleSize)
+        if (ComparedCount(count) == count)
             return parameter.detach();
         if (!positions.TryGetValue(parameter, out var drawn))
         {
