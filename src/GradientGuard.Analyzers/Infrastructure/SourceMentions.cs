@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
 
 namespace GradientGuard.Analyzers.Infrastructure;
 
@@ -35,7 +36,7 @@ internal sealed class SourceMentions
     {
         if (ReferenceEquals(tree, lastTree) && ReferenceEquals(this, lastAsker))
             return lastAnswer;
-        bool answer = files.GetValue(tree, t => new StrongBox<bool>(Mentions(Text(t), 0, t.Length))).Value;
+        bool answer = files.GetValue(tree, t => new StrongBox<bool>(Mentions(TreeText.Of(t), new TextSpan(0, t.Length)))).Value;
         (lastTree, lastAsker, lastAnswer) = (tree, this, answer);
         return answer;
     }
@@ -56,15 +57,12 @@ internal sealed class SourceMentions
     public bool InAny(Compilation compilation) => compilation.SyntaxTrees.Any(In);
 
     /// <summary>Whether the text of <paramref name="node"/> (a method, say) mentions the words.</summary>
-    public bool In(SyntaxNode node) => Mentions(Text(node.SyntaxTree), node.FullSpan.Start, node.FullSpan.Length);
+    public bool In(SyntaxNode node) => Mentions(TreeText.Of(node.SyntaxTree), node.FullSpan);
 
     /// <summary>Whether the text of <paramref name="node"/> mentions <paramref name="word"/>.</summary>
-    public static bool Mention(SyntaxNode node, string word) =>
-        Text(node.SyntaxTree).IndexOf(word, node.FullSpan.Start, node.FullSpan.Length, StringComparison.Ordinal) >= 0;
+    public static bool Mention(SyntaxNode node, string word) => TreeText.Contains(TreeText.Of(node.SyntaxTree), node.FullSpan, word);
 
-    private static string Text(SyntaxTree tree) => TreeText.Of(tree);
-
-    private bool Mentions(string text, int start, int length) => all
-        ? words.All(w => text.IndexOf(w, start, length, StringComparison.Ordinal) >= 0)
-        : words.Any(w => text.IndexOf(w, start, length, StringComparison.Ordinal) >= 0);
+    private bool Mentions(string text, TextSpan span) => all
+        ? words.All(w => TreeText.Contains(text, span, w))
+        : words.Any(w => TreeText.Contains(text, span, w));
 }
