@@ -231,7 +231,7 @@ public sealed class GradientMonitor : IDisposable
         }
         catch (Exception e)
         {
-            view.Updates.Discard();
+            view.Updates.StopSampling();
             UpdateSamplingError = e;
         }
 #pragma warning restore CA1031

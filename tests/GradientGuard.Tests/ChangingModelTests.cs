@@ -226,6 +226,8 @@ public sealed class ChangingModelTests
         Assert.Equal(2, ActivationProbe.Recordings - recordings); // one per watched activation: the old probe's hooks are gone
 
         Step(); // takes those readings: a check hands each reading over and keeps none
+        for (int i = 0; i < new GradientMonitorOptions().UpdateRatioEvery; i++)
+            Step(); // past the first update sample: the layout the samples reuse for the run exists
         long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (int i = 0; i < 50; i++)
             Step();

@@ -1,3 +1,4 @@
+using System;
 using GradientGuard.Probing;
 using GradientGuard.Tests.Support;
 using TorchSharp;
@@ -43,8 +44,11 @@ public sealed class LeakTests
             ((Linear)model[4]).weight.grad!.zero_();        // exactly zero: proven at the first check, its max-abs read at the others
             ((Linear)model[6]).weight.grad![0, 0] = float.NaN;
         }
-        for (int i = 0; i <= ActivationProbe.MaxAgeFor(new GradientMonitorOptions().ProbeEvery); i++)
-            monitor.Check(); // the probe's readings of the one forward pass are stale, and disposed, from here on
+        // The probe's readings of the one forward pass are stale, and disposed, from here on; the update sample has been
+        // taken once, and the layout it reuses for the run exists.
+        var defaults = new GradientMonitorOptions();
+        for (int i = 0; i <= Math.Max(ActivationProbe.MaxAgeFor(defaults.ProbeEvery), defaults.UpdateRatioEvery + 1); i++)
+            monitor.Check();
 
         long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (int i = 0; i < 200; i++)

@@ -97,6 +97,60 @@ public sealed class UpdateRatioTests
         }
     }
 
+    // The joined copy's layout is built once and reused while the same layers move; a layer that does not move at one
+    // sample (its gradient zeroed) changes the choice, and the next sample goes back to the first. Each must still measure
+    // exactly lr x the gradient norm of the layers it took, and leave out the one that did not move.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_layer_that_stops_and_resumes_moving_between_samples_is_measured_only_while_it_moves(bool wrapped)
+    {
+        torch.manual_seed(23);
+        using var model = Models.ReluMlp(inputs: 8, width: 512, hiddenLayers: 1); // a large layer too: its positions are sampled
+        using var monitor = model.MonitorGradients(EveryCheck());
+        using var sgd = optim.SGD(model.parameters(), learningRate: 0.01);
+        using var optimizer = wrapped ? sgd.WithMonitor(monitor) : null;
+        var stepper = (optim.Optimizer?)optimizer ?? sgd;
+        var first = (Linear)model.named_children().First().module;
+        var name = model.named_children().First().name;
+        var checks = new List<Checked>();
+        for (int step = 0; step < 6; step++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = Training.Regression(32, 8);
+            stepper.zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            if (step == 3)
+            {
+                first.weight.grad!.zero_(); // the first layer does not move at this step
+                first.bias!.grad!.zero_();
+            }
+            if (!wrapped)
+                monitor.Check(loss);
+            stepper.step();
+            var report = optimizer is not null ? optimizer.LastReport! : monitor.LastReport!;
+            checks.Add(new Checked(report, monitor.LastSnapshot!.Updates));
+        }
+
+        int linears = model.named_children().Count(c => c.module is Linear);
+        var large = model.named_parameters().Where(p => p.parameter.numel() > 2 * WeightUpdates.SampleSize).Select(p => p.name.Split('.')[0]).ToHashSet();
+        Assert.NotEmpty(large);
+        // The update of step k (counted from 0; step 0 is never sampled) is read at the check of step k + 1.
+        for (int k = 2; k < 5; k++)
+        {
+            var readings = checks[k + 1].Updates;
+            Assert.Equal(k == 3 ? linears - 1 : linears, readings.Count);
+            Assert.Equal(k != 3, readings.Any(r => r.Layer == name));
+            foreach (var reading in readings)
+            {
+                var layer = checks[k].Report.Layers.Single(l => l.Name == reading.Layer);
+                double tolerance = large.Contains(reading.Layer) ? 0.15 : 1e-4; // a large layer's change is estimated from its sample
+                Assert.True(Math.Abs(0.01 * layer.GradientNorm - reading.UpdateNorm) <= 0.01 * layer.GradientNorm * tolerance, $"step {k} {reading.Layer}: {reading.UpdateNorm} against {0.01 * layer.GradientNorm}");
+            }
+        }
+    }
+
     // Layers of more than 2 x WeightUpdates.SampleSize values are compared at a fixed random sample of positions: the
     // estimate of ‖ΔW‖ must still be plain SGD's lr x ‖g‖ (exact here: the change is lr x g), to within 15 % (7 % here: a
     // ReLU layer's gradient is uneven, with rows of dead units at zero; the sample alone, unscaled, would be 8 times too small).

@@ -39,6 +39,9 @@ internal sealed class WeightUpdates : IDisposable
     // The kept parameters, each with its own copy, or with none (null) when they are kept joined in one copy.
     private List<(int Layer, Parameter Parameter, Tensor Copy)>? kept;
     private Tensor? joined;
+    // The joined copy's layout, built at the first joined keep and reused while the same parameters are chosen (the
+    // usual case: every sample chooses every moving layer): building it means three copies from the host, one of them
+    // an index per compared value, which took several milliseconds on a CPU, more than the rest of the sample.
     private JoinedLayout? joinedLayout;
     private int[]? keptLayers;
     private double[]? keptWeightNorms;
@@ -88,7 +91,11 @@ internal sealed class WeightUpdates : IDisposable
             // cat hands a single tensor back as it is, which here would be the parameter (Measure subtracts in place).
             var values = FlatValues(chosen.Select(c => c.Parameter));
             joined = (values.Length == 1 ? values[0].clone() : cat(values)).DetachFromDisposeScope();
-            joinedLayout = JoinedLayout.For(chosen, taken);
+            if (joinedLayout?.Fits(chosen, taken) != true)
+            {
+                joinedLayout?.Dispose();
+                joinedLayout = JoinedLayout.For(chosen, taken);
+            }
             kept = chosen.Select(c => (c.Layer, c.Parameter, (Tensor)null!)).ToList();
         }
         else
@@ -128,11 +135,13 @@ internal sealed class WeightUpdates : IDisposable
 
     /// <summary>
     /// Where each chosen parameter's values sit in the joined copy, each parameter's n/k scale (its size over the
-    /// values compared) and its layer's slot among the taken layers, as device tensors: three small copies from the
-    /// host at each keep, freed with the joined copy (so a sampling that stops leaves nothing behind).
+    /// values compared) and its layer's slot among the taken layers, as device tensors, for one choice of parameters
+    /// and layers (<see cref="Fits"/>); freed with this object, or when another choice replaces it.
     /// </summary>
     private sealed class JoinedLayout : IDisposable
     {
+        private Parameter[] parameters = Array.Empty<Parameter>();
+        private int[] layers = Array.Empty<int>();
         private int parameterCount;
         private int layerCount;
 
@@ -148,6 +157,24 @@ internal sealed class WeightUpdates : IDisposable
         public int ParameterCount => parameterCount;
 
         public int LayerCount => layerCount;
+
+        /// <summary>Whether this is the layout of these parameters in these layers (the same objects, in the same order).</summary>
+        public bool Fits(List<(int Layer, Parameter Parameter)> chosen, List<int> taken)
+        {
+            if (chosen.Count != parameters.Length || taken.Count != layers.Length)
+                return false;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                if (!ReferenceEquals(chosen[i].Parameter, parameters[i]))
+                    return false;
+            }
+            for (int i = 0; i < layers.Length; i++)
+            {
+                if (taken[i] != layers[i])
+                    return false;
+            }
+            return true;
+        }
 
         public static JoinedLayout For(List<(int Layer, Parameter Parameter)> chosen, List<int> taken)
         {
@@ -165,6 +192,8 @@ internal sealed class WeightUpdates : IDisposable
             }
             return new JoinedLayout
             {
+                parameters = chosen.Select(c => c.Parameter).ToArray(),
+                layers = taken.ToArray(),
                 parameterCount = chosen.Count,
                 layerCount = taken.Count,
                 Segments = tensor(segments.ToArray(), device: device).DetachFromDisposeScope(),
@@ -200,7 +229,6 @@ internal sealed class WeightUpdates : IDisposable
         var joinedCopy = joined;
         var layout = joinedLayout;
         joined = null;
-        joinedLayout = null;
         if (joinedCopy is not null)
         {
             MeasureJoined(copies, joinedCopy, layout!, taken, weightNorms, steps, actualStep, learningRate);
@@ -280,7 +308,6 @@ internal sealed class WeightUpdates : IDisposable
         finally
         {
             copy.Dispose();
-            layout.Dispose();
         }
     }
 
@@ -307,7 +334,9 @@ internal sealed class WeightUpdates : IDisposable
             drawn = tensor(picked, device: parameter.device).DetachFromDisposeScope();
             positions[parameter] = drawn;
         }
-        return parameter.detach().reshape(-1).index_select(0, drawn);
+        // No detach: every caller runs under no_grad, so the gather records no graph (one call fewer per parameter;
+        // take, one call instead of two, ran slower than reshape and index_select on the CPU).
+        return parameter.reshape(-1).index_select(0, drawn);
     }
 
     // The L2 norm of values divided by their max-abs, so that no square overflows or underflows (the same rescue
@@ -362,21 +391,30 @@ internal sealed class WeightUpdates : IDisposable
         }
         joined?.Dispose();
         joined = null;
-        joinedLayout?.Dispose();
-        joinedLayout = null;
         kept = null;
         keptLayers = null;
         keptWeightNorms = null;
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Frees every tensor kept for later samples (a kept copy, the joined layout, the drawn positions): sampling has
+    /// stopped for the run. A measurement already made is kept for the next check to read.
+    /// </summary>
+    public void StopSampling()
     {
         Discard();
-        measured?.Dispose();
-        measured = null;
+        joinedLayout?.Dispose();
+        joinedLayout = null;
         foreach (var drawn in positions.Values)
             drawn.Dispose();
         positions.Clear();
+    }
+
+    public void Dispose()
+    {
+        StopSampling();
+        measured?.Dispose();
+        measured = null;
     }
 }
 
