@@ -52,8 +52,10 @@ internal static class ExactNorms
     /// </summary>
     internal static Tensor SumOfSquares(Tensor x)
     {
+        // matmul of two vectors is libtorch's dot, the same kernel as vdot for real dtypes; TorchSharp's vdot first reads
+        // both shapes five times on the managed side, which cost as much as a small tensor's kernel.
         var flat = x.reshape(-1);
-        return flat.vdot(flat);
+        return flat.matmul(flat);
     }
 
     /// <summary>The number of entries of <see cref="Direct"/>'s vector.</summary>
