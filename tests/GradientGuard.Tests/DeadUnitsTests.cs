@@ -61,6 +61,31 @@ public sealed class DeadUnitsTests
         Assert.DoesNotContain(readings, r => r.Layer == "6"); // the output layer
     }
 
+    // BatchNorm after a Linear with a bias removes that bias: its gradient is zero but for rounding, and exactly zero at
+    // some samples (about one in eight here) while the unit lives. A unit counts as dead only when that happens at every
+    // sample of its window; even a window of 2, sampled at every check, must find few.
+    [Fact]
+    public void Units_of_a_linear_layer_with_a_bias_before_batch_norm_are_not_counted_dead()
+    {
+        torch.manual_seed(9);
+        using var model = nn.Sequential(
+            nn.Linear(16, 64), nn.BatchNorm1d(64), nn.ReLU(),
+            nn.Linear(64, 64), nn.BatchNorm1d(64), nn.ReLU(),
+            nn.Linear(64, 1));
+        using var monitor = model.MonitorGradients(EveryCheck(window: 2));
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+        var readings = new List<DeadUnitReading>();
+        for (int i = 0; i < 60; i++)
+        {
+            Training.Run(model, monitor, optimizer, _ => Training.Regression(64, 16), steps: 1);
+            readings.AddRange(monitor.LastSnapshot!.DeadUnits);
+        }
+
+        Assert.True(readings.Count >= 40, $"{readings.Count} readings");
+        Assert.All(readings, r => Assert.InRange(r.Dead, 0, 4)); // of 64 units (0-3 here; about 8 of 64 with a window of 1)
+        Assert.DoesNotContain(monitor.Diagnostics, d => d.Kind == GradientIssueKind.DeadUnits);
+    }
+
     [Fact]
     public void Embeddings_the_output_layer_unused_and_frozen_layers_raise_no_dead_units()
     {
@@ -88,15 +113,22 @@ public sealed class DeadUnitsTests
         Assert.Empty(monitor.Diagnostics);
     }
 
+    // A layer with a bias gradient is read from its entries; one without (no bias, or a frozen one) from its weight
+    // gradient's rows. Either way a unit is dead exactly when its value is ±0 at every sample: a tiny value, a large one
+    // and NaN are all alive, in every dtype.
     [Theory]
-    [InlineData(ScalarType.Float32)]
-    [InlineData(ScalarType.Float64)]
-    [InlineData(ScalarType.Float16)]
-    [InlineData(ScalarType.BFloat16)]
-    public void Dead_units_are_exactly_the_all_zero_rows_over_the_dtype_range_and_a_NaN_row_is_alive(ScalarType dtype)
+    [InlineData(ScalarType.Float32, true)]
+    [InlineData(ScalarType.Float64, true)]
+    [InlineData(ScalarType.Float16, true)]
+    [InlineData(ScalarType.BFloat16, true)]
+    [InlineData(ScalarType.Float32, false)]
+    [InlineData(ScalarType.Float64, false)]
+    [InlineData(ScalarType.Float16, false)]
+    [InlineData(ScalarType.BFloat16, false)]
+    public void Dead_units_are_exactly_the_all_zero_bias_entries_or_rows_over_the_dtype_range_and_NaN_is_alive(ScalarType dtype, bool hasBias)
     {
         torch.manual_seed(8);
-        using var model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1));
+        using var model = nn.Sequential(nn.Linear(4, 8, hasBias: hasBias), nn.ReLU(), nn.Linear(8, 1));
         model.to(dtype);
         using var monitor = model.MonitorGradients(EveryCheck(window: 2));
         var hidden = (Linear)model[0];
@@ -106,14 +138,23 @@ public sealed class DeadUnitsTests
         {
             using var scope = NewDisposeScope();
             hidden.weight.grad = zeros(8, 4, dtype);
-            hidden.bias!.grad = zeros(8, dtype);
+            if (hasBias)
+                hidden.bias!.grad = zeros(8, dtype);
             output.weight.grad = ones(1, 8, dtype);
             output.bias!.grad = ones(1, dtype);
-            hidden.weight.grad[0, 1] = tensor(tiny, dtype);      // unit 0: alive by one tiny value
-            hidden.bias.grad[1] = tensor(-1e4, dtype);           // unit 1: alive through its bias only
-            hidden.weight.grad[2, 3] = tensor(double.NaN, dtype); // unit 2: NaN is not zero
+            // Unit u's value: its bias entry, or one value of its weight row when the layer has no bias.
+            void Set(int unit, double value)
+            {
+                if (hasBias)
+                    hidden.bias!.grad![unit] = tensor(value, dtype);
+                else
+                    hidden.weight.grad![unit, unit % 4] = tensor(value, dtype);
+            }
+            Set(0, tiny);           // unit 0: alive by one tiny value
+            Set(1, -1e4);           // unit 1: alive by a large one
+            Set(2, double.NaN);     // unit 2: NaN is not zero
             if (check == 1)
-                hidden.weight.grad[3, 0] = tensor(1.0, dtype);    // unit 3: alive at one check of the window
+                Set(3, 1.0);        // unit 3: alive at one check of the window
             monitor.Check();
         }
 

@@ -6,7 +6,7 @@ using GradientGuard.Measurement;
 namespace GradientGuard.Detection;
 
 /// <summary>
-/// Layers where a large share of the units had an all-zero gradient row at every sampled check of a window
+/// Layers where a large share of the units had an all-zero gradient (bias entry, or row) at every sampled check of a window
 /// (<see cref="UnitActivity"/>): ReLU units that output zero for every input and no longer learn. A share from
 /// <see cref="GradientMonitorOptions.DeadUnitsInfoShare"/> is an early sign, from
 /// <see cref="GradientMonitorOptions.DeadUnitsWarningShare"/> a warning; a minority of dead units is normal in ReLU

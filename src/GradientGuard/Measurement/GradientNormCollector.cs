@@ -30,7 +30,7 @@ internal static class GradientNormCollector
             scope.Attach(taken.Vector); // handed over to this check: its scope disposes it after the copy
         var reader = new HostReader();
         double[] host = CopyToHost(measured, loss, probeTensors, unitCounts?.Vector, update?.Vector, device, reader);
-        var snapshot = Aggregate(layers, measured, host, loss, probe, probeTensors, weightNorms, zeros, device, reader);
+        var snapshot = Aggregate(layers, measured, host, loss, probe, probeTensors, weightNorms, zeros, device, reader, out var exactNorms);
 
         // The extra numbers sit at the end of the vector, after the direct norms, the loss and the probe readings.
         int end = host.Length;
@@ -51,7 +51,11 @@ internal static class GradientNormCollector
                     used.Add(layer.Name);
             }
             int length = units.Length;
-            dead = units.Complete(gathered.Present, host.AsSpan(end - length, length), l => !used.Contains(layers[l].Name));
+            var gradientAt = new Dictionary<int, int>(measured.Gradients); // a parameter's flat index -> its gradient's norm
+            for (int i = 0; i < measured.Gradients; i++)
+                gradientAt[measured.ParameterIndex[i]] = i;
+            dead = units.Complete(gathered.Present, host.AsSpan(end - length, length), l => !used.Contains(layers[l].Name),
+                parameter => gradientAt.TryGetValue(parameter, out int i) ? exactNorms[i] == 0 : null);
         }
         return snapshot with { DeadUnits = dead, Updates = updateReadings };
     }
@@ -82,14 +86,16 @@ internal static class GradientNormCollector
         return pieces.Count == 0 ? Array.Empty<double>() : reader.Read(pieces.Count == 1 ? pieces[0] : cat(pieces));
     }
 
-    // From the host's numbers to the snapshot: norms measured again where the direct ones cannot be trusted, the zero
-    // memory updated, per-layer and global norms summed without overflow, the loss and the probe readings read off.
+    // From the host's numbers to the snapshot: norms measured again where the direct ones cannot be trusted (handed out
+    // as well: the dead-unit count reads which gradients are exactly zero), the zero memory updated, per-layer and global
+    // norms summed without overflow, the loss and the probe readings read off.
     private static GradientSnapshot Aggregate(IReadOnlyList<WatchedLayer> layers, Measured measured, double[] host, Tensor? loss, ActivationProbe? probe,
-        IReadOnlyList<ProbeSample> probeTensors, WeightNormCache weightNorms, ProvenZeros zeros, Device device, HostReader reader)
+        IReadOnlyList<ProbeSample> probeTensors, WeightNormCache weightNorms, ProvenZeros zeros, Device device, HostReader reader, out double[] exactNorms)
     {
         int direct = measured.Tensors.Count > 0 ? ExactNorms.DirectLength(measured.ReadMaxAbs) : 0;
         var (norms, nonFiniteValues, exactlyZero) = ExactNorms.Rescue(measured.Tensors, measured.Shapes, host.AsSpan(0, direct), measured.ReadMaxAbs, device, reader);
         int gradientCount = measured.Gradients;
+        exactNorms = norms; // the gradients' come first (0 exactly when every value is ±0)
         for (int i = 0; i < gradientCount; i++)
             zeros.RecordGradient(measured.ParameterIndex[i], exactlyZero[i]);
         for (int w = 0; w < measured.WeightParameter.Count; w++)

@@ -8,17 +8,28 @@ namespace GradientGuard.Measurement;
 /// <summary>
 /// Which output units of each Linear/convolution layer have shown any sign of life over a window of sampled checks,
 /// measured from the gradients alone. A ReLU unit that outputs zero for every input of the batch passes no gradient to
-/// its weight row or its bias, so its gradient row is exactly zero; a unit alive for even one input has a non-zero row
-/// (or a NaN one: NaN is not zero, so a NaN row counts as alive). Each layer keeps an "ever alive" mask on the device
-/// (its part of one mask over every layer's units), OR-ed at every sampled check without a synchronization; its count
-/// of never-alive units is one more number in the check's single host copy. A window closes after <see cref="GradientMonitorOptions.DeadUnitsWindow"/> samples in
-/// which the layer's gradient was not entirely zero (a layer whose whole gradient is zero was unused that step, which
-/// says nothing about its units), or was zero because all its units are dead (see <see cref="Gather"/>); its mask is
-/// then cleared on the device.
+/// its bias or its weight row, so its bias-gradient entry and its weight-gradient row are exactly zero; a unit alive
+/// for even one input has a non-zero one (or a NaN one: NaN is not zero, so NaN counts as alive). Each layer keeps an
+/// "ever alive" mask on the device (its part of one mask over every layer's units), OR-ed at every sampled check
+/// without a synchronization; its count of never-alive units is one more number in the check's single host copy. A
+/// window closes after <see cref="GradientMonitorOptions.DeadUnitsWindow"/> samples in which the layer's gradient was
+/// not entirely zero (a layer whose whole gradient is zero was unused that step, which says nothing about its units),
+/// or was zero because all its units are dead (see <see cref="Complete"/>); its mask is then cleared on the device.
 /// The last unit layer (the output layer, in registration order) is left out: no activation follows it, so an all-zero
 /// row there means an output the loss ignores, not a dead unit. Owned by one <see cref="ModelView"/>'s layers: the
 /// monitor disposes it with the view.
 /// </summary>
+/// <remarks>
+/// <para>A layer with a bias gradient is read from that alone: one small vector per layer, where the weight-gradient
+/// rows meant two more passes over every weight gradient at each sample (two row reductions, about half a
+/// millisecond per sample on the benchmark MLP's 10 MB). A live unit's bias entry is the sum of its output gradient over
+/// the batch, which is exactly zero only if those terms cancel exactly: a Linear or convolution followed by batch or
+/// instance normalization, whose bias the normalization removes, sees that at some samples (0.4–12 % of them in a
+/// measurement), and a unit counts as dead only when it happens at every sample of a window. A layer without a bias
+/// gradient (no bias, or a frozen one) is read from its weight-gradient rows, exact in every dtype.</para>
+/// <para>An L2 penalty on the weights written into the loss makes a dead unit's weight row non-zero but not its bias
+/// entry, so the bias finds those dead units too.</para>
+/// </remarks>
 internal sealed class UnitActivity : IDisposable
 {
     private readonly IReadOnlyList<WatchedLayer> layers;
@@ -61,32 +72,22 @@ internal sealed class UnitActivity : IDisposable
     }
 
     /// <summary>
-    /// At a sampled check, ORs this check's live rows into each layer's part of the mask and returns which unit layers
-    /// had a weight gradient, and one float64 vector on <paramref name="device"/> of three numbers per unit layer:
-    /// how many of its weight-gradient rows are not all zero, how many of its bias-gradient entries are not zero (the
-    /// same as the rows' count when it has no bias gradient), and how many of its units were never alive in the window
-    /// so far; null at other checks or when no judged layer has a gradient. Call inside the check's dispose scope: only
-    /// the mask outlives it.
+    /// At a sampled check, ORs this check's live units into each layer's part of the mask and returns which unit layers
+    /// had a weight gradient, and one float64 vector on <paramref name="device"/> of how many of each unit layer's units
+    /// were never alive in its window so far; null at other checks or when no judged layer has a gradient. Call inside
+    /// the check's dispose scope: only the mask outlives it.
     /// </summary>
     /// <remarks>
-    /// <para>A layer all of whose units died has an all-zero gradient, which alone looks like a layer unused this step.
-    /// The next unit layer tells them apart: its weight gradient is its output gradient times its input, so when its
-    /// bias gradient is non-zero and its weight gradient is all zero, its input was zero for the whole batch: every unit
-    /// feeding it is dead. That evidence is read for the previous unit layer in registration order (the one that feeds
-    /// it in a sequential stack), and <see cref="Complete"/> trusts it only when that layer's own gradient is all zero
-    /// too, as it must be if its units are dead.</para>
-    /// <para>Two row reductions per layer are all the per-layer work on the device; the rest runs once over every
-    /// layer's units together. Per layer, the same test took some fifteen small libtorch calls, and on a CPU their
-    /// fixed cost (a few µs each) was most of the dead-unit count's cost on a 10-layer MLP.</para>
+    /// One small test per layer is all the per-layer work on the device (a bias gradient's entries, or a weight
+    /// gradient's rows); the rest runs once over every layer's units together. Per layer, the same count took some
+    /// fifteen small libtorch calls, and on a CPU their fixed cost (a few µs each) was most of its cost on a 10-layer MLP.
     /// </remarks>
     public (bool[] Present, Tensor Vector)? Gather(Device device)
     {
         if (checks++ % every != 0 || unitLayers.Length == 0)
             return null;
         int n = unitLayers.Length;
-        var maxima = new Tensor[n];
-        var minima = new Tensor[n];
-        var biases = new Tensor[n];
+        var alive = new Tensor[n];
         var present = new bool[n];
         bool anyJudged = false;
         for (int k = 0; k < n; k++)
@@ -96,35 +97,34 @@ internal sealed class UnitActivity : IDisposable
             var weightGradient = layers[l].Parameters[weight].grad;
             if (weightGradient is null)
             {
-                // Frozen: no gradient, no judgement; zeros keep its place in the layout and OR nothing into its mask.
-                maxima[k] = minima[k] = biases[k] = zeros(units, ScalarType.Float32, device);
+                // Frozen: no gradient, no judgement; false keeps its place in the layout and ORs nothing into its mask.
+                alive[k] = zeros(units, ScalarType.Bool, device);
                 continue;
             }
             present[k] = true;
             anyJudged |= judged[l];
-            // Whether each row holds a value other than ±0: its largest or its smallest value is not 0 (NaN is not 0
-            // either, so a row holding NaN counts). Exact in every dtype, no squares to underflow; two vectorized row
-            // reductions, where the row-wise infinity norm took some 30 times as long on the CPU.
-            var rows = weightGradient.reshape(units, -1);
-            maxima[k] = DevicePlacement.OnDevice(rows.amax(RowDimension), device);
-            minima[k] = DevicePlacement.OnDevice(rows.amin(RowDimension), device);
             var biasGradient = bias >= 0 ? layers[l].Parameters[bias].grad : null;
-            // Without a bias gradient the row test alone decides, and the "input was zero" evidence cannot hold.
-            biases[k] = biasGradient is null ? minima[k] : DevicePlacement.OnDevice(biasGradient, device);
+            alive[k] = DevicePlacement.OnDevice(biasGradient is null ? RowsNotZero(weightGradient, units) : biasGradient.ne(Scalars.Zero), device);
         }
         if (!anyJudged)
             return null;
 
-        var rowsNonZero = cat(maxima).ne(Scalars.Zero).logical_or_(cat(minima).ne(Scalars.Zero));
-        var biasNonZero = cat(biases).ne(Scalars.Zero);
         var mask = Mask(device);
-        mask.logical_or_(rowsNonZero.logical_or(biasNonZero));
-        var perUnit = stack(new[] { rowsNonZero, biasNonZero, mask.logical_not() }).to_type(ScalarType.Float64);
-        var perLayer = zeros(new long[] { 3, n }, ScalarType.Float64, device).index_add_(1, Segments(device), perUnit, Scalars.One);
-        return (present, perLayer.reshape(-1));
+        mask.logical_or_(cat(alive));
+        var neverAlive = zeros(n, ScalarType.Float64, device).index_add_(0, Segments(device), mask.logical_not().to_type(ScalarType.Float64), Scalars.One);
+        return (present, neverAlive);
     }
 
     private static readonly long[] RowDimension = { 1 };
+
+    // Whether each row holds a value other than ±0: its largest or its smallest value is not 0 (NaN is not 0 either, so a
+    // row holding NaN counts). Exact in every dtype, no squares to underflow; two vectorized row reductions, where the
+    // row-wise infinity norm took some 30 times as long on the CPU.
+    private static Tensor RowsNotZero(Tensor weightGradient, long units)
+    {
+        var rows = weightGradient.reshape(units, -1);
+        return rows.amax(RowDimension).ne(Scalars.Zero).logical_or_(rows.amin(RowDimension).ne(Scalars.Zero));
+    }
 
     // The mask, created (all false) at the first sample and moved along if the model's device changed.
     private Tensor Mask(Device device)
@@ -160,15 +160,28 @@ internal sealed class UnitActivity : IDisposable
     /// dead-unit share is returned and its part of the mask cleared (on the device, queued: no synchronization). A layer
     /// counts toward its window when its gradient was not entirely zero at this check (<paramref name="gradientIsZero"/>
     /// false), or when it was and the next unit layer saw an all-zero input: all its units are dead.
+    /// <paramref name="parameterGradientIsZero"/> tells, by a parameter's flat index, whether its gradient was all ±0 at
+    /// this check (the exact norms of the same check say so; NaN is not zero), or null when it had none.
     /// </summary>
-    public IReadOnlyList<DeadUnitReading> Complete(bool[] present, ReadOnlySpan<double> host, Func<int, bool> gradientIsZero)
+    /// <remarks>
+    /// A layer all of whose units died has an all-zero gradient, which alone looks like a layer unused this step. The
+    /// next unit layer tells them apart: its weight gradient is its output gradient times its input, so when its bias
+    /// gradient is not zero and its weight gradient is, its input was zero for the whole batch: every unit feeding it is
+    /// dead. That evidence is read for the previous unit layer in registration order (the one that feeds it in a
+    /// sequential stack), and trusted only when that layer's own gradient is all zero too, as it must be if its units
+    /// are dead.
+    /// </remarks>
+    public IReadOnlyList<DeadUnitReading> Complete(bool[] present, ReadOnlySpan<double> host, Func<int, bool> gradientIsZero, Func<int, bool?> parameterGradientIsZero)
     {
         int n = unitLayers.Length;
         var silent = new HashSet<int>();
         for (int k = 1; k < n; k++)
         {
-            // Unit layer k's input was zero for the whole batch: no weight-gradient row alive, a bias entry alive.
-            if (present[k] && judged[unitLayers[k - 1]] && host[k] == 0 && host[n + k] != 0)
+            // Unit layer k's input was zero for the whole batch: its weight gradient all zero, its bias gradient not.
+            var layer = layers[unitLayers[k]];
+            var (weight, bias, _) = layer.Units;
+            if (present[k] && judged[unitLayers[k - 1]] && bias >= 0
+                && parameterGradientIsZero(layer.FirstParameter + weight) == true && parameterGradientIsZero(layer.FirstParameter + bias) == false)
                 silent.Add(unitLayers[k - 1]);
         }
         var closed = new List<DeadUnitReading>();
@@ -182,7 +195,7 @@ internal sealed class UnitActivity : IDisposable
             if (++samplesInWindow[l] < window)
                 continue;
             long units = layers[l].Units.Count;
-            closed.Add(new DeadUnitReading(layers[l].Name, units, (long)host[2 * n + k], window));
+            closed.Add(new DeadUnitReading(layers[l].Name, units, (long)host[k], window));
             samplesInWindow[l] = 0;
             using var part = everAlive!.narrow(0, offsets[k], units);
             part.zero_();
@@ -191,7 +204,7 @@ internal sealed class UnitActivity : IDisposable
     }
 
     /// <summary>How many numbers <see cref="Gather"/>'s vector holds.</summary>
-    public int Length => 3 * unitLayers.Length;
+    public int Length => unitLayers.Length;
 
     public void Dispose()
     {
