@@ -172,7 +172,7 @@ public sealed class GradientMonitorOptions
     private List<string> layers = new();
 
     /// <summary>
-    /// Hook Sigmoid, Tanh and ReLU-family modules to measure saturated or dead outputs: the evidence of
+    /// Hook Sigmoid and Tanh modules to measure saturated outputs: the evidence of
     /// <see cref="GradientIssueKind.Saturation"/>, and of the cause a vanishing diagnostic names. Hooks fire only when
     /// modules run through <c>call()</c> (and inside <c>Sequential</c>); without readings, saturation is not raised. Default true.
     /// </summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using GradientGuard.Probing;
@@ -15,20 +16,23 @@ public sealed class ActivationProbeTests
     [InlineData(1_000, 0.25)]      // small: read whole
     [InlineData(2_000_000, 0.25)]  // large: sampled
     [InlineData(2_000_000, 0.9)]
-    public void Dead_relu_share_of_a_large_output_is_estimated_from_a_sample_within_a_percent(int elements, double deadShare)
+    public void Saturated_share_of_a_large_output_is_estimated_from_a_sample_within_a_percent(int elements, double saturatedShare)
     {
-        // Sorted inputs, the dead ones all first: a sample of the head alone would read them all dead.
-        var input = linspace(-deadShare, 1 - deadShare, elements);
-        using var model = nn.Sequential(("act", nn.ReLU()));
+        // Sorted inputs, the saturated ones all first (|tanh| > 0.98 below -atanh(0.98)): a sample of the head alone would
+        // read them all saturated.
+        double edge = Math.Atanh(0.98);
+        using var input = linspace(-edge - 4 * saturatedShare, -edge + 4 * (1 - saturatedShare), elements);
+        using var model = nn.Sequential(("act", nn.Tanh()));
         using var probe = new ActivationProbe(model);
 
         using (NewDisposeScope())
             model.call(input);
 
-        var (dead, derivative) = Interpret(Assert.Single(probe.ReadForCheck()));
-        Assert.InRange(dead, deadShare - 0.01, deadShare + 0.01); // dead share
-        Assert.InRange(derivative, 1 - deadShare - 0.01, 1 - deadShare + 0.01); // mean derivative of the live share
-        input.Dispose();
+        var (saturated, derivative) = Interpret(Assert.Single(probe.ReadForCheck()));
+        using var y = input.tanh().to_type(ScalarType.Float64);
+        double expectedDerivative = y.mul(y).neg().add(1).mean().item<double>();
+        Assert.InRange(saturated, saturatedShare - 0.01, saturatedShare + 0.01);
+        Assert.InRange(derivative, expectedDerivative - 0.01, expectedDerivative + 0.01);
     }
 
     // A check's readings must survive a forward pass (on another thread, in training) that replaces and disposes the
@@ -36,9 +40,9 @@ public sealed class ActivationProbeTests
     [Fact]
     public void Readings_handed_to_a_check_stay_valid_when_a_forward_pass_replaces_them()
     {
-        using var model = nn.Sequential(("act", nn.ReLU()));
+        using var model = nn.Sequential(("act", nn.Tanh()));
         using var probe = new ActivationProbe(model);
-        using var input = linspace(-1, 1, 100);
+        using var input = linspace(-2 * Math.Atanh(0.98), 2 * Math.Atanh(0.98), 100); // the outer halves saturated
         using (NewDisposeScope())
             model.call(input);
 
@@ -48,7 +52,7 @@ public sealed class ActivationProbeTests
             model.call(input); // replaces the probe's reading, disposing the old one
 
         Assert.False(sample.Values.IsInvalid);
-        Assert.InRange(Interpret(sample).Saturated, 0.49, 0.51);
+        Assert.InRange(Interpret(sample).Saturated, 0.48, 0.52);
     }
 
     // The readings are raw sums that the check divides out on the host: Sigmoid and Tanh readings give the shares of
@@ -85,7 +89,7 @@ public sealed class ActivationProbeTests
     public void The_hooks_record_only_the_steps_before_a_sampled_check()
     {
         torch.manual_seed(5);
-        using var model = nn.Sequential(("fc", nn.Linear(4, 8)), ("act", nn.ReLU()), ("out", nn.Linear(8, 1)));
+        using var model = nn.Sequential(("fc", nn.Linear(4, 8)), ("act", nn.Tanh()), ("out", nn.Linear(8, 1)));
         using var monitor = model.MonitorGradients(new GradientMonitorOptions { ProbeEvery = 3 });
         using var x = randn(16, 4);
         var recorded = new List<int>();
@@ -109,9 +113,10 @@ public sealed class ActivationProbeTests
     }
 
     // One vocabulary: the probe and the model traits classify modules through ActivationKinds, whose ReLU family is the
-    // analyzers' twelve (it was ReLU, ReLU6 and LeakyReLU only in the probe).
+    // analyzers' twelve (it was ReLU, ReLU6 and LeakyReLU only in the probe). The probe hooks only the saturating kinds:
+    // no detector reads a ReLU-family output, and each hooked module costs a callback at every forward pass.
     [Fact]
-    public void The_probe_and_the_model_traits_share_one_classifier_with_the_whole_ReLU_family()
+    public void The_probe_and_the_model_traits_share_one_classifier_and_the_probe_hooks_only_sigmoid_and_tanh()
     {
         using var model = nn.Sequential(
             ("fc1", nn.Linear(4, 4)), ("gelu", nn.GELU()), ("fc2", nn.Linear(4, 4)), ("silu", nn.SiLU()),
@@ -120,8 +125,10 @@ public sealed class ActivationProbeTests
         var sites = ActivationProbe.FindSites(model);
         var traits = GradientGuard.Detection.ModelTraits.Read(model);
 
-        Assert.Equal(new[] { "gelu", "silu", "elu", "tanh", "sigmoid" }, sites.Select(s => s.Name));
-        Assert.Equal(new[] { ActivationKind.Rectifier, ActivationKind.Rectifier, ActivationKind.Rectifier, ActivationKind.Tanh, ActivationKind.Sigmoid }, sites.Select(s => s.Kind));
+        Assert.Equal(new ActivationKind?[] { ActivationKind.Rectifier, ActivationKind.Rectifier, ActivationKind.Rectifier, ActivationKind.Tanh, ActivationKind.Sigmoid },
+            new[] { "gelu", "silu", "elu", "tanh", "sigmoid" }.Select(n => ActivationKinds.Of(model.named_modules().Single(m => m.name == n).module)));
+        Assert.Equal(new[] { "tanh", "sigmoid" }, sites.Select(s => s.Name));
+        Assert.Equal(new[] { ActivationKind.Tanh, ActivationKind.Sigmoid }, sites.Select(s => s.Kind));
         Assert.Equal(new[] { "tanh", "sigmoid" }, traits.SaturatingActivations);
     }
 }

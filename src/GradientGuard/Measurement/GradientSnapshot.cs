@@ -41,7 +41,7 @@ internal sealed record GradientSnapshot(
 /// <summary>What the activation probe saw in one activation module's last forward pass.</summary>
 /// <param name="Name">The activation module's name.</param>
 /// <param name="Kind">Sigmoid, Tanh or ReLU-family.</param>
-/// <param name="SaturatedFraction">Share of outputs in the flat tails (Sigmoid/Tanh) or exactly zero (ReLU: dead).</param>
+/// <param name="SaturatedFraction">Share of outputs in the flat tails.</param>
 /// <param name="MeanDerivative">The mean local derivative, i.e. how much of the gradient the activation passes on.</param>
 internal sealed record ActivationReading(string Name, GradientGuard.Probing.ActivationKind Kind, double SaturatedFraction, double MeanDerivative)
 {

@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 namespace GradientGuard.Probing;
 
 /// <summary>
-/// Forward hooks on Sigmoid, Tanh and ReLU-family modules that keep, per module, a reading of an output that gives two
-/// numbers: the saturated (or dead) share and the mean local derivative. The hooks record only while the probe is armed: from
+/// Forward hooks on Sigmoid and Tanh modules that keep, per module, a reading of an output that gives two numbers: the
+/// saturated share and the mean local derivative. The hooks record only while the probe is armed: from
 /// the start, and then from every <c>every</c>-th check to the next one, so the forward passes of one step in
 /// <c>every</c> are read (always the one right before a check). A reading stays on the device until that check reads
 /// it with everything else (so the hooks never synchronize); the check hands its host numbers back
@@ -22,7 +22,9 @@ namespace GradientGuard.Probing;
 /// <remarks>
 /// Why sample: a reading costs a handful of tensor operations per activation module and forward pass, some 30 to
 /// 150 µs each on a CPU; on a 9-ReLU MLP that was about 1 ms of a 16 ms step, a fifth of the monitor's whole budget.
-/// Saturation and dead outputs move over tens of steps, so one step in five tells as much.
+/// Saturation moves over tens of steps, so one step in five tells as much.
+/// Why no ReLU family: no detector reads their outputs (dead units are read from the gradients, UnitActivity), and a
+/// hooked module costs a managed callback at every forward pass and a reading at every sampled one.
 /// </remarks>
 internal sealed class ActivationProbe : IDisposable
 {
@@ -99,16 +101,16 @@ internal sealed class ActivationProbe : IDisposable
         }
     }
 
-    /// <summary>A Sigmoid, Tanh or ReLU-family module of a model, by its name in <c>named_modules()</c>.</summary>
+    /// <summary>A Sigmoid or Tanh module of a model, by its name in <c>named_modules()</c>.</summary>
     internal readonly record struct FoundSite(string Name, ActivationKind Kind, nn.Module<Tensor, Tensor> Module);
 
-    /// <summary>The activation modules of <paramref name="model"/> (one <c>named_modules()</c> walk).</summary>
+    /// <summary>The saturating activation modules (Sigmoid, Tanh) of <paramref name="model"/> (one <c>named_modules()</c> walk).</summary>
     public static IReadOnlyList<FoundSite> FindSites(nn.Module model)
     {
         var found = new List<FoundSite>();
         foreach (var (name, module) in model.named_modules())
         {
-            if (ActivationKinds.Of(module) is { } kind && module is nn.Module<Tensor, Tensor> activation)
+            if (ActivationKinds.Of(module) is { } kind && kind.IsSaturating() && module is nn.Module<Tensor, Tensor> activation)
                 found.Add(new FoundSite(name, kind, activation));
         }
         return found;
@@ -223,8 +225,7 @@ internal sealed class ActivationProbe : IDisposable
             ActivationKind.Sigmoid => stack(new[] { logical_or(y.lt(Probes.SigmoidLow), y.gt(Probes.SigmoidHigh)).count_nonzero().to_type(y.dtype), y.sum(), y.dot(y) }),
             // Saturated count and Σy² (tanh' = 1 - y²: its mean is 1 - Σy²/n).
             ActivationKind.Tanh => stack(new[] { y.abs().gt(Probes.TanhHigh).count_nonzero().to_type(y.dtype), y.dot(y) }),
-            // A unit of the ReLU family passes gradient where its output is not zero: the count of those.
-            _ => y.count_nonzero(),
+            _ => throw new InvalidOperationException($"Only Sigmoid and Tanh modules are probed, not {site.Kind}."),
         };
         reading = reading.DetachFromDisposeScope();
         long count = y.numel();

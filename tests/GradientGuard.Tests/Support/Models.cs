@@ -126,7 +126,7 @@ internal sealed class SequenceRegressor : nn.Module<Tensor, Tensor>
 internal sealed class GrowingMlp : nn.Module<Tensor, Tensor>
 {
     private readonly Linear body;
-    private readonly ReLU act = nn.ReLU();
+    private readonly Tanh act = nn.Tanh(); // probed: the activation probe hooks Sigmoid and Tanh
     private Linear? head;
 
     public GrowingMlp(int inputs, int width) : base(nameof(GrowingMlp))
