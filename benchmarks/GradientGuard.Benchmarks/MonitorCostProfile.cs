@@ -16,7 +16,8 @@ internal static class MonitorCostProfile
 {
     private const int Rounds = 12;
 
-    private static readonly (string Name, Action<GradientMonitorOptions> Set)[] Variants =
+    /// <summary>The default monitor, each part of it turned off in turn, and norms only (shared with <see cref="CheckCostMinima"/>).</summary>
+    internal static readonly (string Name, Action<GradientMonitorOptions> Set)[] Variants =
     {
         ("default", _ => { }),
         ("no probe", o => o.ProbeActivations = false),

@@ -9,7 +9,8 @@ using GradientGuard.Benchmarks;
 
 // Runs the runtime, paired-loop and analyzer benchmarks (or some of them: `runtime`, `paired`, `analyzers`) and writes
 // benchmarks/results.md; `profile [models]` prints where the default monitor's per-step cost goes;
-// `kernels [models]` which libtorch kernel computes its reductions fastest.
+// `kernels [models]` which libtorch kernel computes its reductions fastest; `checks [models]` the checks alone, by
+// minima that other load on the machine hardly moves.
 bool runtime = args.Length == 0 || args.Contains("runtime");
 bool paired = args.Length == 0 || args.Contains("paired");
 bool analyzers = args.Length == 0 || args.Contains("analyzers");
@@ -25,9 +26,15 @@ if (args.Length > 0 && args[0] == "kernels")
     KernelMicrobench.Run(args.Length > 1 ? args.Skip(1) : Enumerable.Repeat("mlp", 1));
     return 0;
 }
+if (args.Length > 0 && args[0] == "checks")
+{
+    // Each part's cost per check, from minima over interleaved blocks; prints only.
+    CheckCostMinima.Run(args.Length > 1 ? args.Skip(1) : PairedStepLoop.Models);
+    return 0;
+}
 if (args.Any(a => a is not ("runtime" or "paired" or "analyzers")))
 {
-    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers] | profile [cnn|lstm|mlp ...] | kernels [cnn|lstm|mlp ...]");
+    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers] | profile [cnn|lstm|mlp ...] | kernels [cnn|lstm|mlp ...] | checks [cnn|lstm|mlp ...]");
     return 2;
 }
 
