@@ -33,10 +33,7 @@ internal static class CheckCostMinima
         var sides = new List<(string Name, nn.Module<Tensor, Tensor> Model, GradientMonitor Monitor)>();
         foreach (var (variant, set) in MonitorCostProfile.Variants)
         {
-            var (model, _, _) = BenchmarkModels.Create(name);
-            var options = new GradientMonitorOptions();
-            set(options);
-            var monitor = model.MonitorGradients(options);
+            var (model, monitor) = MonitorCostProfile.Monitored(name, set);
             using (NewDisposeScope())
                 nn.functional.cross_entropy(model.call(x), y).backward();
             sides.Add((variant, model, monitor));

@@ -35,6 +35,17 @@ internal static class MonitorCostProfile
         }),
     };
 
+    /// <summary>A fresh copy of the benchmark model <paramref name="name"/>, monitored with the variant's options.</summary>
+    internal static (nn.Module<Tensor, Tensor> Model, GradientMonitor Monitor) Monitored(string name, Action<GradientMonitorOptions> set)
+    {
+        var (model, x, y) = BenchmarkModels.Create(name);
+        x.Dispose();
+        y.Dispose();
+        var options = new GradientMonitorOptions();
+        set(options);
+        return (model, model.MonitorGradients(options));
+    }
+
     public static void Run(IEnumerable<string> models)
     {
         foreach (var name in models)
@@ -48,10 +59,7 @@ internal static class MonitorCostProfile
         var sides = new List<(string Name, nn.Module<Tensor, Tensor> Model, optim.Optimizer Optimizer, GradientMonitor Monitor)>();
         foreach (var (variant, set) in Variants)
         {
-            var (model, _, _) = BenchmarkModels.Create(name);
-            var options = new GradientMonitorOptions();
-            set(options);
-            var monitor = model.MonitorGradients(options);
+            var (model, monitor) = Monitored(name, set);
             sides.Add((variant, model, optim.SGD(model.parameters(), learningRate: 1e-4), monitor));
         }
         var ratios = sides.ToDictionary(s => s.Name, _ => new List<double>());
