@@ -607,6 +607,49 @@ public sealed class GG0003StepWithoutGradientClippingTests
     }
 
     [Fact]
+    public async Task Types_read_at_their_end_report_once_in_a_nested_type_and_follow_helpers_of_other_types_of_the_file()
+    {
+        // A type's steps are judged at the type's end: a nested type's body must be judged once (not again by the
+        // enclosing type), and a helper of another type of the file is read as before.
+        string source = Usings + """
+            class Outer
+            {
+                class Inner
+                {
+                    void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                    {
+                        Backward(net, x);
+                        {|#0:optimizer.step()|};
+                    }
+
+                    void TrainClipped(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                    {
+                        Backward(net, x);
+                        Clipping.Clip(net);
+                        optimizer.step();
+                    }
+
+                    static void Backward(nn.Module<Tensor, Tensor> net, Tensor x) => net.forward(x).sum().backward();
+                }
+
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                {
+                    net.forward(x).sum().backward();
+                    {|#1:optimizer.step()|};
+                }
+            }
+
+            static class Clipping
+            {
+                public static void Clip(nn.Module<Tensor, Tensor> net) => nn.utils.clip_grad_norm_(net.parameters(), 1.0);
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(1).WithArguments("optimizer.step()", ""));
+    }
+
+    [Fact]
     public async Task A_step_and_a_backward_in_another_files_helper_raise_nothing()
     {
         var test = new Verify.Test();
