@@ -650,6 +650,61 @@ public sealed class GG0003StepWithoutGradientClippingTests
     }
 
     [Fact]
+    public async Task A_helper_is_read_when_it_calls_another_files_clipping_method_by_a_name_that_says_nothing()
+    {
+        // Prepare names no event: it is read because it calls Guard.Bound, a method of another file that clips. Helpers
+        // are bound only when their text may lead to an event; this is the case a same-file name test would miss.
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Trainer.cs", Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                {
+                    net.forward(x).sum().backward();
+                    Prepare(net);
+                    optimizer.step();
+                }
+
+                static void Prepare(nn.Module<Tensor, Tensor> net) => Guard.Bound(net);
+            }
+            """));
+        test.TestState.Sources.Add(("/Guard.cs", Usings + """
+            static class Guard
+            {
+                public static void Bound(nn.Module<Tensor, Tensor> net) => nn.utils.clip_grad_norm_(net.parameters(), 1.0);
+            }
+            """));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_helper_whose_backward_runs_in_a_collection_initializers_Add_is_read()
+    {
+        // Run calls Losses.Add with no "Add" in its text (a collection initializer): a helper of a file where such a
+        // method may lead to an event is bound whatever its text says.
+        string source = Usings + """
+            class Losses : IEnumerable<Tensor>
+            {
+                public void Add(Tensor loss) => loss.backward();
+                public IEnumerator<Tensor> GetEnumerator() => throw new NotSupportedException();
+                System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+            }
+
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                {
+                    Run(net.forward(x).sum());
+                    {|#0:optimizer.step()|};
+                }
+
+                static void Run(Tensor loss) => _ = new Losses { loss };
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
+    }
+
+    [Fact]
     public async Task A_step_and_a_backward_in_another_files_helper_raise_nothing()
     {
         var test = new Verify.Test();

@@ -27,7 +27,7 @@ internal sealed class TrainingStepEvents
     // Per compilation: each helper is summarized once, however many calls reach it.
     private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyCollection<TrainingEventKind>> helpers = new(SymbolEqualityComparer.Default);
     private readonly SourceMentions trainingFiles = SourceMentions.AllOf("backward", "step");
-    private readonly SourceMentions eventWords = SourceMentions.AnyOf("backward", "step", "clip", "Clip", "zero_grad");
+    private readonly HelperGate gate = new();
 
     private TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
 
@@ -183,7 +183,7 @@ internal sealed class TrainingStepEvents
                 continue;
             }
             var declaration = reference.GetSyntax();
-            if (!MayLeadToEvents(declaration))
+            if (!gate.MayLeadToEvents(declaration, model.Compilation))
                 continue; // most methods of a file are no training helpers: binding each again would double the file's binding
             var body = bodies.BodyOf(declaration, model);
             if (body is null)
@@ -196,22 +196,6 @@ internal sealed class TrainingStepEvents
                     Collect(inner, model, bodies, depth + 1, found, visited);
             }
         }
-    }
-
-    // Whether a helper's body can hold an event: it names one (backward, step, a clip, zero_grad), or it calls a method
-    // declared in its own file, which may. A text and name test, before any binding.
-    private bool MayLeadToEvents(SyntaxNode declaration)
-    {
-        if (eventWords.In(declaration))
-            return true;
-        // The file's methods, and the local functions in scope: those of the member the declaration sits in (read only
-        // when a call names no method of the file).
-        var methods = FileDeclarations.Of(declaration.SyntaxTree).MethodNames;
-        var calls = declaration.DescendantNodes().OfType<InvocationExpressionSyntax>();
-        if (calls.Any(call => call.CalledName() is { } name && methods.Contains(name)))
-            return true;
-        var locals = FileDeclarations.MemberOf(declaration) is { } member ? FileDeclarations.LocalFunctionsIn(member) : Array.Empty<FileDeclarations.Declaration>();
-        return locals.Count > 0 && calls.Any(call => call.CalledName() is { } name && locals.Any(f => f.Name == name));
     }
 
     // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).
