@@ -26,7 +26,7 @@ internal sealed class TrainingStepEvents
     private readonly TorchSharpSymbols torch;
     // Per compilation: each helper is summarized once, however many calls reach it.
     private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyCollection<TrainingEventKind>> helpers = new(SymbolEqualityComparer.Default);
-    private readonly SourceMentions trainingFiles = SourceMentions.AllOf("backward", "step");
+    private static readonly SourceMentions TrainingFiles = SourceMentions.AllOf("backward", "step");
     private readonly HelperGate gate = new();
 
     private TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
@@ -38,10 +38,10 @@ internal sealed class TrainingStepEvents
     /// Whether a file can hold a training step: it mentions both backward and step (a helper in another file never adds
     /// either). Files that cannot are not walked; the answer is kept per file.
     /// </summary>
-    public bool MayHoldTrainingStep(SyntaxTree tree) => trainingFiles.In(tree);
+    public static bool MayHoldTrainingStep(SyntaxTree tree) => TrainingFiles.In(tree);
 
     /// <summary>Whether any file of the compilation can hold a training step (<see cref="MayHoldTrainingStep(SyntaxTree)"/>).</summary>
-    public bool MayHoldTrainingStep(Compilation compilation) => trainingFiles.InAny(compilation);
+    public static bool MayHoldTrainingStep(Compilation compilation) => TrainingFiles.InAny(compilation);
 
     /// <summary>
     /// Whether <paramref name="node"/> (a method body, a loop) can reach a call whose name contains <paramref name="word"/>

@@ -59,7 +59,6 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         var compilation = context.Compilation;
         var initializedElsewhere = new Lazy<bool>(() => ElsewhereInitialization.Anywhere(compilation, context.CancellationToken));
         // Both checks judge a layer against a path in the same file: a Sequential, or a module class's forward.
-        var modelFiles = SourceMentions.AnyOf("Sequential", "forward");
         var initMentions = new InitMentions(compilation, context.CancellationToken);
 
         // A deep path at the default init: reported on the Sequential, or on forward() for a module class.
@@ -81,7 +80,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         {
             // Gates first, allocating nothing: this runs for every body of a model file.
             var model = FirstModel(blockContext.OperationBlocks);
-            if (model is null || !modelFiles.In(model.SyntaxTree))
+            if (model is null || !ModelFiles.In(model.SyntaxTree))
                 return;
             bool forward = classes.IsForward(blockContext.OwningSymbol);
             if (forward || blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
@@ -189,6 +188,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     private static bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member);
 
     // nn.init.*, x.weight = ..., normal_/uniform_, apply(fn), load/load_state_dict/load_checkpoint, loops over (named_)parameters().
+    private static readonly SourceMentions ModelFiles = SourceMentions.AnyOf("Sequential", "forward");
     private static readonly SourceMentions WeightSetters = SourceMentions.AnyOf("init", "weight", "normal_", "uniform_", "apply", "load", "parameters");
 
 

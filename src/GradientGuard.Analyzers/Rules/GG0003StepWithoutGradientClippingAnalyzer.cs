@@ -37,14 +37,14 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
-        if (!events.MayHoldTrainingStep(context.Compilation))
+        if (!TrainingStepEvents.MayHoldTrainingStep(context.Compilation))
             return; // no file has a training step: not one callback per method
         // A type's bodies are judged at the type's end, when the driver has handed out (and bound) every member: the
         // helpers a training step calls are then read from those trees instead of being bound by this rule first.
         context.RegisterSymbolStartAction(start =>
         {
             var type = (INamedTypeSymbol)start.Symbol;
-            if (!type.DeclaringSyntaxReferences.Any(r => events.MayHoldTrainingStep(r.SyntaxTree)))
+            if (!type.DeclaringSyntaxReferences.Any(r => TrainingStepEvents.MayHoldTrainingStep(r.SyntaxTree)))
                 return;
             var scope = new TypeScope(type);
             start.RegisterOperationBlockStartAction(block => StartBlock(block, events, torch, scope));
@@ -60,12 +60,12 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
 
     // Only a body that can reach a step (itself, or through a helper of its file) is walked.
     private static bool MayHoldStep(ImmutableArray<IOperation> blocks, TrainingStepEvents events) =>
-        events.MayHoldTrainingStep(blocks[0].Syntax.SyntaxTree) && blocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step"));
+        TrainingStepEvents.MayHoldTrainingStep(blocks[0].Syntax.SyntaxTree) && blocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step"));
 
     // In a method of its own: the block-start lambda allocates nothing for the other bodies.
     private static void StartBlock(OperationBlockStartAnalysisContext block, TrainingStepEvents events, TorchSharpSymbols torch, TypeScope scope)
     {
-        if (!TypeEnd.Owns(scope.Type, block.OwningSymbol) || !events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
+        if (!TypeEnd.Owns(scope.Type, block.OwningSymbol) || !TrainingStepEvents.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
             return;
         scope.Bodies.Add(block.OperationBlocks);
         if (block.OperationBlocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step")))

@@ -34,20 +34,20 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
-        if (!events.MayHoldTrainingStep(context.Compilation))
+        if (!TrainingStepEvents.MayHoldTrainingStep(context.Compilation))
             return; // no file has a training step: not one callback per loop
         // A type's loops are judged at the type's end, when the driver has handed out (and bound) every member: the
         // helpers a loop calls are then read from those trees instead of being bound by this rule first.
         context.RegisterSymbolStartAction(start =>
         {
             var type = (INamedTypeSymbol)start.Symbol;
-            if (!type.DeclaringSyntaxReferences.Any(r => events.MayHoldTrainingStep(r.SyntaxTree)))
+            if (!type.DeclaringSyntaxReferences.Any(r => TrainingStepEvents.MayHoldTrainingStep(r.SyntaxTree)))
                 return;
             var bodies = new DeclaredBodies();
             var loops = new List<ILoopOperation>();
             start.RegisterOperationBlockAction(block =>
             {
-                if (TypeEnd.Owns(type, block.OwningSymbol) && events.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
+                if (TypeEnd.Owns(type, block.OwningSymbol) && TrainingStepEvents.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
                     bodies.Add(block.OperationBlocks);
             });
             start.RegisterOperationAction(operationContext =>
@@ -76,7 +76,7 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
 
     // Only a loop that can reach both a backward and a step (itself, or through helpers of its file) is walked.
     private static bool MayTrain(ILoopOperation loop, TrainingStepEvents events) =>
-        events.MayHoldTrainingStep(loop.Syntax.SyntaxTree) &&
+        TrainingStepEvents.MayHoldTrainingStep(loop.Syntax.SyntaxTree) &&
         TrainingStepEvents.MayReach(loop.Syntax, "step") && TrainingStepEvents.MayReach(loop.Syntax, "backward");
 
     private static void Check(ILoopOperation loop, TrainingStepEvents events, DeclaredBodies bodies, Action<Diagnostic> report)
