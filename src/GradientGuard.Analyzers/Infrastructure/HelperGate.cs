@@ -51,6 +51,8 @@ internal sealed class HelperGate
         // The local functions in scope that the member's text does not hold: those beside a local function.
         if (FileDeclarations.MemberOf(declaration) is not { } member || member == declaration)
             return false;
+        if (!Seeds(text, member, tree, compilation) && !MayCall(text, member.Span, leading))
+            return false; // no local function can lead anywhere when its member's text seeds nothing and names no leading method
         var locals = FileDeclarations.LocalFunctionsIn(member).Where(f => f.Node != declaration && !declaration.Span.Contains(f.Node.Span)).ToList();
         return locals.Count > 0 && MayCall(text, declaration.Span, Closure(text, tree, compilation, locals, new HashSet<string>(leading, StringComparer.Ordinal)));
     }

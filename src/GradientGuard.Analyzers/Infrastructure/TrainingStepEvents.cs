@@ -61,6 +61,8 @@ internal sealed class TrainingStepEvents
         // beside it): the members' closure cannot see it, its text is not the node's.
         if (FileDeclarations.MemberOf(node) is not { } member || node.Parent == member || node.Span.Contains(member.Span))
             return false; // a member's whole body holds its local functions: their text was tested with it
+        if (!Mentions(member, word) && !MayCall(text, member.Span, leading))
+            return false; // no local function can lead there when the member's text names neither the word nor a leading name
         var locals = FileDeclarations.LocalFunctionsIn(member).Where(f => !node.Span.Contains(f.Node.Span)).ToList();
         if (locals.Count == 0)
             return false;
