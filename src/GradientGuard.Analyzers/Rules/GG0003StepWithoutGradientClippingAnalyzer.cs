@@ -118,8 +118,9 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 return; // no helper of the user's (ThroughHelper finds nothing in metadata)
             if (scope is null)
             {
+                var throughHelper = events.ThroughHelper(invocation, DeclaredBodies.None); // read outside the lock: it may bind
                 lock (calls)
-                    AddThroughHelper(calls, invocation, events.ThroughHelper(invocation, DeclaredBodies.None));
+                    AddThroughHelper(calls, invocation, throughHelper);
                 return;
             }
             lock (helpers)
