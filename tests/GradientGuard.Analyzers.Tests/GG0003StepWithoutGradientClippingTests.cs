@@ -607,6 +607,104 @@ public sealed class GG0003StepWithoutGradientClippingTests
     }
 
     [Fact]
+    public async Task Types_read_at_their_end_report_once_in_a_nested_type_and_follow_helpers_of_other_types_of_the_file()
+    {
+        // A type's steps are judged at the type's end: a nested type's body must be judged once (not again by the
+        // enclosing type), and a helper of another type of the file is read as before.
+        string source = Usings + """
+            class Outer
+            {
+                class Inner
+                {
+                    void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                    {
+                        Backward(net, x);
+                        {|#0:optimizer.step()|};
+                    }
+
+                    void TrainClipped(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                    {
+                        Backward(net, x);
+                        Clipping.Clip(net);
+                        optimizer.step();
+                    }
+
+                    static void Backward(nn.Module<Tensor, Tensor> net, Tensor x) => net.forward(x).sum().backward();
+                }
+
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                {
+                    net.forward(x).sum().backward();
+                    {|#1:optimizer.step()|};
+                }
+            }
+
+            static class Clipping
+            {
+                public static void Clip(nn.Module<Tensor, Tensor> net) => nn.utils.clip_grad_norm_(net.parameters(), 1.0);
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(1).WithArguments("optimizer.step()", ""));
+    }
+
+    [Fact]
+    public async Task A_helper_is_read_when_it_calls_another_files_clipping_method_by_a_name_that_says_nothing()
+    {
+        // Prepare names no event: it is read because it calls Guard.Bound, a method of another file that clips. Helpers
+        // are bound only when their text may lead to an event; this is the case a same-file name test would miss.
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Trainer.cs", Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                {
+                    net.forward(x).sum().backward();
+                    Prepare(net);
+                    optimizer.step();
+                }
+
+                static void Prepare(nn.Module<Tensor, Tensor> net) => Guard.Bound(net);
+            }
+            """));
+        test.TestState.Sources.Add(("/Guard.cs", Usings + """
+            static class Guard
+            {
+                public static void Bound(nn.Module<Tensor, Tensor> net) => nn.utils.clip_grad_norm_(net.parameters(), 1.0);
+            }
+            """));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_helper_whose_backward_runs_in_a_collection_initializers_Add_is_read()
+    {
+        // Run calls Losses.Add with no "Add" in its text (a collection initializer): a helper of a file where such a
+        // method may lead to an event is bound whatever its text says.
+        string source = Usings + """
+            class Losses : IEnumerable<Tensor>
+            {
+                public void Add(Tensor loss) => loss.backward();
+                public IEnumerator<Tensor> GetEnumerator() => throw new NotSupportedException();
+                System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+            }
+
+            class Trainer
+            {
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                {
+                    Run(net.forward(x).sum());
+                    {|#0:optimizer.step()|};
+                }
+
+                static void Run(Tensor loss) => _ = new Losses { loss };
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
+    }
+
+    [Fact]
     public async Task A_step_and_a_backward_in_another_files_helper_raise_nothing()
     {
         var test = new Verify.Test();

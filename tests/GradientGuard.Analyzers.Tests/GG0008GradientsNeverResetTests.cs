@@ -58,6 +58,45 @@ public sealed class GG0008GradientsNeverResetTests
     }
 
     [Fact]
+    public async Task A_loop_of_a_nested_type_is_reported_once_and_helpers_of_other_types_of_the_file_are_followed()
+    {
+        // Loops are judged at their type's end: a nested type's loop once (not again by the enclosing type); a helper of
+        // another type of the file that resets the gradients silences the other loop.
+        string source = Usings + """
+            class Outer
+            {
+                class Inner
+                {
+                    void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                    {
+                        for (int i = 0; i < 10; i++)
+                        {
+                            net.forward(x).sum().backward();
+                            {|#0:optimizer.step()|};
+                        }
+                    }
+                }
+
+                void Train(Tensor x, nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer)
+                {
+                    for (int i = 0; i < 10; i++)
+                    {
+                        Reset.All(optimizer);
+                        net.forward(x).sum().backward();
+                        optimizer.step();
+                    }
+                }
+            }
+
+            static class Reset
+            {
+                public static void All(optim.Optimizer optimizer) => optimizer.zero_grad();
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(0, "optimizer.step()"));
+    }
+
+    [Fact]
     public async Task Nested_loops_report_once_for_the_inner_loop_and_helpers_are_followed()
     {
         string source = Usings + """

@@ -23,14 +23,12 @@ internal sealed class FileDeclarations
     private FileDeclarations(SyntaxTree tree)
     {
         var members = new List<Declaration>();
-        var methodNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
         {
             switch (node)
             {
                 case MethodDeclarationSyntax method:
                     members.Add(new Declaration(method.Identifier.ValueText, method));
-                    methodNames.Add(method.Identifier.ValueText);
                     break;
                 case ConstructorDeclarationSyntax constructor:
                     members.Add(new Declaration(ConstructorName, constructor));
@@ -38,7 +36,6 @@ internal sealed class FileDeclarations
             }
         }
         Members = members;
-        MethodNames = methodNames;
     }
 
     /// <summary>The file's index, built on first use and kept as long as the tree.</summary>
@@ -46,9 +43,6 @@ internal sealed class FileDeclarations
 
     /// <summary>The file's methods and constructors (members of its types; local functions are <see cref="LocalFunctionsIn"/>).</summary>
     public IReadOnlyList<Declaration> Members { get; }
-
-    /// <summary>The names of the file's methods.</summary>
-    public HashSet<string> MethodNames { get; }
 
     /// <summary>
     /// The local functions declared anywhere in <paramref name="member"/>, read once per member. Expressions are entered

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -14,15 +15,22 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// </summary>
 internal sealed class SourceMentions
 {
-    // Weak keys: the caches live as long as the trees, whichever compilation or rule asked.
-    private readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> files = new();
+    // One entry per file for all instances, a slot per instance: every rule asks several of them about the same file
+    // in turn, and a table lookup (or a table per instance, a weak handle per file each) costs more than the answer.
+    // The answers depend on the text only, so instances are static and shared by every compilation.
+    private const int Slots = 32;
+    private static readonly ConditionalWeakTable<SyntaxTree, Answers> Files = new();
+    private static int instances;
+
     private readonly string[] words;
     private readonly bool all;
+    private readonly int slot;
 
     private SourceMentions(string[] words, bool all)
     {
         this.words = words;
         this.all = all;
+        slot = Interlocked.Increment(ref instances) - 1;
     }
 
     /// <summary>Text that mentions every one of <paramref name="words"/>.</summary>
@@ -34,21 +42,29 @@ internal sealed class SourceMentions
     /// <summary>Whether the whole file mentions the words (computed once per file).</summary>
     public bool In(SyntaxTree tree)
     {
-        if (ReferenceEquals(tree, lastTree) && ReferenceEquals(this, lastAsker))
-            return lastAnswer;
-        bool answer = files.GetValue(tree, t => new StrongBox<bool>(Mentions(TreeText.Of(t), new TextSpan(0, t.Length)))).Value;
-        (lastTree, lastAsker, lastAnswer) = (tree, this, answer);
+        if (slot >= Slots)
+            return Mentions(TreeText.Of(tree), new TextSpan(0, tree.Length)); // more instances than slots: not kept
+        var answers = ReferenceEquals(tree, lastTree) ? lastAnswers! : Files.GetValue(tree, _ => new Answers());
+        (lastTree, lastAnswers) = (tree, answers);
+        byte known = Volatile.Read(ref answers.Values[slot]);
+        if (known != Answers.Unknown)
+            return known == Answers.Yes;
+        bool answer = Mentions(TreeText.Of(tree), new TextSpan(0, tree.Length));
+        Volatile.Write(ref answers.Values[slot], answer ? Answers.Yes : Answers.No); // a racing thread writes the same
         return answer;
     }
 
-    // The last question asked on this thread: a rule asks about one file at every callback in it, and a table lookup
-    // costs more than the answer.
+    // The last file asked about on this thread, whichever instance asked.
     [ThreadStatic]
     private static SyntaxTree? lastTree;
     [ThreadStatic]
-    private static SourceMentions? lastAsker;
-    [ThreadStatic]
-    private static bool lastAnswer;
+    private static Answers? lastAnswers;
+
+    private sealed class Answers
+    {
+        public const byte Unknown = 0, No = 1, Yes = 2;
+        public readonly byte[] Values = new byte[Slots];
+    }
 
     /// <summary>
     /// Whether any file of the compilation mentions the words: a rule whose every check is gated by these words on a
@@ -62,7 +78,13 @@ internal sealed class SourceMentions
     /// <summary>Whether the text of <paramref name="node"/> mentions <paramref name="word"/>.</summary>
     public static bool Mention(SyntaxNode node, string word) => TreeText.Contains(TreeText.Of(node.SyntaxTree), node.FullSpan, word);
 
-    private bool Mentions(string text, TextSpan span) => all
-        ? words.All(w => TreeText.Contains(text, span, w))
-        : words.Any(w => TreeText.Contains(text, span, w));
+    private bool Mentions(string text, TextSpan span)
+    {
+        foreach (string word in words)
+        {
+            if (TreeText.Contains(text, span, word) != all)
+                return !all;
+        }
+        return all;
+    }
 }

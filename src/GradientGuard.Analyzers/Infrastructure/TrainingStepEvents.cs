@@ -26,8 +26,8 @@ internal sealed class TrainingStepEvents
     private readonly TorchSharpSymbols torch;
     // Per compilation: each helper is summarized once, however many calls reach it.
     private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyCollection<TrainingEventKind>> helpers = new(SymbolEqualityComparer.Default);
-    private readonly SourceMentions trainingFiles = SourceMentions.AllOf("backward", "step");
-    private readonly SourceMentions eventWords = SourceMentions.AnyOf("backward", "step", "clip", "Clip", "zero_grad");
+    private static readonly SourceMentions TrainingFiles = SourceMentions.AllOf("backward", "step");
+    private readonly HelperGate gate = new();
 
     private TrainingStepEvents(TorchSharpSymbols torch) => this.torch = torch;
 
@@ -38,10 +38,10 @@ internal sealed class TrainingStepEvents
     /// Whether a file can hold a training step: it mentions both backward and step (a helper in another file never adds
     /// either). Files that cannot are not walked; the answer is kept per file.
     /// </summary>
-    public bool MayHoldTrainingStep(SyntaxTree tree) => trainingFiles.In(tree);
+    public static bool MayHoldTrainingStep(SyntaxTree tree) => TrainingFiles.In(tree);
 
     /// <summary>Whether any file of the compilation can hold a training step (<see cref="MayHoldTrainingStep(SyntaxTree)"/>).</summary>
-    public bool MayHoldTrainingStep(Compilation compilation) => trainingFiles.InAny(compilation);
+    public static bool MayHoldTrainingStep(Compilation compilation) => TrainingFiles.InAny(compilation);
 
     /// <summary>
     /// Whether <paramref name="node"/> (a method body, a loop) can reach a call whose name contains <paramref name="word"/>
@@ -61,6 +61,8 @@ internal sealed class TrainingStepEvents
         // beside it): the members' closure cannot see it, its text is not the node's.
         if (FileDeclarations.MemberOf(node) is not { } member || node.Parent == member || node.Span.Contains(member.Span))
             return false; // a member's whole body holds its local functions: their text was tested with it
+        if (!Mentions(member, word) && !MayCall(text, member.Span, leading))
+            return false; // no local function can lead there when the member's text names neither the word nor a leading name
         var locals = FileDeclarations.LocalFunctionsIn(member).Where(f => !node.Span.Contains(f.Node.Span)).ToList();
         if (locals.Count == 0)
             return false;
@@ -144,9 +146,10 @@ internal sealed class TrainingStepEvents
     /// symbol. Helpers in other files are read by syntax only (an analyzer builds no semantic model of another file,
     /// so the diagnostic stays live in the editor): there only the events that can silence a rule count, a clip or a
     /// zero_grad, never a backward or a step that would raise one. A method named for clipping gradients
-    /// (<c>ClipGradNorm</c>, <c>grad_clipping</c>) is trusted to clip.
+    /// (<c>ClipGradNorm</c>, <c>grad_clipping</c>) is trusted to clip. A helper's body is taken from
+    /// <paramref name="bodies"/> when the driver has handed it out already, else bound.
     /// </summary>
-    public IReadOnlyCollection<TrainingEventKind> ThroughHelper(IInvocationOperation invocation)
+    public IReadOnlyCollection<TrainingEventKind> ThroughHelper(IInvocationOperation invocation, DeclaredBodies bodies)
     {
         var method = invocation.TargetMethod.OriginalDefinition;
         var model = invocation.SemanticModel;
@@ -156,7 +159,7 @@ internal sealed class TrainingStepEvents
         {
             var found = new HashSet<TrainingEventKind>();
             if (method.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == model.SyntaxTree))
-                Collect(invocation, model, depth: 0, found, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                Collect(invocation, model, bodies, depth: 0, found, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
             else
                 CollectBySyntax(method, found);
             return found;
@@ -167,7 +170,7 @@ internal sealed class TrainingStepEvents
     public static bool IsNamedForClipping(string name) =>
         name.IndexOf("clip", StringComparison.OrdinalIgnoreCase) >= 0 && name.IndexOf("grad", StringComparison.OrdinalIgnoreCase) >= 0;
 
-    private void Collect(IInvocationOperation invocation, SemanticModel? model, int depth, HashSet<TrainingEventKind> found, HashSet<IMethodSymbol> visited)
+    private void Collect(IInvocationOperation invocation, SemanticModel? model, DeclaredBodies bodies, int depth, HashSet<TrainingEventKind> found, HashSet<IMethodSymbol> visited)
     {
         var method = invocation.TargetMethod.OriginalDefinition;
         if (model is null || depth >= MaxHelperDepth || !method.Locations.Any(l => l.IsInSource) || !visited.Add(method))
@@ -182,9 +185,9 @@ internal sealed class TrainingStepEvents
                 continue;
             }
             var declaration = reference.GetSyntax();
-            if (!MayLeadToEvents(declaration))
+            if (!gate.MayLeadToEvents(declaration, model.Compilation))
                 continue; // most methods of a file are no training helpers: binding each again would double the file's binding
-            var body = model.GetOperation(declaration);
+            var body = bodies.BodyOf(declaration, model);
             if (body is null)
                 continue;
             foreach (var inner in body.Descendants().OfType<IInvocationOperation>())
@@ -192,25 +195,9 @@ internal sealed class TrainingStepEvents
                 if (Classify(inner) is { } kind)
                     found.Add(kind);
                 else
-                    Collect(inner, model, depth + 1, found, visited);
+                    Collect(inner, model, bodies, depth + 1, found, visited);
             }
         }
-    }
-
-    // Whether a helper's body can hold an event: it names one (backward, step, a clip, zero_grad), or it calls a method
-    // declared in its own file, which may. A text and name test, before any binding.
-    private bool MayLeadToEvents(SyntaxNode declaration)
-    {
-        if (eventWords.In(declaration))
-            return true;
-        // The file's methods, and the local functions in scope: those of the member the declaration sits in (read only
-        // when a call names no method of the file).
-        var methods = FileDeclarations.Of(declaration.SyntaxTree).MethodNames;
-        var calls = declaration.DescendantNodes().OfType<InvocationExpressionSyntax>();
-        if (calls.Any(call => call.CalledName() is { } name && methods.Contains(name)))
-            return true;
-        var locals = FileDeclarations.MemberOf(declaration) is { } member ? FileDeclarations.LocalFunctionsIn(member) : Array.Empty<FileDeclarations.Declaration>();
-        return locals.Count > 0 && calls.Any(call => call.CalledName() is { } name && locals.Any(f => f.Name == name));
     }
 
     // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).

@@ -59,7 +59,6 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         var compilation = context.Compilation;
         var initializedElsewhere = new Lazy<bool>(() => ElsewhereInitialization.Anywhere(compilation, context.CancellationToken));
         // Both checks judge a layer against a path in the same file: a Sequential, or a module class's forward.
-        var modelFiles = SourceMentions.AnyOf("Sequential", "forward");
         var initMentions = new InitMentions(compilation, context.CancellationToken);
 
         // A deep path at the default init: reported on the Sequential, or on forward() for a module class.
@@ -77,49 +76,83 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 () => initializedElsewhere.Value || (mayInitialize.Value && ElsewhereInitialization.In(root)));
         });
 
+        // A type's bodies are judged at the type's end, when the driver has handed out (and bound) every member: its
+        // forward() and the members that set weights are then read from those trees instead of being bound here first.
+        context.RegisterSymbolStartAction(start =>
+        {
+            var type = (INamedTypeSymbol)start.Symbol;
+            if (!type.DeclaringSyntaxReferences.Any(r => ModelFiles.In(r.SyntaxTree)))
+                return;
+            var bodies = new DeclaredBodies();
+            var pending = new List<Block>();
+            start.RegisterOperationBlockAction(blockContext =>
+            {
+                if (!TypeEnd.Owns(type, blockContext.OwningSymbol) || FirstModel(blockContext.OperationBlocks) is not { } model || !ModelFiles.In(model.SyntaxTree))
+                    return;
+                bodies.Add(blockContext.OperationBlocks);
+                if (Gate(blockContext, model) is { } block)
+                {
+                    lock (pending)
+                        pending.Add(block);
+                }
+            });
+            start.RegisterSymbolEndAction(end =>
+            {
+                foreach (var block in pending)
+                    AnalyzeBlock(block, new Check(end.ReportDiagnostic, end.Options, block.Model, end.Compilation, end.CancellationToken), bodies);
+                pending.Clear();
+                bodies.Clear(); // the type is judged: its trees need not outlive it
+            });
+        }, SymbolKind.NamedType);
+        // Top-level statements, at once.
         context.RegisterOperationBlockAction(blockContext =>
         {
-            // Gates first, allocating nothing: this runs for every body of a model file.
-            var model = FirstModel(blockContext.OperationBlocks);
-            if (model is null || !modelFiles.In(model.SyntaxTree))
-                return;
-            bool forward = classes.IsForward(blockContext.OwningSymbol);
-            if (forward || blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
-                AnalyzeBlock(blockContext, model, forward);
+            if (TypeEnd.IsTopLevel(blockContext.OwningSymbol) && FirstModel(blockContext.OperationBlocks) is { } model &&
+                ModelFiles.In(model.SyntaxTree) && Gate(blockContext, model) is { } block)
+                AnalyzeBlock(block, new Check(blockContext.ReportDiagnostic, blockContext.Options, block.Model, blockContext.Compilation, blockContext.CancellationToken), DeclaredBodies.None);
         });
 
-        void AnalyzeBlock(OperationBlockAnalysisContext blockContext, SemanticModel model, bool forward)
+        // Whether a body of a model file is judged: a forward(), or a body that may set weights.
+        Block? Gate(OperationBlockAnalysisContext blockContext, SemanticModel model)
         {
-            var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model, blockContext.Compilation, blockContext.CancellationToken);
+            bool forward = classes.IsForward(blockContext.OwningSymbol);
+            return forward || blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax))
+                ? new Block(blockContext.OperationBlocks, blockContext.OwningSymbol, model, forward)
+                : null;
+        }
+
+        void AnalyzeBlock(Block block, Check check, DeclaredBodies bodies)
+        {
+            var (blocks, owner, model, forward) = block;
             if (forward)
             {
                 // The class's members are bound only for a path deep enough to report.
-                var members = new Lazy<List<IOperation>>(() => MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList());
-                foreach (var body in blockContext.OperationBlocks)
+                var members = new Lazy<List<IOperation>>(() => MemberBodies(owner.ContainingType, model, bodies).ToList());
+                foreach (var body in blocks)
                 {
                     if (classes.Elements(body) is { } path)
-                        check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), blockContext.OwningSymbol.Locations[0], () => initializedElsewhere.Value || members.Value.Any(ElsewhereInitialization.In));
+                        check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), owner.Locations[0], () => initializedElsewhere.Value || members.Value.Any(ElsewhereInitialization.In));
                 }
             }
 
             // Mismatched init calls: reported where they stand, judged against the path their layer is used in.
             // Most methods set no weights: syntax tests spare them the operation walks (each walks only where it can
             // find something: a .weight or an init helper's call; an apply or a loop over parameters).
-            if (!blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
+            if (!blocks.Any(b => MaySetWeights(b.Syntax)))
                 return;
-            if (blockContext.OperationBlocks.Any(b => initMentions.MayInitLayers(b.Syntax)))
+            if (blocks.Any(b => initMentions.MayInitLayers(b.Syntax)))
             {
-                foreach (var holder in InitCalls.Find(blockContext.OperationBlocks, torch))
+                foreach (var holder in InitCalls.Find(blocks, torch))
                 {
-                    if (PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
+                    if (PathOf(holder.Key, blocks, model, bodies) is { } path)
                         check.Mismatches(path, holder.Key, holder.Value);
                 }
             }
-            if (blockContext.OperationBlocks.Any(b => InitMentions.MayInitModel(b.Syntax)))
+            if (blocks.Any(b => InitMentions.MayInitModel(b.Syntax)))
             {
-                foreach (var init in ModelWideInits.Find(blockContext.OperationBlocks, torch))
+                foreach (var init in ModelWideInits.Find(blocks, torch))
                 {
-                    if (PathOfModel(init.Model, blockContext.OwningSymbol.ContainingType, blockContext.OperationBlocks, model) is { } path)
+                    if (PathOfModel(init.Model, owner.ContainingType, blocks, model, bodies) is { } path)
                         check.ModelWide(path, init);
                 }
             }
@@ -127,7 +160,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
 
         // The path of the model an apply() or parameters() loop is made on: a local built as a Sequential in the same
         // body, or the module class itself.
-        List<LayerElement>? PathOfModel(ISymbol? holder, INamedTypeSymbol? type, ImmutableArray<IOperation> blocks, SemanticModel model)
+        List<LayerElement>? PathOfModel(ISymbol? holder, INamedTypeSymbol? type, ImmutableArray<IOperation> blocks, SemanticModel model, DeclaredBodies bodies)
         {
             if (holder is ILocalSymbol local)
             {
@@ -139,11 +172,11 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                     .Select(paths.Elements)
                     .FirstOrDefault(p => p is not null);
             }
-            return holder is null && type is not null ? ForwardPath(type, model) : null;
+            return holder is null && type is not null ? ForwardPath(type, model, bodies) : null;
         }
 
         // The path a held layer is part of: a Sequential in the same body (a local), or the class's forward (a field).
-        List<LayerElement>? PathOf(ISymbol holder, ImmutableArray<IOperation> blocks, SemanticModel model)
+        List<LayerElement>? PathOf(ISymbol holder, ImmutableArray<IOperation> blocks, SemanticModel model, DeclaredBodies bodies)
         {
             if (holder is ILocalSymbol)
             {
@@ -152,17 +185,20 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                     .Select(paths.Elements)
                     .FirstOrDefault(p => p is not null && p.Any(e => SymbolEqualityComparer.Default.Equals(e.Holder, holder)));
             }
-            return holder.ContainingType is { } type ? ForwardPath(type, model) : null;
+            return holder.ContainingType is { } type ? ForwardPath(type, model, bodies) : null;
         }
 
-        List<LayerElement>? ForwardPath(INamedTypeSymbol type, SemanticModel model)
+        List<LayerElement>? ForwardPath(INamedTypeSymbol type, SemanticModel model, DeclaredBodies bodies)
         {
             var forward = type.GetMembers("forward").OfType<IMethodSymbol>()
                 .SelectMany(m => m.DeclaringSyntaxReferences)
                 .FirstOrDefault(r => r.SyntaxTree == model.SyntaxTree);
-            return forward is not null && model.GetOperation(forward.GetSyntax()) is { } body ? classes.Elements(body) : null;
+            return forward is not null && bodies.BodyOf(forward.GetSyntax(), model) is { } body ? classes.Elements(body) : null;
         }
     }
+
+    // A body that passed the gates, kept for its type's end.
+    private readonly record struct Block(ImmutableArray<IOperation> Blocks, ISymbol Owner, SemanticModel Model, bool Forward);
 
     private static SemanticModel? FirstModel(ImmutableArray<IOperation> blocks)
     {
@@ -177,18 +213,19 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     // Every constructor and method of the class in the file: where its layers get initialized.
     // Only members whose tokens could set weights are bound: binding every member of every module class is the
     // costliest thing this rule could do (measured: benchmarks/results.md).
-    private static IEnumerable<IOperation> MemberBodies(INamedTypeSymbol type, SemanticModel model) =>
+    private static IEnumerable<IOperation> MemberBodies(INamedTypeSymbol type, SemanticModel model, DeclaredBodies bodies) =>
         type.GetMembers().OfType<IMethodSymbol>()
             .SelectMany(m => m.DeclaringSyntaxReferences)
             .Where(r => r.SyntaxTree == model.SyntaxTree)
             .Select(r => r.GetSyntax())
             .Where(MaySetWeights)
-            .Select(syntax => model.GetOperation(syntax))
+            .Select(syntax => bodies.BodyOf(syntax, model))
             .Where(o => o is not null)!;
 
     private static bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member);
 
     // nn.init.*, x.weight = ..., normal_/uniform_, apply(fn), load/load_state_dict/load_checkpoint, loops over (named_)parameters().
+    private static readonly SourceMentions ModelFiles = SourceMentions.AnyOf("Sequential", "forward");
     private static readonly SourceMentions WeightSetters = SourceMentions.AnyOf("init", "weight", "normal_", "uniform_", "apply", "load", "parameters");
 
 

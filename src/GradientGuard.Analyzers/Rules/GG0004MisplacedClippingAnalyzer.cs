@@ -37,17 +37,19 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Misplaced, UselessBound);
 
+    // The rule judges direct clip calls only.
+    private static readonly SourceMentions Clipping = SourceMentions.AnyOf("clip_grad_norm_", "clip_grad_value_");
+
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         var events = TrainingStepEvents.For(torch);
-        var clipping = SourceMentions.AnyOf("clip_grad_norm_", "clip_grad_value_"); // the rule judges direct clip calls only
-        if (!clipping.InAny(context.Compilation))
+        if (!Clipping.InAny(context.Compilation))
             return; // no file clips: not one callback per method
         context.RegisterOperationBlockAction(block =>
         {
             foreach (var body in block.OperationBlocks)
             {
-                if (!clipping.In(body.Syntax))
+                if (!Clipping.In(body.Syntax))
                     continue;
                 var calls = body.Descendants().OfType<IInvocationOperation>()
                     .Select(i => (Call: i, Kind: events.Classify(i)))

@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace GradientGuard.Analyzers.Infrastructure;
+
+/// <summary>
+/// Whether a same-file helper must be bound to summarize it (<see cref="TrainingStepEvents.ThroughHelper"/>): a text
+/// test, per compilation. Binding a helper finds something only through
+/// <list type="bullet">
+/// <item>a call it makes of backward, step, zero_grad or a clip, or of a method named for clipping: its text holds
+/// <c>backward</c>, <c>step</c>, <c>zero_grad</c> or <c>clip</c> (in any case);</item>
+/// <item>a call of a method of another file, read by syntax for a clip or a zero_grad: its text names a method declared
+/// in another file whose declaration holds <c>clip</c> (any case) or <c>zero_grad</c>;</item>
+/// <item>a call of a method or local function of its file that finds something, to any depth: its text names one.</item>
+/// </list>
+/// A call no name tells (<c>x?.Run()</c>, see <see cref="TreeText.MayCallUnnamed"/>) lets a helper through, and so
+/// does any helper of a file where a method that may lead to events can be called without its name in the text (a
+/// collection initializer's <c>Add</c>, a query's <c>Select</c>). Constructors, properties and operators are never
+/// reached as calls. Every test lets too much through, never too little: the summaries are the ones binding every
+/// helper would give. One instance per compilation (the other files' helpers are the compilation's).
+/// </summary>
+internal sealed class HelperGate
+{
+    // Methods an operation tree calls with no name in the text: a collection initializer's Add, a query's operators.
+    private static readonly HashSet<string> ImplicitlyCalled = new(StringComparer.Ordinal)
+    {
+        "Add", "Select", "SelectMany", "Where", "Join", "GroupJoin", "OrderBy", "OrderByDescending", "ThenBy",
+        "ThenByDescending", "GroupBy", "Cast",
+    };
+
+    private static readonly string[] EventWords = { "backward", "step", "zero_grad" };
+
+    private readonly ConditionalWeakTable<SyntaxTree, HashSet<string>> leadingPerFile = new();
+    private Dictionary<string, List<SyntaxTree>>? otherFileHelpers;
+
+    /// <summary>Whether binding <paramref name="declaration"/> (a method or local function of its file) may find an event.</summary>
+    public bool MayLeadToEvents(SyntaxNode declaration, Compilation compilation)
+    {
+        var tree = declaration.SyntaxTree;
+        string text = TreeText.Of(tree);
+        if (Seeds(text, declaration, tree, compilation))
+            return true;
+        var leading = Leading(tree, text, compilation);
+        if (MayCall(text, declaration.Span, leading))
+            return true;
+        // The local functions in scope that the member's text does not hold: those beside a local function.
+        if (FileDeclarations.MemberOf(declaration) is not { } member || member == declaration)
+            return false;
+        if (!Seeds(text, member, tree, compilation) && !MayCall(text, member.Span, leading))
+            return false; // no local function can lead anywhere when its member's text seeds nothing and names no leading method
+        var locals = FileDeclarations.LocalFunctionsIn(member).Where(f => f.Node != declaration && !declaration.Span.Contains(f.Node.Span)).ToList();
+        return locals.Count > 0 && MayCall(text, declaration.Span, Closure(text, tree, compilation, locals, new HashSet<string>(leading, StringComparer.Ordinal)));
+    }
+
+    // A declaration that may find an event by itself, not through a method of its file.
+    private bool Seeds(string text, SyntaxNode declaration, SyntaxTree tree, Compilation compilation)
+    {
+        var full = declaration.FullSpan;
+        if (EventWords.Any(w => TreeText.Contains(text, full, w)) || ContainsClip(text, full))
+            return true;
+        foreach (var pair in OtherFileHelpers(compilation))
+        {
+            if (pair.Value.Any(t => t != tree) && TreeText.ContainsName(text, declaration.Span, pair.Key))
+                return true;
+        }
+        return false;
+    }
+
+    private static bool MayCall(string text, TextSpan span, HashSet<string> names) =>
+        TreeText.MayCallUnnamed(text, span) || names.Overlaps(ImplicitlyCalled) || names.Any(name => TreeText.ContainsName(text, span, name));
+
+    // The file's methods that may find an event, to any depth (constructors are never called through an invocation).
+    private HashSet<string> Leading(SyntaxTree tree, string text, Compilation compilation) =>
+        leadingPerFile.GetValue(tree, t => Closure(text, t, compilation,
+            FileDeclarations.Of(t).Members.Where(d => d.Name != FileDeclarations.ConstructorName).ToList(),
+            new HashSet<string>(StringComparer.Ordinal)));
+
+    private HashSet<string> Closure(string text, SyntaxTree tree, Compilation compilation, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading)
+    {
+        foreach (var declaration in declarations)
+        {
+            if (Seeds(text, declaration.Node, tree, compilation))
+                leading.Add(declaration.Name);
+        }
+        for (bool grew = true; grew;)
+        {
+            grew = false;
+            foreach (var declaration in declarations)
+            {
+                if (!leading.Contains(declaration.Name) && MayCall(text, declaration.Node.Span, leading))
+                    grew |= leading.Add(declaration.Name);
+            }
+        }
+        return leading;
+    }
+
+    // Per compilation: the methods whose declaration mentions a clip (any case) or zero_grad, by name, with their
+    // files: the only methods of another file whose syntax gives a helper an event.
+    private Dictionary<string, List<SyntaxTree>> OtherFileHelpers(Compilation compilation)
+    {
+        if (otherFileHelpers is { } known)
+            return known;
+        var found = new Dictionary<string, List<SyntaxTree>>(StringComparer.Ordinal);
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            string text = TreeText.Of(tree);
+            var whole = new TextSpan(0, text.Length);
+            if (!ContainsClip(text, whole) && !TreeText.Contains(text, whole, "zero_grad"))
+                continue;
+            foreach (var declaration in FileDeclarations.Of(tree).Members)
+            {
+                if (declaration.Name == FileDeclarations.ConstructorName)
+                    continue;
+                var span = declaration.Node.FullSpan;
+                if (ContainsClip(text, span) || TreeText.Contains(text, span, "zero_grad"))
+                {
+                    if (!found.TryGetValue(declaration.Name, out var trees))
+                        found[declaration.Name] = trees = new List<SyntaxTree>();
+                    trees.Add(tree);
+                }
+            }
+        }
+        return otherFileHelpers = found; // computed again at worst by a racing thread: the same answer
+    }
+
+    private static bool ContainsClip(string text, TextSpan span) =>
+        text.IndexOf("clip", span.Start, span.Length, StringComparison.OrdinalIgnoreCase) >= 0;
+}
