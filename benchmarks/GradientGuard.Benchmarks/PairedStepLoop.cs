@@ -18,8 +18,11 @@ namespace GradientGuard.Benchmarks;
 internal static class PairedStepLoop
 {
     public const int BlockSteps = 10;
-    public const int Pairs = 10;
-    private const int WarmupPairs = 1;
+    // 30 pairs, not 10: with 10, the medians of the same run moved by up to a third on the CNN even on a near-idle
+    // machine (2026-12-06), the first row of the process most; 3 warm-up pairs take the JIT and the allocator's first
+    // growth out of it.
+    public const int Pairs = 30;
+    public const int WarmupPairs = 3;
 
     /// <summary>One model and one way of monitoring: the pairs' ratios and the median step times.</summary>
     public sealed record Row(string Model, string Monitoring, double PlainStepMs, double MonitoredStepMs, double MinRatio, double MedianRatio, double MaxRatio);
