@@ -121,15 +121,15 @@ public sealed class GradientMonitorOptions
 
     /// <summary>
     /// Count dead units every N checks (a test of each Linear/convolution bias gradient, or of the weight-gradient rows
-    /// of a layer without one, at those checks; no synchronization). Dead units stay dead, so sampling loses little: a unit alive on a few batches only may
-    /// count as dead, and such a unit hardly learns either. Default 5.
+    /// of a layer without one, at those checks; no synchronization). Dead units stay dead, so sampling loses little: a
+    /// unit alive on a few batches only may count as dead, and such a unit hardly learns either. Default 5.
     /// </summary>
     public int DeadUnitsEvery { get; set; } = 5;
 
     /// <summary>
     /// Sampled checks (each <see cref="DeadUnitsEvery"/> checks apart, counting only those where the layer got a
-    /// gradient) over which a unit must have had an all-zero gradient (bias entry, or row) every time to count as dead. Default 5
-    /// (a window of 25 steps with the defaults).
+    /// gradient) over which a unit must have had an all-zero gradient (bias entry, or row) every time to count as dead.
+    /// Default 5 (a window of 25 steps with the defaults).
     /// </summary>
     public int DeadUnitsWindow { get; set; } = 5;
 
