@@ -44,8 +44,8 @@ internal static partial class AnalyzerCost
         {
             int lines = Generate(directory, Enumerable.Range(0, files).Select(CodeBase.File));
             Generate(mixedDirectory, Enumerable.Range(0, files).Select(i => i < torchSharpFiles ? CodeBase.File(i) : CodeBase.PlainFile(i)));
-            var first = Build(directory, withGradientGuard: true, server: false, restore: true); // restores; not kept
-            Build(mixedDirectory, withGradientGuard: true, server: false, restore: true);
+            var first = Build(directory, ThisBuild, server: false, restore: true); // restores; not kept
+            Build(mixedDirectory, ThisBuild, server: false, restore: true);
             var cold = MeasureMode("new compiler process per build", directory, coldBuilds, server: false, warmups: 0);
             var warm = MeasureMode("compiler server, warm", directory, warmBuilds, server: true, warmups: 3);
             var mixed = MeasureMode($"mixed project ({torchSharpFiles} of {files} files TorchSharp), warm server", mixedDirectory, warmBuilds, server: true, warmups: 3);
@@ -67,14 +67,14 @@ internal static partial class AnalyzerCost
     {
         for (int i = 0; i < warmups; i++)
         {
-            Build(directory, withGradientGuard: i % 2 == 0, server, restore: false);
+            Build(directory, i % 2 == 0 ? ThisBuild : null, server, restore: false);
         }
         var without = new List<BuildReport>();
         var with = new List<BuildReport>();
         for (int i = 0; i < builds; i++)
         {
-            without.Add(Build(directory, withGradientGuard: false, server, restore: false));
-            with.Add(Build(directory, withGradientGuard: true, server, restore: false));
+            without.Add(Build(directory, analyzer: null, server, restore: false));
+            with.Add(Build(directory, ThisBuild, server, restore: false));
         }
         var rules = with[0].Rules.Keys.OrderBy(k => k, StringComparer.Ordinal)
             .Select(rule => (rule, Median(with.Select(b => b.Rules.GetValueOrDefault(rule)))))
@@ -84,8 +84,12 @@ internal static partial class AnalyzerCost
             Median(without.Select(b => b.Sdk)), Median(with.Select(b => b.GradientGuard)), rules);
     }
 
-    // A project of its own, out of the repository (none of its build settings apply): TorchSharp and the analyzers by path.
-    private static int Generate(string directory, IEnumerable<string> sources)
+    /// <summary>The analyzers this benchmark was built with.</summary>
+    internal static string ThisBuild => typeof(GradientGuardAnalyzer).Assembly.Location;
+
+    // A project of its own, out of the repository (none of its build settings apply): TorchSharp by path, and the
+    // analyzers from the path each build passes (none when it passes none), so that two builds of them can be compared.
+    internal static int Generate(string directory, IEnumerable<string> sources)
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />");
@@ -100,8 +104,8 @@ internal static partial class AnalyzerCost
               <ItemGroup>
                 <Reference Include="TorchSharp" HintPath="{typeof(TorchSharp.torch).Assembly.Location}" />
               </ItemGroup>
-              <ItemGroup Condition="'$(WithGradientGuard)' == 'true'">
-                <Analyzer Include="{typeof(GradientGuardAnalyzer).Assembly.Location}" />
+              <ItemGroup Condition="'$(GradientGuardAnalyzer)' != ''">
+                <Analyzer Include="$(GradientGuardAnalyzer)" />
               </ItemGroup>
             </Project>
             """);
@@ -114,11 +118,12 @@ internal static partial class AnalyzerCost
         return lines;
     }
 
-    private sealed record BuildReport(TimeSpan Csc, TimeSpan Sdk, TimeSpan GradientGuard, Dictionary<string, TimeSpan> Rules, int Diagnostics);
+    internal sealed record BuildReport(TimeSpan Csc, TimeSpan Sdk, TimeSpan GradientGuard, Dictionary<string, TimeSpan> Rules, int Diagnostics);
 
-    private static BuildReport Build(string directory, bool withGradientGuard, bool server, bool restore)
+    /// <param name="analyzer">The GradientGuard.Analyzers.dll to build with, or null for none.</param>
+    internal static BuildReport Build(string directory, string? analyzer, bool server, bool restore)
     {
-        var arguments = new List<string> { "build", "--no-incremental", "-v:d", "-clp:PerformanceSummary", "-p:ReportAnalyzer=true", $"-p:WithGradientGuard={withGradientGuard}", $"-p:UseSharedCompilation={server}" };
+        var arguments = new List<string> { "build", "--no-incremental", "-v:d", "-clp:PerformanceSummary", "-p:ReportAnalyzer=true", $"-p:GradientGuardAnalyzer={analyzer}", $"-p:UseSharedCompilation={server}" };
         if (!restore)
             arguments.Add("--no-restore");
         string output = Run(directory, arguments.ToArray());
@@ -136,7 +141,7 @@ internal static partial class AnalyzerCost
     }
 
     // dotnet with these arguments in the directory: its output, or an exception with the end of it.
-    private static string Run(string directory, params string[] arguments)
+    internal static string Run(string directory, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
@@ -169,7 +174,7 @@ internal static partial class AnalyzerCost
     private static TimeSpan Seconds(string text) =>
         TimeSpan.FromSeconds(text.StartsWith('<') ? 0 : double.Parse(text, CultureInfo.InvariantCulture));
 
-    private static TimeSpan Median(IEnumerable<TimeSpan> times)
+    internal static TimeSpan Median(IEnumerable<TimeSpan> times)
     {
         var sorted = times.OrderBy(t => t).ToList();
         return sorted[sorted.Count / 2];

@@ -10,7 +10,8 @@ using GradientGuard.Benchmarks;
 // Runs the runtime, paired-loop and analyzer benchmarks (or some of them: `runtime`, `paired`, `analyzers`) and writes
 // benchmarks/results.md; `profile [models]` prints where the default monitor's per-step cost goes;
 // `kernels [models]` which libtorch kernel computes its reductions fastest; `checks [models]` the checks alone, by
-// minima that other load on the machine hardly moves.
+// minima that other load on the machine hardly moves; `analyzers-vs OTHER.dll...` other builds of the analyzers
+// against this one.
 bool runtime = args.Length == 0 || args.Contains("runtime");
 bool paired = args.Length == 0 || args.Contains("paired");
 bool analyzers = args.Length == 0 || args.Contains("analyzers");
@@ -32,9 +33,20 @@ if (args.Length > 0 && args[0] == "checks")
     CheckCostMinima.Run(args.Length > 1 ? args.Skip(1) : PairedStepLoop.Models);
     return 0;
 }
+if (args.Length > 0 && args[0] == "analyzers-vs")
+{
+    // Another build of the analyzers against this one, interleaved on the generated code base; prints only.
+    if (args.Length < 2)
+    {
+        Console.Error.WriteLine("usage: GradientGuard.Benchmarks analyzers-vs PATH/TO/OTHER/GradientGuard.Analyzers.dll...");
+        return 2;
+    }
+    AnalyzerComparison.Run(args[1..]);
+    return 0;
+}
 if (args.Any(a => a is not ("runtime" or "paired" or "analyzers")))
 {
-    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers] | profile [cnn|lstm|mlp ...] | kernels [cnn|lstm|mlp ...] | checks [cnn|lstm|mlp ...]");
+    Console.Error.WriteLine("usage: GradientGuard.Benchmarks [runtime] [paired] [analyzers] | profile [cnn|lstm|mlp ...] | kernels [cnn|lstm|mlp ...] | checks [cnn|lstm|mlp ...] | analyzers-vs OTHER.dll...");
     return 2;
 }
 
