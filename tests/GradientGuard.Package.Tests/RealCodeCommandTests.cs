@@ -81,7 +81,32 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.DoesNotContain("Time (", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Another_build_of_the_analyzers_runs_on_the_same_compilations_with_versus()
+    {
+        File.WriteAllText(Path.Combine(folder, "Rnn.cs"), "using static TorchSharp.torch; class Model { object Create() => nn.RNN(4, 8); }");
+
+        // This build against itself, loaded a second time: the same diagnostics, and both builds timed.
+        var (exitCode, output) = Run(folder, "--runs", "2", "--versus", ToolFile("GradientGuard.Analyzers.dll"));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("    diagnostics: the same 1", output, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"GradientGuard telemetry: this \d+ ms, other \d+ ms; this − other by run -?\d+, -?\d+ ms \(median -?\d+\)"), output);
+        Assert.Matches(new Regex(@"analysis pass, wall clock: this \d+ ms, other \d+ ms; this − other by run -?\d+, -?\d+ ms"), output);
+        Assert.Matches(new Regex(@"analysis pass, CPU time \(all threads\): this \d+ ms, other \d+ ms"), output);
+
+        // A build with no GradientGuard rule (the tool's own assembly holds only the do-nothing analyzer): every
+        // diagnostic is listed as this build's alone.
+        (exitCode, output) = Run(folder, "--runs", "0", "--versus", ToolFile("GradientGuard.RealCode.dll"));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("    diagnostics DIFFER: 1 only with this build, 0 only with the other", output, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^      this:  Rnn\.cs:1 GG0005 warning ", RegexOptions.Multiline), output);
+    }
+
     [Theory]
+    [InlineData("error: --versus takes the path of a GradientGuard.Analyzers.dll.", "{0}", "--versus")]
+    [InlineData("error: --versus: no file '{0}/missing.dll'.", "{0}", "--versus", "{0}/missing.dll")]
     [InlineData("error: '{0}/missing' is not a folder.", "{0}/missing")]
     [InlineData("error: '{0}' holds no .cs file.", "{0}")]
     [InlineData("error: --runs takes a whole number from 0 to 100.", "{0}", "--runs", "many")]
@@ -96,10 +121,13 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Contains("usage: GradientGuard.RealCode FOLDER", output, StringComparison.Ordinal);
     }
 
-    private static (int ExitCode, string Output) Run(params string[] arguments)
+    private static (int ExitCode, string Output) Run(params string[] arguments) =>
+        DotnetCli.Run(Path.GetTempPath(), new[] { ToolFile("GradientGuard.RealCode.dll") }.Concat(arguments).ToArray());
+
+    // A file of the tool's build output.
+    private static string ToolFile(string name)
     {
         var metadata = typeof(RealCodeCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value ?? "");
-        string tool = Path.Combine(metadata["RepositoryRoot"], "tools", "GradientGuard.RealCode", "bin", metadata["Configuration"], "net10.0", "GradientGuard.RealCode.dll");
-        return DotnetCli.Run(Path.GetTempPath(), new[] { tool }.Concat(arguments).ToArray());
+        return Path.Combine(metadata["RepositoryRoot"], "tools", "GradientGuard.RealCode", "bin", metadata["Configuration"], "net10.0", name);
     }
 }

@@ -45,7 +45,9 @@ internal sealed record AnalyzerRun(
         analysis.Stop();
         clock.Stop();
         var all = compilerDiagnostics.AddRange(result.GetAllDiagnostics());
-        var times = result.AnalyzerTelemetryInfo.ToDictionary(p => p.Key.GetType().Name, p => p.Value.ExecutionTime);
+        // By type name, summed: another build (--versus) may bring analyzers named like the ones beside it.
+        var times = result.AnalyzerTelemetryInfo.GroupBy(p => p.Key.GetType().Name)
+            .ToDictionary(g => g.Key, g => TimeSpan.FromTicks(g.Sum(p => p.Value.ExecutionTime.Ticks)));
         var errors = all.Where(d => d.Severity == DiagnosticSeverity.Error && !IsAnalyzerDiagnostic(d)).ToList();
         var analyzerDiagnostics = all.Where(IsAnalyzerDiagnostic).ToImmutableArray();
         return new AnalyzerRun(

@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradientGuard.RealCode;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--reference PATH]...</c>:
+/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--wall] [--versus DLL] [--reference PATH]...</c>:
 /// every GradientGuard analyzer over a folder of C# sources that has no project file. Prints each diagnostic as
 /// <c>file:line id severity message</c>, the count per rule, every analyzer exception (exit code 2 when there is one),
 /// and the analyzers' time next to the compile time.
@@ -18,13 +18,16 @@ namespace GradientGuard.RealCode;
 internal static class Program
 {
     private const string Usage = """
-        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--reference PATH]...
+        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--versus DLL] [--reference PATH]...
           FOLDER            C# sources (every .cs file below it; bin/ and obj/ skipped), compiled against .NET and TorchSharp;
                             compile errors are tolerated
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
           --runs N          timed runs after the first (default 3; 0 skips timing); times are medians
           --wall            also time the analysis pass (wall clock and CPU time) with GradientGuard and with the do-nothing
                             analyzer alone, interleaved in each run: what GradientGuard adds to it, next to its telemetry
+          --versus DLL      another build of GradientGuard.Analyzers.dll (an older commit's) run on the same compilations,
+                            interleaved in each run: whether its diagnostics differ, and its telemetry, analysis wall clock
+                            and CPU time against this build's
           --reference PATH  one more assembly, or a folder of them, to compile against (repeatable)
         exit code: 0 done, 1 bad arguments, 2 an analyzer threw
         """;
@@ -39,9 +42,11 @@ internal static class Program
         Options options;
         IReadOnlyList<SourceFolder> projects;
         IReadOnlyList<MetadataReference> references;
+        ImmutableArray<DiagnosticAnalyzer> otherRules;
         try
         {
             options = Options.Parse(args);
+            otherRules = options.Versus is null ? ImmutableArray<DiagnosticAnalyzer>.Empty : OtherBuild.Load(options.Versus);
             projects = options.Each ? SourceFolder.ReadEach(options.Folder) : new[] { SourceFolder.Read(options.Folder) };
             references = References.Default(options.References);
         }
@@ -60,6 +65,9 @@ internal static class Program
 
         // The first pass finds the diagnostics (and JIT-compiles everything); timed passes follow, compile and analysis interleaved.
         var first = projects.Select(p => AnalyzerRun.Analyze(p.Compile(references), analyzers, analyzerOptions)).ToList();
+        var otherAnalyzers = otherRules.IsEmpty ? otherRules : otherRules.Add(reference);
+        var otherFirst = otherRules.IsEmpty ? null : projects.Select(p => AnalyzerRun.Analyze(p.Compile(references), otherAnalyzers, analyzerOptions)).ToList();
+        var versus = new Versus();
         var compileTimes = new List<double>();
         var ruleTimes = new List<double>();
         var referenceTimes = new List<double>();
@@ -83,11 +91,15 @@ internal static class Program
                 // Before or after the measured pass, alternately, so neither gets the warmer process every time.
                 if (options.Wall && run % 2 == 0)
                     AddFloor(AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions));
+                // The other build, like the floor, before or after this one alternately.
+                var otherBefore = !otherRules.IsEmpty && run % 2 == 1 ? AnalyzerRun.Analyze(project.Compile(references), otherAnalyzers, analyzerOptions) : null;
                 var timed = AnalyzerRun.Analyze(project.Compile(references), analyzers, analyzerOptions);
                 withWall += timed.AnalysisWall.TotalMilliseconds;
                 withCpu += timed.AnalysisCpu.TotalMilliseconds;
                 if (options.Wall && run % 2 == 1)
                     AddFloor(AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions));
+                if (!otherRules.IsEmpty)
+                    versus.Add(timed, otherBefore ?? AnalyzerRun.Analyze(project.Compile(references), otherAnalyzers, analyzerOptions));
 
                 void AddFloor(AnalyzerRun alone)
                 {
@@ -114,19 +126,12 @@ internal static class Program
             referenceTimes.Add(floor);
             foreach (var (name, time) in ruleSums)
                 (perRule.TryGetValue(name, out var list) ? list : perRule[name] = new List<double>()).Add(time);
+            versus.EndRun();
         }
 
-        var diagnostics = first.SelectMany(r => r.Diagnostics)
-            .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
-            .ThenBy(d => d.Location.SourceSpan.Start)
-            .ThenBy(d => d.Id, StringComparer.Ordinal)
-            .ToList();
+        var diagnostics = Sorted(first);
         foreach (var diagnostic in diagnostics)
-        {
-            var span = diagnostic.Location.GetLineSpan();
-            string file = span.Path.Length == 0 ? "(no file)" : System.IO.Path.GetRelativePath(root, span.Path).Replace('\\', '/');
-            Console.WriteLine($"{file}:{span.StartLinePosition.Line + 1} {diagnostic.Id} {diagnostic.Severity.ToString().ToLowerInvariant()} {diagnostic.GetMessage(CultureInfo.InvariantCulture)}");
-        }
+            Console.WriteLine(Line(diagnostic, root));
 
         Console.WriteLine();
         Console.WriteLine("Diagnostics per rule:");
@@ -141,6 +146,12 @@ internal static class Program
         foreach (string exception in exceptions)
             Console.WriteLine("  " + exception.Replace("\n", "\n    ", StringComparison.Ordinal));
 
+        if (otherFirst is not null)
+        {
+            Console.WriteLine();
+            Versus.PrintDiagnostics(options.Versus!, Sorted(otherFirst).Select(d => Line(d, root)).ToList(), diagnostics.Select(d => Line(d, root)).ToList());
+        }
+
         Console.WriteLine();
         int files = projects.Sum(p => p.Files.Count);
         var errors = first.SelectMany(r => r.CompileErrors).ToList();
@@ -153,6 +164,8 @@ internal static class Program
                 $"Time (median of {options.Runs} runs): compile {compile:F0} ms; GradientGuard analyzers {ours:F0} ms ({100 * ours / compile:F1} % of compile); a do-nothing operation analyzer {floor:F1} ms ({100 * floor / compile:F2} %)"));
             Console.WriteLine("  per analyzer: " + string.Join(", ", perRule.OrderByDescending(p => Median(p.Value))
                 .Select(p => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, p.Key)} {Median(p.Value):F0} ms"))));
+            if (otherFirst is not null)
+                versus.PrintTimes(options.Versus!);
             if (options.Wall)
             {
                 double with = Median(wallWith), without = Median(wallFloor);
@@ -175,20 +188,35 @@ internal static class Program
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();
 
+    private static List<Diagnostic> Sorted(IEnumerable<AnalyzerRun> runs) =>
+        runs.SelectMany(r => r.Diagnostics)
+            .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+            .ThenBy(d => d.Location.SourceSpan.Start)
+            .ThenBy(d => d.Id, StringComparer.Ordinal)
+            .ToList();
+
+    // file:line id severity message, the file relative to the folder.
+    private static string Line(Diagnostic diagnostic, string root)
+    {
+        var span = diagnostic.Location.GetLineSpan();
+        string file = span.Path.Length == 0 ? "(no file)" : System.IO.Path.GetRelativePath(root, span.Path).Replace('\\', '/');
+        return $"{file}:{span.StartLinePosition.Line + 1} {diagnostic.Id} {diagnostic.Severity.ToString().ToLowerInvariant()} {diagnostic.GetMessage(CultureInfo.InvariantCulture)}";
+    }
+
     private static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
         rules.FirstOrDefault(r => r.GetType().Name == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.OrderBy(v => v).ToList();
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, IReadOnlyList<string> References)
+    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, string? Versus, IReadOnlyList<string> References)
     {
         public static Options Parse(string[] args)
         {
-            string? folder = null;
+            string? folder = null, versus = null;
             bool each = false, wall = false;
             int runs = 3;
             var references = new List<string>();
@@ -206,6 +234,11 @@ internal static class Program
                         if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out runs) || runs > 100)
                             throw new ArgumentException("--runs takes a whole number from 0 to 100.");
                         break;
+                    case "--versus":
+                        if (i + 1 >= args.Length)
+                            throw new ArgumentException("--versus takes the path of a GradientGuard.Analyzers.dll.");
+                        versus = args[++i];
+                        break;
                     case "--reference":
                         if (i + 1 >= args.Length)
                             throw new ArgumentException("--reference takes a path.");
@@ -218,7 +251,7 @@ internal static class Program
                         break;
                 }
             }
-            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, references);
+            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, versus, references);
         }
     }
 }

@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace GradientGuard.RealCode;
+
+/// <summary>
+/// This build of the analyzers against another (<c>--versus</c>), pass by pass on the same compilations: telemetry,
+/// and the analysis pass's wall clock and CPU time, each summed over the projects of a run and paired by run.
+/// </summary>
+internal sealed class Versus
+{
+    private readonly List<(double This, double Other)> telemetry = new(), wall = new(), cpu = new();
+    private double thisTelemetry, otherTelemetry, thisWall, otherWall, thisCpu, otherCpu;
+
+    public void Add(AnalyzerRun mine, AnalyzerRun other)
+    {
+        thisTelemetry += Rules(mine);
+        otherTelemetry += Rules(other);
+        thisWall += mine.AnalysisWall.TotalMilliseconds;
+        otherWall += other.AnalysisWall.TotalMilliseconds;
+        thisCpu += mine.AnalysisCpu.TotalMilliseconds;
+        otherCpu += other.AnalysisCpu.TotalMilliseconds;
+    }
+
+    public void EndRun()
+    {
+        if (thisWall == 0 && otherWall == 0)
+            return; // no --versus
+        telemetry.Add((thisTelemetry, otherTelemetry));
+        wall.Add((thisWall, otherWall));
+        cpu.Add((thisCpu, otherCpu));
+        thisTelemetry = otherTelemetry = thisWall = otherWall = thisCpu = otherCpu = 0;
+    }
+
+    /// <summary>Whether the other build reports what this one does, line for line.</summary>
+    public static void PrintDiagnostics(string otherPath, IReadOnlyList<string> otherDiagnostics, IReadOnlyList<string> diagnostics)
+    {
+        Console.WriteLine($"Versus {otherPath}:");
+        var onlyThis = diagnostics.Except(otherDiagnostics, StringComparer.Ordinal).ToList();
+        var onlyOther = otherDiagnostics.Except(diagnostics, StringComparer.Ordinal).ToList();
+        Console.WriteLine(onlyThis.Count == 0 && onlyOther.Count == 0
+            ? $"    diagnostics: the same {diagnostics.Count}"
+            : $"    diagnostics DIFFER: {onlyThis.Count} only with this build, {onlyOther.Count} only with the other");
+        foreach (string line in onlyThis)
+            Console.WriteLine("      this:  " + line);
+        foreach (string line in onlyOther)
+            Console.WriteLine("      other: " + line);
+    }
+
+    public void PrintTimes(string otherPath)
+    {
+        Console.WriteLine($"  versus {otherPath}:");
+        Row("GradientGuard telemetry", telemetry);
+        Row("analysis pass, wall clock", wall);
+        Row("analysis pass, CPU time (all threads)", cpu);
+    }
+
+    private static void Row(string what, List<(double This, double Other)> runs)
+    {
+        if (runs.Count == 0)
+            return;
+        var differences = runs.Select(r => r.This - r.Other).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    {what}: this {Program.Median(runs.Select(r => r.This).ToList()):F0} ms, other {Program.Median(runs.Select(r => r.Other).ToList()):F0} ms; this − other by run {string.Join(", ", differences.Select(d => d.ToString("F0", CultureInfo.InvariantCulture)))} ms (median {Program.Median(differences):F0})"));
+    }
+
+    // GradientGuard's rules, not the do-nothing reference analyzer beside them.
+    private static double Rules(AnalyzerRun run) =>
+        run.TimePerAnalyzer.Where(p => p.Key != nameof(ReferenceAnalyzer)).Sum(p => p.Value.TotalMilliseconds);
+}
