@@ -118,9 +118,8 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 return; // no helper of the user's (ThroughHelper finds nothing in metadata)
             if (scope is null)
             {
-                var throughHelper = events.ThroughHelper(invocation, DeclaredBodies.None); // read outside the lock: it may bind
                 lock (calls)
-                    AddThroughHelper(calls, invocation, throughHelper);
+                    AddThroughHelper(calls, invocation, events.ThroughHelper(invocation, DeclaredBodies.None));
                 return;
             }
             lock (helpers)
