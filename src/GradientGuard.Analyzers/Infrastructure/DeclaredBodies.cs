@@ -29,9 +29,6 @@ internal sealed class DeclaredBodies
         }
     }
 
-    /// <summary>Lets the trees go once the type is judged.</summary>
-    public void Clear() => roots.Clear();
-
     /// <summary>
     /// The operation of a method's or local function's declaration: the driver's tree when it is held (a local function
     /// from the semantic model that bound its member, which holds it bound), else bound now through <paramref name="model"/>.

@@ -95,8 +95,6 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                     AddThroughHelper(calls, helper, events.ThroughHelper(helper, Bodies));
                 Analyze(root, calls, torch, context.Options, context.ReportDiagnostic);
             }
-            pending.Clear();
-            Bodies.Clear(); // the type is judged: its trees need not outlive it
         }
     }
 

@@ -63,8 +63,6 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
             {
                 foreach (var loop in loops)
                     Check(loop, events, bodies, end.ReportDiagnostic);
-                loops.Clear();
-                bodies.Clear(); // the type is judged: its trees need not outlive it
             });
         }, SymbolKind.NamedType);
         // Top-level statements, at once (their local functions are in the same block).
