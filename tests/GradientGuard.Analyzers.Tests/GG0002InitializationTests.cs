@@ -99,6 +99,34 @@ public sealed class GG0002InitializationTests
     }
 
     [Fact]
+    public async Task A_module_class_nested_in_another_type_is_judged_once()
+    {
+        string source = """
+            using TorchSharp.Modules;
+            using static TorchSharp.torch;
+            using static TorchSharp.torch.nn;
+
+            static class Models
+            {
+                public class Net : Module<Tensor, Tensor>
+                {
+                    private readonly Linear fc1 = Linear(8, 8);
+                    private readonly Linear fc2 = Linear(8, 1);
+
+                    public Net() : base("net")
+                    {
+                        {|#0:init.kaiming_uniform_(this.fc1.weight)|};
+                        RegisterComponents();
+                    }
+
+                    public override Tensor forward(Tensor x) => fc2.call(fc1.call(x).tanh());
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Mismatch(0, "kaiming_uniform_", "fc1", KaimingBeforeTanh));
+    }
+
+    [Fact]
     public async Task A_constant_spread_far_above_one_over_sqrt_fan_in_is_flagged_in_both_spellings()
     {
         string source = Usings + """
