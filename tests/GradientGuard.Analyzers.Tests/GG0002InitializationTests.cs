@@ -99,10 +99,8 @@ public sealed class GG0002InitializationTests
     }
 
     [Fact]
-    public async Task A_module_class_nested_in_another_type_is_judged_once_at_its_own_end()
+    public async Task A_module_class_nested_in_another_type_is_judged_once()
     {
-        // Bodies are judged at their type's end, with the forward() the driver handed out: a nested module class is
-        // judged by its own type (once), the enclosing type reads nothing of it.
         string source = """
             using TorchSharp.Modules;
             using static TorchSharp.torch;

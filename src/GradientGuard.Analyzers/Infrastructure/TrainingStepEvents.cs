@@ -146,10 +146,9 @@ internal sealed class TrainingStepEvents
     /// symbol. Helpers in other files are read by syntax only (an analyzer builds no semantic model of another file,
     /// so the diagnostic stays live in the editor): there only the events that can silence a rule count, a clip or a
     /// zero_grad, never a backward or a step that would raise one. A method named for clipping gradients
-    /// (<c>ClipGradNorm</c>, <c>grad_clipping</c>) is trusted to clip. A helper's body is taken from
-    /// <paramref name="bodies"/> when the driver has handed it out already, else bound.
+    /// (<c>ClipGradNorm</c>, <c>grad_clipping</c>) is trusted to clip.
     /// </summary>
-    public IReadOnlyCollection<TrainingEventKind> ThroughHelper(IInvocationOperation invocation, DeclaredBodies bodies)
+    public IReadOnlyCollection<TrainingEventKind> ThroughHelper(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod.OriginalDefinition;
         var model = invocation.SemanticModel;
@@ -159,7 +158,7 @@ internal sealed class TrainingStepEvents
         {
             var found = new HashSet<TrainingEventKind>();
             if (method.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == model.SyntaxTree))
-                Collect(invocation, model, bodies, depth: 0, found, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                Collect(invocation, model, depth: 0, found, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
             else
                 CollectBySyntax(method, found);
             return found;
@@ -170,7 +169,7 @@ internal sealed class TrainingStepEvents
     public static bool IsNamedForClipping(string name) =>
         name.IndexOf("clip", StringComparison.OrdinalIgnoreCase) >= 0 && name.IndexOf("grad", StringComparison.OrdinalIgnoreCase) >= 0;
 
-    private void Collect(IInvocationOperation invocation, SemanticModel? model, DeclaredBodies bodies, int depth, HashSet<TrainingEventKind> found, HashSet<IMethodSymbol> visited)
+    private void Collect(IInvocationOperation invocation, SemanticModel? model, int depth, HashSet<TrainingEventKind> found, HashSet<IMethodSymbol> visited)
     {
         var method = invocation.TargetMethod.OriginalDefinition;
         if (model is null || depth >= MaxHelperDepth || !method.Locations.Any(l => l.IsInSource) || !visited.Add(method))
@@ -187,7 +186,7 @@ internal sealed class TrainingStepEvents
             var declaration = reference.GetSyntax();
             if (!gate.MayLeadToEvents(declaration, model.Compilation))
                 continue; // most methods of a file are no training helpers: binding each again would double the file's binding
-            var body = bodies.BodyOf(declaration, model);
+            var body = model.GetOperation(declaration);
             if (body is null)
                 continue;
             foreach (var inner in body.Descendants().OfType<IInvocationOperation>())
@@ -195,7 +194,7 @@ internal sealed class TrainingStepEvents
                 if (Classify(inner) is { } kind)
                     found.Add(kind);
                 else
-                    Collect(inner, model, bodies, depth + 1, found, visited);
+                    Collect(inner, model, depth + 1, found, visited);
             }
         }
     }

@@ -76,83 +76,49 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 () => initializedElsewhere.Value || (mayInitialize.Value && ElsewhereInitialization.In(root)));
         });
 
-        // A type's bodies are judged at the type's end, when the driver has handed out (and bound) every member: its
-        // forward() and the members that set weights are then read from those trees instead of being bound here first.
-        context.RegisterSymbolStartAction(start =>
-        {
-            var type = (INamedTypeSymbol)start.Symbol;
-            if (!type.DeclaringSyntaxReferences.Any(r => ModelFiles.In(r.SyntaxTree)))
-                return;
-            var bodies = new DeclaredBodies();
-            var pending = new List<Block>();
-            start.RegisterOperationBlockAction(blockContext =>
-            {
-                if (!TypeEnd.Owns(type, blockContext.OwningSymbol) || FirstModel(blockContext.OperationBlocks) is not { } model || !ModelFiles.In(model.SyntaxTree))
-                    return;
-                bodies.Add(blockContext.OperationBlocks);
-                if (Gate(blockContext, model) is { } block)
-                {
-                    lock (pending)
-                        pending.Add(block);
-                }
-            });
-            start.RegisterSymbolEndAction(end =>
-            {
-                foreach (var block in pending)
-                    AnalyzeBlock(block, new Check(end.ReportDiagnostic, end.Options, block.Model, end.Compilation, end.CancellationToken), bodies);
-                pending.Clear();
-                bodies.Clear(); // the type is judged: its trees need not outlive it
-            });
-        }, SymbolKind.NamedType);
-        // Top-level statements, at once.
         context.RegisterOperationBlockAction(blockContext =>
         {
-            if (TypeEnd.IsTopLevel(blockContext.OwningSymbol) && FirstModel(blockContext.OperationBlocks) is { } model &&
-                ModelFiles.In(model.SyntaxTree) && Gate(blockContext, model) is { } block)
-                AnalyzeBlock(block, new Check(blockContext.ReportDiagnostic, blockContext.Options, block.Model, blockContext.Compilation, blockContext.CancellationToken), DeclaredBodies.None);
+            // Gates first, allocating nothing: this runs for every body of a model file.
+            var model = FirstModel(blockContext.OperationBlocks);
+            if (model is null || !ModelFiles.In(model.SyntaxTree))
+                return;
+            bool forward = classes.IsForward(blockContext.OwningSymbol);
+            if (forward || blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
+                AnalyzeBlock(blockContext, model, forward);
         });
 
-        // Whether a body of a model file is judged: a forward(), or a body that may set weights.
-        Block? Gate(OperationBlockAnalysisContext blockContext, SemanticModel model)
+        void AnalyzeBlock(OperationBlockAnalysisContext blockContext, SemanticModel model, bool forward)
         {
-            bool forward = classes.IsForward(blockContext.OwningSymbol);
-            return forward || blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax))
-                ? new Block(blockContext.OperationBlocks, blockContext.OwningSymbol, model, forward)
-                : null;
-        }
-
-        void AnalyzeBlock(Block block, Check check, DeclaredBodies bodies)
-        {
-            var (blocks, owner, model, forward) = block;
+            var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model, blockContext.Compilation, blockContext.CancellationToken);
             if (forward)
             {
                 // The class's members are bound only for a path deep enough to report.
-                var members = new Lazy<List<IOperation>>(() => MemberBodies(owner.ContainingType, model, bodies).ToList());
-                foreach (var body in blocks)
+                var members = new Lazy<List<IOperation>>(() => MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList());
+                foreach (var body in blockContext.OperationBlocks)
                 {
                     if (classes.Elements(body) is { } path)
-                        check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), owner.Locations[0], () => initializedElsewhere.Value || members.Value.Any(ElsewhereInitialization.In));
+                        check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), blockContext.OwningSymbol.Locations[0], () => initializedElsewhere.Value || members.Value.Any(ElsewhereInitialization.In));
                 }
             }
 
             // Mismatched init calls: reported where they stand, judged against the path their layer is used in.
             // Most methods set no weights: syntax tests spare them the operation walks (each walks only where it can
             // find something: a .weight or an init helper's call; an apply or a loop over parameters).
-            if (!blocks.Any(b => MaySetWeights(b.Syntax)))
+            if (!blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
                 return;
-            if (blocks.Any(b => initMentions.MayInitLayers(b.Syntax)))
+            if (blockContext.OperationBlocks.Any(b => initMentions.MayInitLayers(b.Syntax)))
             {
-                foreach (var holder in InitCalls.Find(blocks, torch))
+                foreach (var holder in InitCalls.Find(blockContext.OperationBlocks, torch))
                 {
-                    if (PathOf(holder.Key, blocks, model, bodies) is { } path)
+                    if (PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
                         check.Mismatches(path, holder.Key, holder.Value);
                 }
             }
-            if (blocks.Any(b => InitMentions.MayInitModel(b.Syntax)))
+            if (blockContext.OperationBlocks.Any(b => InitMentions.MayInitModel(b.Syntax)))
             {
-                foreach (var init in ModelWideInits.Find(blocks, torch))
+                foreach (var init in ModelWideInits.Find(blockContext.OperationBlocks, torch))
                 {
-                    if (PathOfModel(init.Model, owner.ContainingType, blocks, model, bodies) is { } path)
+                    if (PathOfModel(init.Model, blockContext.OwningSymbol.ContainingType, blockContext.OperationBlocks, model) is { } path)
                         check.ModelWide(path, init);
                 }
             }
@@ -160,7 +126,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
 
         // The path of the model an apply() or parameters() loop is made on: a local built as a Sequential in the same
         // body, or the module class itself.
-        List<LayerElement>? PathOfModel(ISymbol? holder, INamedTypeSymbol? type, ImmutableArray<IOperation> blocks, SemanticModel model, DeclaredBodies bodies)
+        List<LayerElement>? PathOfModel(ISymbol? holder, INamedTypeSymbol? type, ImmutableArray<IOperation> blocks, SemanticModel model)
         {
             if (holder is ILocalSymbol local)
             {
@@ -172,11 +138,11 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                     .Select(paths.Elements)
                     .FirstOrDefault(p => p is not null);
             }
-            return holder is null && type is not null ? ForwardPath(type, model, bodies) : null;
+            return holder is null && type is not null ? ForwardPath(type, model) : null;
         }
 
         // The path a held layer is part of: a Sequential in the same body (a local), or the class's forward (a field).
-        List<LayerElement>? PathOf(ISymbol holder, ImmutableArray<IOperation> blocks, SemanticModel model, DeclaredBodies bodies)
+        List<LayerElement>? PathOf(ISymbol holder, ImmutableArray<IOperation> blocks, SemanticModel model)
         {
             if (holder is ILocalSymbol)
             {
@@ -185,20 +151,17 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                     .Select(paths.Elements)
                     .FirstOrDefault(p => p is not null && p.Any(e => SymbolEqualityComparer.Default.Equals(e.Holder, holder)));
             }
-            return holder.ContainingType is { } type ? ForwardPath(type, model, bodies) : null;
+            return holder.ContainingType is { } type ? ForwardPath(type, model) : null;
         }
 
-        List<LayerElement>? ForwardPath(INamedTypeSymbol type, SemanticModel model, DeclaredBodies bodies)
+        List<LayerElement>? ForwardPath(INamedTypeSymbol type, SemanticModel model)
         {
             var forward = type.GetMembers("forward").OfType<IMethodSymbol>()
                 .SelectMany(m => m.DeclaringSyntaxReferences)
                 .FirstOrDefault(r => r.SyntaxTree == model.SyntaxTree);
-            return forward is not null && bodies.BodyOf(forward.GetSyntax(), model) is { } body ? classes.Elements(body) : null;
+            return forward is not null && model.GetOperation(forward.GetSyntax()) is { } body ? classes.Elements(body) : null;
         }
     }
-
-    // A body that passed the gates, kept for its type's end.
-    private readonly record struct Block(ImmutableArray<IOperation> Blocks, ISymbol Owner, SemanticModel Model, bool Forward);
 
     private static SemanticModel? FirstModel(ImmutableArray<IOperation> blocks)
     {
@@ -213,13 +176,13 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     // Every constructor and method of the class in the file: where its layers get initialized.
     // Only members whose tokens could set weights are bound: binding every member of every module class is the
     // costliest thing this rule could do (measured: benchmarks/results.md).
-    private static IEnumerable<IOperation> MemberBodies(INamedTypeSymbol type, SemanticModel model, DeclaredBodies bodies) =>
+    private static IEnumerable<IOperation> MemberBodies(INamedTypeSymbol type, SemanticModel model) =>
         type.GetMembers().OfType<IMethodSymbol>()
             .SelectMany(m => m.DeclaringSyntaxReferences)
             .Where(r => r.SyntaxTree == model.SyntaxTree)
             .Select(r => r.GetSyntax())
             .Where(MaySetWeights)
-            .Select(syntax => bodies.BodyOf(syntax, model))
+            .Select(syntax => model.GetOperation(syntax))
             .Where(o => o is not null)!;
 
     private static bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member);

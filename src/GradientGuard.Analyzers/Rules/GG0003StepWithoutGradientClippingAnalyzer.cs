@@ -39,72 +39,20 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         var events = TrainingStepEvents.For(torch);
         if (!TrainingStepEvents.MayHoldTrainingStep(context.Compilation))
             return; // no file has a training step: not one callback per method
-        // A type's bodies are judged at the type's end, when the driver has handed out (and bound) every member: the
-        // helpers a training step calls are then read from those trees instead of being bound by this rule first.
-        context.RegisterSymbolStartAction(start =>
-        {
-            var type = (INamedTypeSymbol)start.Symbol;
-            if (!type.DeclaringSyntaxReferences.Any(r => TrainingStepEvents.MayHoldTrainingStep(r.SyntaxTree)))
-                return;
-            var scope = new TypeScope(type);
-            start.RegisterOperationBlockStartAction(block => StartBlock(block, events, torch, scope));
-            start.RegisterSymbolEndAction(end => scope.End(end, events, torch));
-        }, SymbolKind.NamedType);
-        // Top-level statements, at the end of their own block.
         context.RegisterOperationBlockStartAction(block =>
         {
-            if (TypeEnd.IsTopLevel(block.OwningSymbol) && MayHoldStep(block.OperationBlocks, events))
-                CollectCalls(block, events, torch, scope: null);
+            // Only a body that can reach a step (itself, or through a helper of its file) is walked.
+            if (TrainingStepEvents.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree) &&
+                block.OperationBlocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step")))
+            {
+                CollectCalls(block, events, torch); // in a method of its own: the lambda allocates nothing for the other bodies
+            }
         });
     }
 
-    // Only a body that can reach a step (itself, or through a helper of its file) is walked.
-    private static bool MayHoldStep(ImmutableArray<IOperation> blocks, TrainingStepEvents events) =>
-        TrainingStepEvents.MayHoldTrainingStep(blocks[0].Syntax.SyntaxTree) && blocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step"));
-
-    // In a method of its own: the block-start lambda allocates nothing for the other bodies.
-    private static void StartBlock(OperationBlockStartAnalysisContext block, TrainingStepEvents events, TorchSharpSymbols torch, TypeScope scope)
-    {
-        if (!TypeEnd.Owns(scope.Type, block.OwningSymbol) || !TrainingStepEvents.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
-            return;
-        scope.Bodies.Add(block.OperationBlocks);
-        if (block.OperationBlocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step")))
-            CollectCalls(block, events, torch, scope);
-    }
-
-    // A type's bodies that may hold a step, kept to its end with the helper calls still to read.
-    private sealed class TypeScope(INamedTypeSymbol type)
-    {
-        private readonly List<(IOperation Root, List<TrainingCall> Calls, List<IInvocationOperation> Helpers)> pending = new();
-
-        public INamedTypeSymbol Type { get; } = type;
-
-        public DeclaredBodies Bodies { get; } = new();
-
-        public void Add(IOperation root, List<TrainingCall> calls, List<IInvocationOperation> helpers)
-        {
-            lock (pending)
-                pending.Add((root, calls, helpers));
-        }
-
-        public void End(SymbolAnalysisContext context, TrainingStepEvents events, TorchSharpSymbols torch)
-        {
-            foreach (var (root, calls, helpers) in pending)
-            {
-                foreach (var helper in helpers)
-                    AddThroughHelper(calls, helper, events.ThroughHelper(helper, Bodies));
-                Analyze(root, calls, torch, context.Options, context.ReportDiagnostic);
-            }
-            pending.Clear();
-            Bodies.Clear(); // the type is judged: its trees need not outlive it
-        }
-    }
-
-    // `scope` is null for top-level statements: their helpers are read at once, and the block reported at its end.
-    private static void CollectCalls(OperationBlockStartAnalysisContext block, TrainingStepEvents events, TorchSharpSymbols torch, TypeScope? scope)
+    private static void CollectCalls(OperationBlockStartAnalysisContext block, TrainingStepEvents events, TorchSharpSymbols torch)
     {
         var calls = new List<TrainingCall>();
-        var helpers = new List<IInvocationOperation>();
         block.RegisterOperationAction(operationContext =>
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
@@ -114,17 +62,18 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                     calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, EnclosingBody(invocation)));
                 return;
             }
-            if (invocation.TargetMethod.OriginalDefinition.DeclaringSyntaxReferences.IsEmpty)
-                return; // no helper of the user's (ThroughHelper finds nothing in metadata)
-            if (scope is null)
-            {
-                var throughHelper = events.ThroughHelper(invocation, DeclaredBodies.None); // read outside the lock: it may bind
-                lock (calls)
-                    AddThroughHelper(calls, invocation, throughHelper);
+            var throughHelper = events.ThroughHelper(invocation);
+            if (throughHelper.Count == 0)
                 return;
+            // A helper that does its own backward and step is a whole training step, judged in its own body: its
+            // call is no second step to report here.
+            bool wholeStep = throughHelper.Contains(TrainingEventKind.Backward) && throughHelper.Contains(TrainingEventKind.Step);
+            var body = EnclosingBody(invocation);
+            lock (calls)
+            {
+                foreach (var through in throughHelper.Where(k => !(wholeStep && k == TrainingEventKind.Step)))
+                    calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
             }
-            lock (helpers)
-                helpers.Add(invocation);
         }, OperationKind.Invocation);
         block.RegisterOperationAction(operationContext =>
         {
@@ -137,32 +86,14 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                     calls.Add(new TrainingCall(invalid, null, instance, kind, Direct: true, EnclosingBody(invalid)));
             }
         }, OperationKind.Invalid);
-        block.RegisterOperationBlockEndAction(end =>
-        {
-            var root = end.OperationBlocks[0].Root();
-            if (scope is null)
-                Analyze(root, calls, torch, end.Options, end.ReportDiagnostic);
-            else if (calls.Count > 0 || helpers.Count > 0)
-                scope.Add(root, calls, helpers);
-        });
+        block.RegisterOperationBlockEndAction(end => Analyze(end, calls, torch));
     }
 
-    private static void AddThroughHelper(List<TrainingCall> calls, IInvocationOperation invocation, IReadOnlyCollection<TrainingEventKind> throughHelper)
-    {
-        if (throughHelper.Count == 0)
-            return;
-        // A helper that does its own backward and step is a whole training step, judged in its own body: its
-        // call is no second step to report here.
-        bool wholeStep = throughHelper.Contains(TrainingEventKind.Backward) && throughHelper.Contains(TrainingEventKind.Step);
-        var body = EnclosingBody(invocation);
-        foreach (var through in throughHelper.Where(k => !(wholeStep && k == TrainingEventKind.Step)))
-            calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
-    }
-
-    private static void Analyze(IOperation root, List<TrainingCall> calls, TorchSharpSymbols torch, AnalyzerOptions options, Action<Diagnostic> report)
+    private static void Analyze(OperationBlockAnalysisContext context, List<TrainingCall> calls, TorchSharpSymbols torch)
     {
         if (!calls.Any(c => c.Kind == TrainingEventKind.Step))
             return;
+        var root = context.OperationBlocks[0].Root();
         // Only events in the same body count: a step inside a lambda (Assert.Throws(() => opt.step())) has its own.
         foreach (var body in calls.GroupBy(c => c.Body))
         {
@@ -178,7 +109,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 bool clipped = ordered.Skip(lastBackward).Any(c =>
                     c.Kind == TrainingEventKind.Clip && c.Call.Syntax.SpanStart <= position && Covers(c, step, origin));
                 if (!clipped)
-                    Report(options, report, step, origin.Value, torch);
+                    Report(context, step, origin.Value, torch);
             }
         }
     }
@@ -219,7 +150,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     /// </summary>
     private sealed record TrainingCall(IOperation Call, IInvocationOperation? Invocation, IOperation? Instance, TrainingEventKind Kind, bool Direct, IOperation? Body);
 
-    private static void Report(AnalyzerOptions options, Action<Diagnostic> report, TrainingCall call, OptimizerOrigin? origin, TorchSharpSymbols torch)
+    private static void Report(OperationBlockAnalysisContext context, TrainingCall call, OptimizerOrigin? origin, TorchSharpSymbols torch)
     {
         var step = call.Call;
         if (origin is { PlainTensors: true })
@@ -228,8 +159,8 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         string? recurrent = RecurrentPart(origin?.ModelType, torch);
         var tree = step.Syntax.SyntaxTree;
         var severity = recurrent is not null
-            ? RuleOptions.RecurrentClippingSeverity.Read(options, tree)
-            : RuleOptions.DefaultClippingSeverity.Read(options, tree);
+            ? RuleOptions.RecurrentClippingSeverity.Read(context.Options, tree)
+            : RuleOptions.DefaultClippingSeverity.Read(context.Options, tree);
 
         var properties = ImmutableDictionary<string, string?>.Empty;
         string? parameters = ParametersToClip(call, origin);
@@ -238,7 +169,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
 
         string callText = step.Syntax is InvocationExpressionSyntax invocation ? invocation.Expression + "()" : step.Syntax.ToString();
         string detail = recurrent is not null ? $"; the model holds {recurrent}, whose gradients explode readily" : "";
-        report(Diagnostic.Create(Rule, step.Syntax.GetLocation(), severity, additionalLocations: null, properties, callText, detail));
+        context.ReportDiagnostic(Diagnostic.Create(Rule, step.Syntax.GetLocation(), severity, additionalLocations: null, properties, callText, detail));
     }
 
     // The model's own parameters() when the optimizer was built from them and the model is reachable here, else the optimizer's.

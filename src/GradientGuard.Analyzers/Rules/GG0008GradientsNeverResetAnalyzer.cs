@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -36,69 +35,32 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
         var events = TrainingStepEvents.For(torch);
         if (!TrainingStepEvents.MayHoldTrainingStep(context.Compilation))
             return; // no file has a training step: not one callback per loop
-        // A type's loops are judged at the type's end, when the driver has handed out (and bound) every member: the
-        // helpers a loop calls are then read from those trees instead of being bound by this rule first.
-        context.RegisterSymbolStartAction(start =>
-        {
-            var type = (INamedTypeSymbol)start.Symbol;
-            if (!type.DeclaringSyntaxReferences.Any(r => TrainingStepEvents.MayHoldTrainingStep(r.SyntaxTree)))
-                return;
-            var bodies = new DeclaredBodies();
-            var loops = new List<ILoopOperation>();
-            start.RegisterOperationBlockAction(block =>
-            {
-                if (TypeEnd.Owns(type, block.OwningSymbol) && TrainingStepEvents.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree))
-                    bodies.Add(block.OperationBlocks);
-            });
-            start.RegisterOperationAction(operationContext =>
-            {
-                var loop = (ILoopOperation)operationContext.Operation;
-                if (TypeEnd.Owns(type, operationContext.ContainingSymbol) && MayTrain(loop, events))
-                {
-                    lock (loops)
-                        loops.Add(loop);
-                }
-            }, OperationKind.Loop);
-            start.RegisterSymbolEndAction(end =>
-            {
-                foreach (var loop in loops)
-                    Check(loop, events, bodies, end.ReportDiagnostic);
-                loops.Clear();
-                bodies.Clear(); // the type is judged: its trees need not outlive it
-            });
-        }, SymbolKind.NamedType);
-        // Top-level statements, at once (their local functions are in the same block).
         context.RegisterOperationAction(operationContext =>
         {
             var loop = (ILoopOperation)operationContext.Operation;
-            if (TypeEnd.IsTopLevel(operationContext.ContainingSymbol) && MayTrain(loop, events))
-                Check(loop, events, DeclaredBodies.None, operationContext.ReportDiagnostic);
+            // Only a loop that can reach both a backward and a step (itself, or through helpers of its file) is walked.
+            if (!TrainingStepEvents.MayHoldTrainingStep(loop.Syntax.SyntaxTree) ||
+                !TrainingStepEvents.MayReach(loop.Syntax, "step") || !TrainingStepEvents.MayReach(loop.Syntax, "backward"))
+            {
+                return;
+            }
+            var calls = Calls(loop, events);
+            if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))
+                return;
+            var step = calls.FirstOrDefault(c => c.Kind == TrainingEventKind.Step);
+            // A nested loop that does both reports for itself.
+            if (step.Call is null || loop.Body.DescendantsAndSelf().OfType<ILoopOperation>().Any(inner => Calls(inner, events).Select(c => c.Kind).Distinct().Count(k => k is TrainingEventKind.Backward or TrainingEventKind.Step) == 2))
+                return;
+
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            if (step.Call.Instance is { } optimizer && events.Classify(step.Call) == TrainingEventKind.Step)
+                properties = properties.Add(OptimizerProperty, optimizer.Syntax.ToString());
+            operationContext.ReportDiagnostic(Diagnostic.Create(Rule, step.Call.Syntax.GetLocation(), properties, step.Call.Syntax.ToString()));
         }, OperationKind.Loop);
     }
 
-    // Only a loop that can reach both a backward and a step (itself, or through helpers of its file) is walked.
-    private static bool MayTrain(ILoopOperation loop, TrainingStepEvents events) =>
-        TrainingStepEvents.MayHoldTrainingStep(loop.Syntax.SyntaxTree) &&
-        TrainingStepEvents.MayReach(loop.Syntax, "step") && TrainingStepEvents.MayReach(loop.Syntax, "backward");
-
-    private static void Check(ILoopOperation loop, TrainingStepEvents events, DeclaredBodies bodies, Action<Diagnostic> report)
-    {
-        var calls = Calls(loop, events, bodies);
-        if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))
-            return;
-        var step = calls.FirstOrDefault(c => c.Kind == TrainingEventKind.Step);
-        // A nested loop that does both reports for itself.
-        if (step.Call is null || loop.Body.DescendantsAndSelf().OfType<ILoopOperation>().Any(inner => Calls(inner, events, bodies).Select(c => c.Kind).Distinct().Count(k => k is TrainingEventKind.Backward or TrainingEventKind.Step) == 2))
-            return;
-
-        var properties = ImmutableDictionary<string, string?>.Empty;
-        if (step.Call.Instance is { } optimizer && events.Classify(step.Call) == TrainingEventKind.Step)
-            properties = properties.Add(OptimizerProperty, optimizer.Syntax.ToString());
-        report(Diagnostic.Create(Rule, step.Call.Syntax.GetLocation(), properties, step.Call.Syntax.ToString()));
-    }
-
     // The training calls a loop makes, directly or through helpers, outside lambdas and local functions of its own.
-    private static List<(IInvocationOperation Call, TrainingEventKind Kind)> Calls(ILoopOperation loop, TrainingStepEvents events, DeclaredBodies bodies)
+    private static List<(IInvocationOperation Call, TrainingEventKind Kind)> Calls(ILoopOperation loop, TrainingStepEvents events)
     {
         var calls = new List<(IInvocationOperation, TrainingEventKind)>();
         foreach (var invocation in loop.Body.Descendants().OfType<IInvocationOperation>().Where(i => !InsideFunction(i, loop)))
@@ -106,7 +68,7 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
             if (events.Classify(invocation) is { } kind)
                 calls.Add((invocation, kind));
             else
-                calls.AddRange(events.ThroughHelper(invocation, bodies).Select(k => (invocation, k)));
+                calls.AddRange(events.ThroughHelper(invocation).Select(k => (invocation, k)));
         }
         return calls;
     }
