@@ -117,11 +117,13 @@ internal static class ResultsWriter
             md.AppendLine(CultureInfo.InvariantCulture, $"| {rule} | {string.Join(" | ", modes.Select(Cell))} |");
         }
         md.AppendLine();
-        foreach (var mode in modes)
+        // The issue's targets: < 5 % on the all-TorchSharp code base, < 2 % on the mixed application; met only when both
+        // the wall time and the telemetry are under.
+        foreach (var (mode, target) in new[] { (result.Cold, 0.05), (result.Warm, 0.05), (result.Mixed, 0.02) })
         {
             var top = mode.Rules.OrderByDescending(r => r.Time).First();
             double share = 100 * top.Time.TotalMilliseconds / Math.Max(1, mode.Rules.Sum(r => r.Time.TotalMilliseconds));
-            md.AppendLine(CultureInfo.InvariantCulture, $"- {mode.Name}: target all GradientGuard analyzers < 2 % of compilation {(mode.WallShare < 0.02 && mode.TelemetryShare < 0.02 ? "met" : "missed")} ({100 * mode.WallShare:F1} % by wall time, {100 * mode.TelemetryShare:F1} % by telemetry); largest rule {top.Rule}, {share:F0} % of GradientGuard's telemetry.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {mode.Name}: target all GradientGuard analyzers < {100 * target:F0} % of compilation {(mode.WallShare < target && mode.TelemetryShare < target ? "met" : "missed")} ({100 * mode.WallShare:F1} % by wall time, {100 * mode.TelemetryShare:F1} % by telemetry); largest rule {top.Rule}, {share:F0} % of GradientGuard's telemetry.");
         }
         md.AppendLine();
 
