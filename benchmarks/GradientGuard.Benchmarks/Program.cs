@@ -12,6 +12,8 @@ using GradientGuard.Benchmarks;
 // `kernels [models]` which libtorch kernel computes its reductions fastest; `checks [models]` the checks alone, by
 // minima that other load on the machine hardly moves; `analyzers-vs OTHER.dll...` other builds of the analyzers
 // against this one.
+// Before any tensor exists: libtorch's CPU memory comes from this allocator (NativeAllocator says why).
+Console.WriteLine("Native allocator: " + NativeAllocator.Settle());
 bool runtime = args.Length == 0 || args.Contains("runtime");
 bool paired = args.Length == 0 || args.Contains("paired");
 bool analyzers = args.Length == 0 || args.Contains("analyzers");
