@@ -8,8 +8,9 @@ namespace GradientGuard.Benchmarks;
 /// <summary>
 /// Other builds of the analyzers against this one, side by side on the generated all-TorchSharp code base: builds
 /// without GradientGuard, with each other build and with this one rotate in every round, so that load on the machine
-/// falls on all of them alike, and each round gives one paired difference. Prints only: it is how a change to the analyzers is judged by wall time
-/// as well as by telemetry (which does not count the driver's own work for the actions a rule registers).
+/// falls on all of them alike, and each round gives one paired difference. Prints only: it is how a change to the
+/// analyzers is judged by the build's wall time as well as by telemetry, which counts only the time inside the rules'
+/// callbacks (a change that moves work out of them lowers it, whatever the build pays; benchmarks/README.md, session 8).
 /// </summary>
 internal static class AnalyzerComparison
 {

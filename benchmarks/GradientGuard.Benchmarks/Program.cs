@@ -37,7 +37,7 @@ if (args.Length > 0 && args[0] == "checks")
 }
 if (args.Length > 0 && args[0] == "analyzers-vs")
 {
-    // Another build of the analyzers against this one, interleaved on the generated code base; prints only.
+    // Other builds of the analyzers against this one, interleaved on the generated code base; prints only.
     if (args.Length < 2)
     {
         Console.Error.WriteLine("usage: GradientGuard.Benchmarks analyzers-vs PATH/TO/OTHER/GradientGuard.Analyzers.dll...");

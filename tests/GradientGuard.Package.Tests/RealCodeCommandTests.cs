@@ -104,6 +104,18 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Matches(new Regex(@"^      this:  Rnn\.cs:1 GG0005 warning ", RegexOptions.Multiline), output);
     }
 
+    [Fact]
+    public void A_versus_file_that_is_no_assembly_is_refused_with_a_clear_error()
+    {
+        string notAnAssembly = Path.Combine(folder, "Model.cs");
+        File.WriteAllText(notAnAssembly, "class Model { }");
+
+        var (exitCode, output) = Run(folder, "--versus", notAnAssembly);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"error: --versus: '{notAnAssembly}' cannot be loaded as an analyzer assembly (BadImageFormatException: ", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("error: --versus takes the path of a GradientGuard.Analyzers.dll.", "{0}", "--versus")]
     [InlineData("error: --versus: no file '{0}/missing.dll'.", "{0}", "--versus", "{0}/missing.dll")]

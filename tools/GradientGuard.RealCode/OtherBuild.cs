@@ -23,20 +23,19 @@ internal static class OtherBuild
         // compiler's assemblies are not found in it and come from the default context, shared with this build, which is
         // what lets the driver run both.
         var context = new AssemblyLoadContext("GradientGuard.Analyzers (versus)");
-        Assembly assembly;
+        ImmutableArray<DiagnosticAnalyzer> analyzers;
         try
         {
-            assembly = context.LoadFromAssemblyPath(full);
+            analyzers = context.LoadFromAssemblyPath(full).GetTypes()
+                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
+                .OrderBy(t => t.Name, StringComparer.Ordinal)
+                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+                .ToImmutableArray();
         }
-        catch (BadImageFormatException e)
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or ReflectionTypeLoadException)
         {
-            throw new ArgumentException($"--versus: '{path}' is not an assembly ({e.Message}).");
+            throw new ArgumentException($"--versus: '{path}' cannot be loaded as an analyzer assembly ({e.GetType().Name}: {e.Message}).");
         }
-        var analyzers = assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-            .ToImmutableArray();
         return analyzers.IsEmpty ? throw new ArgumentException($"--versus: '{path}' holds no analyzer.") : analyzers;
     }
 }
