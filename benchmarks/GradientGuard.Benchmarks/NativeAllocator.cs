@@ -41,6 +41,7 @@ internal static partial class NativeAllocator
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "mallopt")]
+    // glibc's soname, found wherever glibc is installed (libc.so is a linker script, there only with the development files).
+    [LibraryImport("libc.so.6", EntryPoint = "mallopt")]
     private static partial int Mallopt(int parameter, int value);
 }
