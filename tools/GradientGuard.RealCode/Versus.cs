@@ -13,9 +13,11 @@ internal sealed class Versus
 {
     private readonly List<(double This, double Other)> telemetry = new(), wall = new(), cpu = new();
     private double thisTelemetry, otherTelemetry, thisWall, otherWall, thisCpu, otherCpu;
+    private bool any;
 
     public void Add(AnalyzerRun mine, AnalyzerRun other)
     {
+        any = true;
         thisTelemetry += Rules(mine);
         otherTelemetry += Rules(other);
         thisWall += mine.AnalysisWall.TotalMilliseconds;
@@ -26,20 +28,21 @@ internal sealed class Versus
 
     public void EndRun()
     {
-        if (thisWall == 0 && otherWall == 0)
+        if (!any)
             return; // no --versus
         telemetry.Add((thisTelemetry, otherTelemetry));
         wall.Add((thisWall, otherWall));
         cpu.Add((thisCpu, otherCpu));
         thisTelemetry = otherTelemetry = thisWall = otherWall = thisCpu = otherCpu = 0;
+        any = false;
     }
 
     /// <summary>Whether the other build reports what this one does, line for line.</summary>
     public static void PrintDiagnostics(string otherPath, IReadOnlyList<string> otherDiagnostics, IReadOnlyList<string> diagnostics)
     {
         Console.WriteLine($"Versus {otherPath}:");
-        var onlyThis = diagnostics.Except(otherDiagnostics, StringComparer.Ordinal).ToList();
-        var onlyOther = otherDiagnostics.Except(diagnostics, StringComparer.Ordinal).ToList();
+        var onlyThis = Without(diagnostics, otherDiagnostics);
+        var onlyOther = Without(otherDiagnostics, diagnostics);
         Console.WriteLine(onlyThis.Count == 0 && onlyOther.Count == 0
             ? $"    diagnostics: the same {diagnostics.Count}"
             : $"    diagnostics DIFFER: {onlyThis.Count} only with this build, {onlyOther.Count} only with the other");
@@ -47,6 +50,21 @@ internal sealed class Versus
             Console.WriteLine("      this:  " + line);
         foreach (string line in onlyOther)
             Console.WriteLine("      other: " + line);
+    }
+
+    // The lines of `lines` left after taking out each line of `taken` once: two identical reports against one count.
+    private static List<string> Without(IReadOnlyList<string> lines, IReadOnlyList<string> taken)
+    {
+        var left = taken.GroupBy(l => l, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var result = new List<string>();
+        foreach (string line in lines)
+        {
+            if (left.TryGetValue(line, out int count) && count > 0)
+                left[line] = count - 1;
+            else
+                result.Add(line);
+        }
+        return result;
     }
 
     public void PrintTimes(string otherPath)
