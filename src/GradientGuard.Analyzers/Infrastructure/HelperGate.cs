@@ -80,24 +80,8 @@ internal sealed class HelperGate
             FileDeclarations.Of(t).Members.Where(d => d.Name != FileDeclarations.ConstructorName).ToList(),
             new HashSet<string>(StringComparer.Ordinal)));
 
-    private HashSet<string> Closure(string text, SyntaxTree tree, Compilation compilation, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading)
-    {
-        foreach (var declaration in declarations)
-        {
-            if (Seeds(text, declaration.Node, tree, compilation))
-                leading.Add(declaration.Name);
-        }
-        for (bool grew = true; grew;)
-        {
-            grew = false;
-            foreach (var declaration in declarations)
-            {
-                if (!leading.Contains(declaration.Name) && MayCall(text, declaration.Node.Span, leading))
-                    grew |= leading.Add(declaration.Name);
-            }
-        }
-        return leading;
-    }
+    private HashSet<string> Closure(string text, SyntaxTree tree, Compilation compilation, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading) =>
+        NameClosure.Extend(declarations, leading, d => Seeds(text, d.Node, tree, compilation), (span, names) => MayCall(text, span, names));
 
     // Per compilation: the methods whose declaration mentions a clip (any case) or zero_grad, by name, with their
     // files: the only methods of another file whose syntax gives a helper an event.

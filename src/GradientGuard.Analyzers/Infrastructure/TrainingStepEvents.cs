@@ -92,25 +92,8 @@ internal sealed class TrainingStepEvents
         Closure(TreeText.Of(tree), FileDeclarations.Of(tree).Members, new HashSet<string>(StringComparer.Ordinal), word);
 
     // Adds to `leading` the names of the declarations that mention the word, or may call one that does, to any depth.
-    private static HashSet<string> Closure(string text, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading, string word)
-    {
-        foreach (var declaration in declarations)
-        {
-            if (Mentions(declaration.Node, word))
-                leading.Add(declaration.Name);
-        }
-        var rest = declarations.Where(d => !leading.Contains(d.Name)).ToList();
-        for (bool grew = true; grew;)
-        {
-            grew = false;
-            foreach (var declaration in rest)
-            {
-                if (!leading.Contains(declaration.Name) && MayCall(text, declaration.Node.Span, leading))
-                    grew |= leading.Add(declaration.Name);
-            }
-        }
-        return leading;
-    }
+    private static HashSet<string> Closure(string text, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading, string word) =>
+        NameClosure.Extend(declarations, leading, d => Mentions(d.Node, word), (span, names) => MayCall(text, span, names));
 
     /// <summary>Whether a call of this name can be a training event at all (<see cref="Classify(IMethodSymbol)"/> knows no other).</summary>
     public static bool IsEventName(string? name) => name is "backward" or "clip_grad_norm_" or "clip_grad_value_" or "step" or "zero_grad";
