@@ -105,6 +105,34 @@ public sealed class RealCodeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Only_runs_the_rules_named_and_serial_runs_them_on_one_thread()
+    {
+        File.WriteAllText(Path.Combine(folder, "Rnn.cs"), """
+            using static TorchSharp.torch;
+            class Model
+            {
+                object Create() => nn.RNN(4, 8);
+                object Stack() => nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1));
+            }
+            """);
+
+        var (exitCode, output) = Run(folder, "--runs", "1", "--serial", "--only", "gg0005");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(new Regex(@"^Rnn\.cs:4 GG0005 warning ", RegexOptions.Multiline), output);
+        Assert.DoesNotContain("GG0001", output, StringComparison.Ordinal); // neither reported nor counted
+        Assert.Matches(new Regex(@"^  per analyzer: GG0005 \d+ ms$", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  GradientGuard's share per run: \d+\.\d %$", RegexOptions.Multiline), output);
+
+        (exitCode, output) = Run(folder, "--runs", "0", "--only", "GG0001,GG0005");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(new Regex(@"^Rnn\.cs:5 GG0001 warning ", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  GG0005  1$", RegexOptions.Multiline), output);
+        Assert.DoesNotContain("GG0003", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_versus_file_that_is_no_assembly_is_refused_with_a_clear_error()
     {
         string notAnAssembly = Path.Combine(folder, "Model.cs");
@@ -123,6 +151,8 @@ public sealed class RealCodeCommandTests : IDisposable
     [InlineData("error: '{0}' holds no .cs file.", "{0}")]
     [InlineData("error: --runs takes a whole number from 0 to 100.", "{0}", "--runs", "many")]
     [InlineData("error: unexpected argument '--fast'.", "{0}", "--fast")]
+    [InlineData("error: --only takes rule ids, comma-separated (GG0003,GG0001).", "{0}", "--only")]
+    [InlineData("error: --only: no rule has the id 'GG0042'.", "{0}", "--only", "GG0003,GG0042")]
     [InlineData("error: no FOLDER given.")]
     public void Bad_arguments_are_refused_with_a_clear_error_and_the_usage(string expected, params string[] arguments)
     {

@@ -21,9 +21,10 @@ internal sealed record AnalyzerRun(
 {
     /// <summary>
     /// Compiles, then analyzes the same compilation (the analyzers reuse its binding, as in the compiler), with each
-    /// analyzer's execution time logged. Analyzer exceptions are collected, never thrown.
+    /// analyzer's execution time logged. Analyzer exceptions are collected, never thrown. <paramref name="concurrent"/>
+    /// false runs the analyzers on one thread.
     /// </summary>
-    public static AnalyzerRun Analyze(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, AnalyzerOptions options)
+    public static AnalyzerRun Analyze(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, AnalyzerOptions options, bool concurrent)
     {
         var exceptions = new List<string>();
         var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
@@ -33,7 +34,7 @@ internal sealed record AnalyzerRun(
                 lock (exceptions)
                     exceptions.Add($"{analyzer.GetType().Name}: {exception.GetType().Name}: {exception.Message} ({diagnostic.Location.GetLineSpan()})\n{exception.StackTrace}");
             },
-            concurrentAnalysis: true,
+            concurrentAnalysis: concurrent,
             logAnalyzerExecutionTime: true,
             reportSuppressedDiagnostics: false));
         var clock = Stopwatch.StartNew();

@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradientGuard.RealCode;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--wall] [--versus DLL] [--reference PATH]...</c>:
+/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--wall] [--serial] [--only IDS] [--versus DLL] [--reference PATH]...</c>:
 /// every GradientGuard analyzer over a folder of C# sources that has no project file. Prints each diagnostic as
 /// <c>file:line id severity message</c>, the count per rule, every analyzer exception (exit code 2 when there is one),
 /// and the analyzers' time next to the compile time.
@@ -18,13 +18,17 @@ namespace GradientGuard.RealCode;
 internal static class Program
 {
     private const string Usage = """
-        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--versus DLL] [--reference PATH]...
+        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--serial] [--only IDS] [--versus DLL] [--reference PATH]...
           FOLDER            C# sources (every .cs file below it; bin/ and obj/ skipped), compiled against .NET and TorchSharp;
                             compile errors are tolerated
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
           --runs N          timed runs after the first (default 3; 0 skips timing); times are medians
           --wall            also time the analysis pass (wall clock and CPU time) with GradientGuard and with the do-nothing
                             analyzer alone, interleaved in each run: what GradientGuard adds to it, next to its telemetry
+          --serial          run the analyzers on one thread: a rule's telemetry is then its own time, not stretched while
+                            the driver's other threads hold the cores (the compiler itself analyzes concurrently)
+          --only IDS        only the rules with these ids (comma-separated, GG0003,GG0001), in both builds: a rule's cost
+                            alone, or a profile of one rule
           --versus DLL      another build of GradientGuard.Analyzers.dll (an older commit's) run on the same compilations,
                             interleaved in each run: whether its diagnostics differ, and its telemetry, analysis wall clock
                             and CPU time against this build's
@@ -46,7 +50,7 @@ internal static class Program
         try
         {
             options = Options.Parse(args);
-            otherRules = options.Versus is null ? ImmutableArray<DiagnosticAnalyzer>.Empty : OtherBuild.Load(options.Versus);
+            otherRules = options.Versus is null ? ImmutableArray<DiagnosticAnalyzer>.Empty : Only(OtherBuild.Load(options.Versus), options.Only);
             projects = options.Each ? SourceFolder.ReadEach(options.Folder) : new[] { SourceFolder.Read(options.Folder) };
             references = References.Default(options.References);
         }
@@ -57,16 +61,18 @@ internal static class Program
             return 1;
         }
 
-        var rules = GradientGuardRules();
+        var rules = Only(GradientGuardRules(), options.Only);
         var reference = new ReferenceAnalyzer();
         var analyzers = rules.Add(reference);
         var analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
         string root = System.IO.Path.GetFullPath(options.Folder);
+        AnalyzerRun Analyze(SourceFolder project, ImmutableArray<DiagnosticAnalyzer> set) =>
+            AnalyzerRun.Analyze(project.Compile(references), set, analyzerOptions, concurrent: !options.Serial);
 
         // The first pass finds the diagnostics (and JIT-compiles everything); timed passes follow, compile and analysis interleaved.
-        var first = projects.Select(p => AnalyzerRun.Analyze(p.Compile(references), analyzers, analyzerOptions)).ToList();
+        var first = projects.Select(p => Analyze(p, analyzers)).ToList();
         var otherAnalyzers = otherRules.IsEmpty ? otherRules : otherRules.Add(reference);
-        var otherFirst = otherRules.IsEmpty ? null : projects.Select(p => AnalyzerRun.Analyze(p.Compile(references), otherAnalyzers, analyzerOptions)).ToList();
+        var otherFirst = otherRules.IsEmpty ? null : projects.Select(p => Analyze(p, otherAnalyzers)).ToList();
         var versus = new Versus();
         var compileTimes = new List<double>();
         var ruleTimes = new List<double>();
@@ -90,16 +96,16 @@ internal static class Program
                 // driver's own work (binding every body again for operations), which any operation analyzer costs.
                 // Before or after the measured pass, alternately, so neither gets the warmer process every time.
                 if (options.Wall && run % 2 == 0)
-                    AddFloor(AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions));
+                    AddFloor(Analyze(project, referenceOnly));
                 // The other build, like the floor, before or after this one alternately.
-                var otherBefore = !otherRules.IsEmpty && run % 2 == 1 ? AnalyzerRun.Analyze(project.Compile(references), otherAnalyzers, analyzerOptions) : null;
-                var timed = AnalyzerRun.Analyze(project.Compile(references), analyzers, analyzerOptions);
+                var otherBefore = !otherRules.IsEmpty && run % 2 == 1 ? Analyze(project, otherAnalyzers) : null;
+                var timed = Analyze(project, analyzers);
                 withWall += timed.AnalysisWall.TotalMilliseconds;
                 withCpu += timed.AnalysisCpu.TotalMilliseconds;
                 if (options.Wall && run % 2 == 1)
-                    AddFloor(AnalyzerRun.Analyze(project.Compile(references), referenceOnly, analyzerOptions));
+                    AddFloor(Analyze(project, referenceOnly));
                 if (!otherRules.IsEmpty)
-                    versus.Add(timed, otherBefore ?? AnalyzerRun.Analyze(project.Compile(references), otherAnalyzers, analyzerOptions));
+                    versus.Add(timed, otherBefore ?? Analyze(project, otherAnalyzers));
 
                 void AddFloor(AnalyzerRun alone)
                 {
@@ -162,6 +168,8 @@ internal static class Program
             double compile = Median(compileTimes), ours = Median(ruleTimes), floor = Median(referenceTimes);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Time (median of {options.Runs} runs): compile {compile:F0} ms; GradientGuard analyzers {ours:F0} ms ({100 * ours / compile:F1} % of compile); a do-nothing operation analyzer {floor:F1} ms ({100 * floor / compile:F2} %)"));
+            // Each run's share beside the median: the share falls over the first runs while the JIT tiers the rules' code up.
+            Console.WriteLine("  GradientGuard's share per run: " + string.Join(", ", ruleTimes.Zip(compileTimes, (r, c) => (100 * r / c).ToString("F1", CultureInfo.InvariantCulture))) + " %");
             Console.WriteLine("  per analyzer: " + string.Join(", ", perRule.OrderByDescending(p => Median(p.Value))
                 .Select(p => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, p.Key)} {Median(p.Value):F0} ms"))));
             if (otherFirst is not null)
@@ -188,6 +196,10 @@ internal static class Program
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();
 
+    // The rules that report one of `ids` (all of them when none is given).
+    private static ImmutableArray<DiagnosticAnalyzer> Only(ImmutableArray<DiagnosticAnalyzer> rules, IReadOnlyList<string> ids) =>
+        ids.Count == 0 ? rules : rules.Where(r => r.SupportedDiagnostics.Any(d => ids.Contains(d.Id, StringComparer.OrdinalIgnoreCase))).ToImmutableArray();
+
     private static List<Diagnostic> Sorted(IEnumerable<AnalyzerRun> runs) =>
         runs.SelectMany(r => r.Diagnostics)
             .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
@@ -212,12 +224,13 @@ internal static class Program
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, string? Versus, IReadOnlyList<string> References)
+    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, bool Serial, IReadOnlyList<string> Only, string? Versus, IReadOnlyList<string> References)
     {
         public static Options Parse(string[] args)
         {
             string? folder = null, versus = null;
-            bool each = false, wall = false;
+            bool each = false, wall = false, serial = false;
+            var only = new List<string>();
             int runs = 3;
             var references = new List<string>();
             for (int i = 0; i < args.Length; i++)
@@ -229,6 +242,14 @@ internal static class Program
                         break;
                     case "--wall":
                         wall = true;
+                        break;
+                    case "--serial":
+                        serial = true;
+                        break;
+                    case "--only":
+                        if (i + 1 >= args.Length || args[i + 1].StartsWith('-'))
+                            throw new ArgumentException("--only takes rule ids, comma-separated (GG0003,GG0001).");
+                        only.AddRange(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                         break;
                     case "--runs":
                         if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out runs) || runs > 100)
@@ -251,7 +272,10 @@ internal static class Program
                         break;
                 }
             }
-            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, versus, references);
+            var known = GradientGuardRules().SelectMany(r => r.SupportedDiagnostics).Select(d => d.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            if (only.FirstOrDefault(id => !known.Contains(id)) is { } unknown)
+                throw new ArgumentException($"--only: no rule has the id '{unknown}'.");
+            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, serial, only, versus, references);
         }
     }
 }
