@@ -35,6 +35,10 @@ public abstract class ObservedGradientAnalyzer : GradientGuardAnalyzer
     /// <inheritdoc />
     public sealed override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
+    // A finding is placed on whatever declaration the recorded layer names, which may be a class marked [GeneratedCode]:
+    // the driver keeps testing each of these rare diagnostics for generated code.
+    private protected sealed override GeneratedCodeAnalysisFlags GeneratedCode => GeneratedCodeAnalysisFlags.None;
+
     internal sealed override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
         if (FindingsFileReader.Find(context.Options) is not { } file)
