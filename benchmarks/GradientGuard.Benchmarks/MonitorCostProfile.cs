@@ -9,8 +9,11 @@ namespace GradientGuard.Benchmarks;
 /// <summary>
 /// Where the default monitor's per-step cost goes: the paired loop of <see cref="PairedStepLoop"/>, run with one part of
 /// the monitor turned off at a time (and with all of them off), every variant interleaved with the same plain model in
-/// one process. A part's cost is the default's ratio minus the ratio without it. Run with the <c>profile</c> argument;
-/// it prints, and writes nothing to results.md (it is a diagnosis, not a result).
+/// one process. A part's cost is the default's ratio minus the ratio without it. Each check's own time is also printed
+/// by its place in the sampling cycle (dead units every 5th check, the update sample kept at the 10th and measured at
+/// the next), and so is a bare norm pass of the plain model's gradients, first right after backward and then once more
+/// at once: the first read of freshly written gradients is the floor a check pays in a training loop. Run with the
+/// <c>profile</c> argument; it prints, and writes nothing to results.md (it is a diagnosis, not a result).
 /// </summary>
 internal static class MonitorCostProfile
 {
@@ -79,11 +82,14 @@ internal static class MonitorCostProfile
             }
         }
         Console.WriteLine($"profile {name}: plain {plainMs / (Rounds * sides.Count * PairedStepLoop.BlockSteps):F2} ms/step (Check() between backward and step)");
+        BareNormSteps(plainModel, plainOptimizer, x, y); // after the rounds: its own time stays out of the plain blocks
+        Console.WriteLine($"  bare norm pass (dot of each gradient, one copy to the host), median: {Median(BareNorms[0]):F3} ms right after backward, {Median(BareNorms[1]):F3} ms at once again");
         Console.WriteLine($"  {"plain",-16} per step: {PhaseText(plainModel).Replace("check", "(check)")}");
         foreach (var side in sides)
         {
             var sorted = ratios[side.Name].OrderBy(r => r).ToList();
             Console.WriteLine($"  {side.Name,-16} median {PairedStepLoop.Median(sorted):F3}x  min {sorted[0]:F3}x  per step: {PhaseText(side.Model)}");
+            Console.WriteLine($"  {"",-16} check median by place in the sampling cycle (ms): {CycleText(side.Model)}");
             side.Optimizer.Dispose();
             side.Monitor.Dispose();
             side.Model.Dispose();
@@ -95,6 +101,10 @@ internal static class MonitorCostProfile
 
     // Per side, the time spent in each phase of the step (forward, backward, check, optimizer step), in ticks, and the steps run.
     private static readonly Dictionary<object, long[]> Phases = new();
+
+    // Per monitored side, each check's time (ms) in order; the plain side's bare norm passes, fresh and again.
+    private static readonly Dictionary<object, List<double>> CheckTimes = new();
+    private static readonly List<double>[] BareNorms = { new(), new() };
 
     private static double Block(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, GradientMonitor? monitor, Tensor x, Tensor y)
     {
@@ -118,10 +128,47 @@ internal static class MonitorCostProfile
             phases[0] += t1 - t0;
             phases[1] += t2 - t1;
             phases[2] += t3 - t2;
+            if (monitor is not null)
+                (CheckTimes.TryGetValue(model, out var times) ? times : CheckTimes[model] = new List<double>()).Add(Ms(t3 - t2));
             phases[3] += t4 - t3;
         }
         return watch.Elapsed.TotalMilliseconds;
     }
+
+    // Plain training steps with a bare norm pass between backward and step, timed twice in a row.
+    private static void BareNormSteps(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor x, Tensor y)
+    {
+        for (int i = 0; i < 4 * PairedStepLoop.BlockSteps; i++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(model.call(x), y).backward();
+            foreach (var times in BareNorms)
+            {
+                long start = Stopwatch.GetTimestamp();
+                using (NewDisposeScope())
+                {
+                    var squares = model.parameters().Where(p => p.grad is not null).Select(p => { var flat = p.grad!.reshape(-1); return flat.matmul(flat); }).ToArray();
+                    _ = stack(squares).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+                }
+                if (i >= PairedStepLoop.BlockSteps) // the first block warms up
+                    times.Add(Ms(Stopwatch.GetTimestamp() - start));
+            }
+            optimizer.step();
+        }
+    }
+
+    // The median check at each place of the 10-check cycle, the first two blocks (warm-up) left out.
+    private static string CycleText(object model)
+    {
+        var times = CheckTimes[model].Skip(2 * PairedStepLoop.BlockSteps).ToList();
+        return string.Join("  ", Enumerable.Range(0, 10).Select(place =>
+            $"{place + 1}: {Median(times.Where((_, i) => i % 10 == place).ToList()):F2}"));
+    }
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    private static double Median(List<double> values) => values.Count == 0 ? double.NaN : PairedStepLoop.Median(values);
 
     private static string PhaseText(object model)
     {
