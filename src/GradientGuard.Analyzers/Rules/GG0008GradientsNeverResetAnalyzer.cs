@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -35,6 +36,10 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
         var events = TrainingStepEvents.For(torch);
         if (!TrainingStepEvents.MayHoldTrainingStep(context.Compilation))
             return; // no file has a training step: not one callback per loop
+        // A loop's calls, read once: an epoch loop asks for its batch loop's calls, and the batch loop is called back too.
+        var callsOf = new ConditionalWeakTable<ILoopOperation, List<(IInvocationOperation Call, TrainingEventKind Kind)>>();
+        ConditionalWeakTable<ILoopOperation, List<(IInvocationOperation Call, TrainingEventKind Kind)>>.CreateValueCallback read = l => Calls(l, events);
+        List<(IInvocationOperation Call, TrainingEventKind Kind)> CallsOf(ILoopOperation loop) => callsOf.GetValue(loop, read);
         context.RegisterOperationAction(operationContext =>
         {
             var loop = (ILoopOperation)operationContext.Operation;
@@ -44,12 +49,12 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
             {
                 return;
             }
-            var calls = Calls(loop, events);
+            var calls = CallsOf(loop);
             if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))
                 return;
             var step = calls.FirstOrDefault(c => c.Kind == TrainingEventKind.Step);
             // A nested loop that does both reports for itself.
-            if (step.Call is null || loop.Body.DescendantsAndSelf().OfType<ILoopOperation>().Any(inner => Calls(inner, events).Select(c => c.Kind).Distinct().Count(k => k is TrainingEventKind.Backward or TrainingEventKind.Step) == 2))
+            if (step.Call is null || loop.Body.DescendantsAndSelf().OfType<ILoopOperation>().Any(inner => CallsOf(inner).Select(c => c.Kind).Distinct().Count(k => k is TrainingEventKind.Backward or TrainingEventKind.Step) == 2))
                 return;
 
             var properties = ImmutableDictionary<string, string?>.Empty;
