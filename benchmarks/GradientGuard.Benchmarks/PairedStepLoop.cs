@@ -45,7 +45,7 @@ internal static class PairedStepLoop
 
     private static readonly Monitoring[] Monitorings = { Monitoring.WithMonitor, Monitoring.Check, Monitoring.Control };
 
-    /// <summary>Measures every model both ways; <paramref name="progress"/> gets the rows so far after each model.</summary>
+    /// <summary>Measures every model both ways and its control; <paramref name="progress"/> gets the rows so far after each model.</summary>
     public static IReadOnlyList<Row> Measure(Action<IReadOnlyList<Row>>? progress = null)
     {
         var rows = new List<Row>();
