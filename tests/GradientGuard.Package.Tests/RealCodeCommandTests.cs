@@ -152,6 +152,7 @@ public sealed class RealCodeCommandTests : IDisposable
     [InlineData("error: --runs takes a whole number from 0 to 100.", "{0}", "--runs", "many")]
     [InlineData("error: unexpected argument '--fast'.", "{0}", "--fast")]
     [InlineData("error: --only takes rule ids, comma-separated (GG0003,GG0001).", "{0}", "--only")]
+    [InlineData("error: --only takes rule ids, comma-separated (GG0003,GG0001).", "{0}", "--only", ", ")]
     [InlineData("error: --only: no rule has the id 'GG0042'.", "{0}", "--only", "GG0003,GG0042")]
     [InlineData("error: no FOLDER given.")]
     public void Bad_arguments_are_refused_with_a_clear_error_and_the_usage(string expected, params string[] arguments)

@@ -168,7 +168,8 @@ internal static class Program
             double compile = Median(compileTimes), ours = Median(ruleTimes), floor = Median(referenceTimes);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Time (median of {options.Runs} runs): compile {compile:F0} ms; GradientGuard analyzers {ours:F0} ms ({100 * ours / compile:F1} % of compile); a do-nothing operation analyzer {floor:F1} ms ({100 * floor / compile:F2} %)"));
-            // Each run's share beside the median: the share falls over the first runs while the JIT tiers the rules' code up.
+            // Each run's share beside the median: single runs spread widely (threads waiting for the cores, collections,
+            // which rule binds a body first), which the median alone hides.
             Console.WriteLine("  GradientGuard's share per run: " + string.Join(", ", ruleTimes.Zip(compileTimes, (r, c) => (100 * r / c).ToString("F1", CultureInfo.InvariantCulture))) + " %");
             Console.WriteLine("  per analyzer: " + string.Join(", ", perRule.OrderByDescending(p => Median(p.Value))
                 .Select(p => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, p.Key)} {Median(p.Value):F0} ms"))));
@@ -247,9 +248,12 @@ internal static class Program
                         serial = true;
                         break;
                     case "--only":
-                        if (i + 1 >= args.Length || args[i + 1].StartsWith('-'))
+                        string[] ids = i + 1 < args.Length && !args[i + 1].StartsWith('-')
+                            ? args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                            : Array.Empty<string>();
+                        if (ids.Length == 0)
                             throw new ArgumentException("--only takes rule ids, comma-separated (GG0003,GG0001).");
-                        only.AddRange(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                        only.AddRange(ids);
                         break;
                     case "--runs":
                         if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out runs) || runs > 100)
