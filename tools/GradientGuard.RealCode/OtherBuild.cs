@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Immutable;
 using System.IO;
-using System.Linq;
 using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -26,11 +25,7 @@ internal static class OtherBuild
         ImmutableArray<DiagnosticAnalyzer> analyzers;
         try
         {
-            analyzers = context.LoadFromAssemblyPath(full).GetTypes()
-                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-                .OrderBy(t => t.Name, StringComparer.Ordinal)
-                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-                .ToImmutableArray();
+            analyzers = Program.AnalyzersIn(context.LoadFromAssemblyPath(full));
         }
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or ReflectionTypeLoadException)
         {

@@ -43,13 +43,14 @@ internal static class Program
             Console.WriteLine(Usage);
             return 0;
         }
+        var allRules = AnalyzersIn(typeof(GradientGuardAnalyzer).Assembly);
         Options options;
         IReadOnlyList<SourceFolder> projects;
         IReadOnlyList<MetadataReference> references;
         ImmutableArray<DiagnosticAnalyzer> otherRules;
         try
         {
-            options = Options.Parse(args);
+            options = Options.Parse(args, allRules.SelectMany(r => r.SupportedDiagnostics).Select(d => d.Id));
             otherRules = options.Versus is null ? ImmutableArray<DiagnosticAnalyzer>.Empty : Only(OtherBuild.Load(options.Versus), options.Only);
             projects = options.Each ? SourceFolder.ReadEach(options.Folder) : new[] { SourceFolder.Read(options.Folder) };
             references = References.Default(options.References);
@@ -61,7 +62,7 @@ internal static class Program
             return 1;
         }
 
-        var rules = Only(GradientGuardRules(), options.Only);
+        var rules = Only(allRules, options.Only);
         var reference = new ReferenceAnalyzer();
         var analyzers = rules.Add(reference);
         var analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
@@ -189,9 +190,12 @@ internal static class Program
         return exceptions.Count == 0 && diagnostics.All(d => d.Id != "AD0001") ? 0 : 2;
     }
 
-    // Every analyzer in the GradientGuard.Analyzers assembly, found by reflection so a new rule needs no change here.
-    private static ImmutableArray<DiagnosticAnalyzer> GradientGuardRules() =>
-        typeof(GradientGuardAnalyzer).Assembly.GetTypes()
+    /// <summary>
+    /// Every analyzer in an assembly (this build's GradientGuard.Analyzers, or another's under <c>--versus</c>), found by
+    /// reflection so a new rule needs no change here, in the order of their type names.
+    /// </summary>
+    internal static ImmutableArray<DiagnosticAnalyzer> AnalyzersIn(System.Reflection.Assembly assembly) =>
+        assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
@@ -227,7 +231,7 @@ internal static class Program
 
     private sealed record Options(string Folder, bool Each, int Runs, bool Wall, bool Serial, IReadOnlyList<string> Only, string? Versus, IReadOnlyList<string> References)
     {
-        public static Options Parse(string[] args)
+        public static Options Parse(string[] args, IEnumerable<string> ruleIds)
         {
             string? folder = null, versus = null;
             bool each = false, wall = false, serial = false;
@@ -276,7 +280,7 @@ internal static class Program
                         break;
                 }
             }
-            var known = GradientGuardRules().SelectMany(r => r.SupportedDiagnostics).Select(d => d.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var known = ruleIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
             if (only.FirstOrDefault(id => !known.Contains(id)) is { } unknown)
                 throw new ArgumentException($"--only: no rule has the id '{unknown}'.");
             return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, serial, only, versus, references);
