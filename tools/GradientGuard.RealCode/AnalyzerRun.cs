@@ -17,6 +17,7 @@ internal sealed record AnalyzerRun(
     TimeSpan Wall,
     TimeSpan AnalysisWall,
     TimeSpan AnalysisCpu,
+    long AnalysisAllocatedBytes,
     IReadOnlyDictionary<string, TimeSpan> TimePerAnalyzer)
 {
     /// <summary>
@@ -41,8 +42,10 @@ internal sealed record AnalyzerRun(
         var compilerDiagnostics = withAnalyzers.Compilation.GetDiagnostics(CancellationToken.None);
         var analysis = Stopwatch.StartNew();
         var cpu = ProcessCpu();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var result = withAnalyzers.GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
         cpu = ProcessCpu() - cpu;
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         analysis.Stop();
         clock.Stop();
         var all = compilerDiagnostics.AddRange(result.GetAllDiagnostics());
@@ -58,6 +61,7 @@ internal sealed record AnalyzerRun(
             clock.Elapsed,
             analysis.Elapsed,
             cpu,
+            allocated,
             times);
     }
 

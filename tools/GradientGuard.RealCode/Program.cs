@@ -24,14 +24,15 @@ internal static class Program
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
           --runs N          timed runs after the first (default 3; 0 skips timing); times are medians
           --wall            also time the analysis pass (wall clock and CPU time) with GradientGuard and with the do-nothing
-                            analyzer alone, interleaved in each run: what GradientGuard adds to it, next to its telemetry
+                            analyzer alone, interleaved in each run: what GradientGuard adds to it, next to its telemetry;
+                            and the bytes it adds to what the pass allocates, which a busy machine does not move
           --serial          run the analyzers on one thread: a rule's telemetry is then its own time, not stretched while
                             the driver's other threads hold the cores (the compiler itself analyzes concurrently)
           --only IDS        only the rules with these ids (comma-separated, GG0003,GG0001), in both builds: a rule's cost
                             alone, or a profile of one rule
           --versus DLL      another build of GradientGuard.Analyzers.dll (an older commit's) run on the same compilations,
-                            interleaved in each run: whether its diagnostics differ, and its telemetry, analysis wall clock
-                            and CPU time against this build's
+                            interleaved in each run: whether its diagnostics differ, and its telemetry, analysis wall clock,
+                            CPU time and bytes allocated against this build's
           --reference PATH  one more assembly, or a folder of them, to compile against (repeatable)
         exit code: 0 done, 1 bad arguments, 2 an analyzer threw
         """;
@@ -83,10 +84,12 @@ internal static class Program
         var wallFloor = new List<double>();
         var compileCpus = new List<double>();
         var cpuAdded = new List<double>();
+        var allocatedWith = new List<double>();
+        var allocatedAdded = new List<double>();
         var referenceOnly = ImmutableArray.Create<DiagnosticAnalyzer>(reference);
         for (int run = 0; run < options.Runs; run++)
         {
-            double compile = 0, ours = 0, floor = 0, withWall = 0, floorWall = 0, compileCpu = 0, withCpu = 0, floorCpu = 0;
+            double compile = 0, ours = 0, floor = 0, withWall = 0, floorWall = 0, compileCpu = 0, withCpu = 0, floorCpu = 0, withBytes = 0, floorBytes = 0;
             var ruleSums = new Dictionary<string, double>();
             foreach (var project in projects)
             {
@@ -103,6 +106,7 @@ internal static class Program
                 var timed = Analyze(project, analyzers);
                 withWall += timed.AnalysisWall.TotalMilliseconds;
                 withCpu += timed.AnalysisCpu.TotalMilliseconds;
+                withBytes += timed.AnalysisAllocatedBytes;
                 if (options.Wall && run % 2 == 1)
                     AddFloor(Analyze(project, referenceOnly));
                 if (!otherRules.IsEmpty)
@@ -112,6 +116,7 @@ internal static class Program
                 {
                     floorWall += alone.AnalysisWall.TotalMilliseconds;
                     floorCpu += alone.AnalysisCpu.TotalMilliseconds;
+                    floorBytes += alone.AnalysisAllocatedBytes;
                 }
                 foreach (var (name, time) in timed.TimePerAnalyzer)
                 {
@@ -129,6 +134,8 @@ internal static class Program
             wallFloor.Add(floorWall);
             compileCpus.Add(compileCpu);
             cpuAdded.Add(withCpu - floorCpu);
+            allocatedWith.Add(Megabytes(withBytes));
+            allocatedAdded.Add(Megabytes(withBytes - floorBytes));
             ruleTimes.Add(ours);
             referenceTimes.Add(floor);
             foreach (var (name, time) in ruleSums)
@@ -185,6 +192,10 @@ internal static class Program
                 double cpu = Median(compileCpus);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  CPU time (all threads; not stretched while other processes hold the cores): compile {cpu:F0} ms; GradientGuard adds {Median(cpuAdded):F0} ms to the analysis pass ({100 * Median(cpuAdded) / cpu:F1} % of compile; per run {string.Join(", ", cpuAdded.Select(a => a.ToString("F0", CultureInfo.InvariantCulture)))} ms)"));
+                // The one figure a busy machine does not move: the same work allocates the same bytes. What GradientGuard
+                // allocates beyond the driver's own binding is what its rules make the collector sweep up.
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  allocated in the analysis pass (all threads): with GradientGuard {Median(allocatedWith):F1} MB; GradientGuard adds {Median(allocatedAdded):F1} MB (per run {string.Join(", ", allocatedAdded.Select(a => a.ToString("F1", CultureInfo.InvariantCulture)))} MB)"));
             }
         }
         return exceptions.Count == 0 && diagnostics.All(d => d.Id != "AD0001") ? 0 : 2;
@@ -222,6 +233,8 @@ internal static class Program
 
     private static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
         rules.FirstOrDefault(r => r.GetType().Name == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
+
+    internal static double Megabytes(double bytes) => bytes / (1024.0 * 1024.0);
 
     internal static double Median(List<double> values)
     {

@@ -11,8 +11,8 @@ namespace GradientGuard.RealCode;
 /// </summary>
 internal sealed class Versus
 {
-    private readonly List<(double This, double Other)> telemetry = new(), wall = new(), cpu = new();
-    private double thisTelemetry, otherTelemetry, thisWall, otherWall, thisCpu, otherCpu;
+    private readonly List<(double This, double Other)> telemetry = new(), wall = new(), cpu = new(), allocated = new();
+    private double thisTelemetry, otherTelemetry, thisWall, otherWall, thisCpu, otherCpu, thisAllocated, otherAllocated;
     private bool any;
 
     public void Add(AnalyzerRun mine, AnalyzerRun other)
@@ -24,6 +24,8 @@ internal sealed class Versus
         otherWall += other.AnalysisWall.TotalMilliseconds;
         thisCpu += mine.AnalysisCpu.TotalMilliseconds;
         otherCpu += other.AnalysisCpu.TotalMilliseconds;
+        thisAllocated += Program.Megabytes(mine.AnalysisAllocatedBytes);
+        otherAllocated += Program.Megabytes(other.AnalysisAllocatedBytes);
     }
 
     public void EndRun()
@@ -33,7 +35,8 @@ internal sealed class Versus
         telemetry.Add((thisTelemetry, otherTelemetry));
         wall.Add((thisWall, otherWall));
         cpu.Add((thisCpu, otherCpu));
-        thisTelemetry = otherTelemetry = thisWall = otherWall = thisCpu = otherCpu = 0;
+        allocated.Add((thisAllocated, otherAllocated));
+        thisTelemetry = otherTelemetry = thisWall = otherWall = thisCpu = otherCpu = thisAllocated = otherAllocated = 0;
         any = false;
     }
 
@@ -73,15 +76,18 @@ internal sealed class Versus
         Row("GradientGuard telemetry", telemetry);
         Row("analysis pass, wall clock", wall);
         Row("analysis pass, CPU time (all threads)", cpu);
+        // Unlike the times, the same work allocates the same however busy the machine is: a change of a few MB shows.
+        Row("analysis pass, allocated (all threads)", allocated, "MB", "F1");
     }
 
-    private static void Row(string what, List<(double This, double Other)> runs)
+    private static void Row(string what, List<(double This, double Other)> runs, string unit = "ms", string format = "F0")
     {
         if (runs.Count == 0)
             return;
         var differences = runs.Select(r => r.This - r.Other).ToList();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"    {what}: this {Program.Median(runs.Select(r => r.This).ToList()):F0} ms, other {Program.Median(runs.Select(r => r.Other).ToList()):F0} ms; this − other by run {string.Join(", ", differences.Select(d => d.ToString("F0", CultureInfo.InvariantCulture)))} ms (median {Program.Median(differences):F0})"));
+        string Text(double value) => value.ToString(format, CultureInfo.InvariantCulture);
+        Console.WriteLine(
+            $"    {what}: this {Text(Program.Median(runs.Select(r => r.This).ToList()))} {unit}, other {Text(Program.Median(runs.Select(r => r.Other).ToList()))} {unit}; this − other by run {string.Join(", ", differences.Select(Text))} {unit} (median {Text(Program.Median(differences))})");
     }
 
     // GradientGuard's rules, not the do-nothing reference analyzer beside them.
