@@ -62,7 +62,7 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Matches(new Regex(@"analysis pass, wall clock: with GradientGuard \d+ ms, with the do-nothing analyzer alone \d+ ms; GradientGuard adds -?\d+ ms"), output);
         Assert.Matches(new Regex(@"CPU time \(all threads[^)]*\): compile \d+ ms; GradientGuard adds -?\d+ ms to the analysis pass \(-?\d+\.\d % of compile; per run -?\d+ ms\)"), output);
         // Bytes are counted, not left at zero: any analysis pass binds, and binding allocates.
-        var allocated = Regex.Match(output, @"allocated in the analysis pass \(all threads\): with GradientGuard (?<with>\d+\.\d) MB; GradientGuard adds (?<added>-?\d+\.\d) MB \(per run -?\d+\.\d MB\)");
+        var allocated = Regex.Match(output, @"allocated in the analysis pass \(all threads\): with GradientGuard (?<with>\d+\.\d) MiB; GradientGuard adds (?<added>-?\d+\.\d) MiB \(per run -?\d+\.\d MiB\)");
         Assert.True(allocated.Success, output);
         Assert.True(double.Parse(allocated.Groups["with"].Value, CultureInfo.InvariantCulture) > 0, output);
     }
@@ -99,7 +99,7 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Matches(new Regex(@"GradientGuard telemetry: this \d+ ms, other \d+ ms; this − other by run -?\d+, -?\d+ ms \(median -?\d+\)"), output);
         Assert.Matches(new Regex(@"analysis pass, wall clock: this \d+ ms, other \d+ ms; this − other by run -?\d+, -?\d+ ms"), output);
         Assert.Matches(new Regex(@"analysis pass, CPU time \(all threads\): this \d+ ms, other \d+ ms"), output);
-        Assert.Matches(new Regex(@"analysis pass, allocated \(all threads\): this \d+\.\d MB, other \d+\.\d MB; this − other by run -?\d+\.\d, -?\d+\.\d MB \(median -?\d+\.\d\)"), output);
+        Assert.Matches(new Regex(@"analysis pass, allocated \(all threads\): this \d+\.\d MiB, other \d+\.\d MiB; this − other by run -?\d+\.\d, -?\d+\.\d MiB \(median -?\d+\.\d\)"), output);
 
         // A build with no GradientGuard rule (the tool's own assembly holds only the do-nothing analyzer): every
         // diagnostic is listed as this build's alone.

@@ -134,8 +134,8 @@ internal static class Program
             wallFloor.Add(floorWall);
             compileCpus.Add(compileCpu);
             cpuAdded.Add(withCpu - floorCpu);
-            allocatedWith.Add(Megabytes(withBytes));
-            allocatedAdded.Add(Megabytes(withBytes - floorBytes));
+            allocatedWith.Add(Mebibytes(withBytes));
+            allocatedAdded.Add(Mebibytes(withBytes - floorBytes));
             ruleTimes.Add(ours);
             referenceTimes.Add(floor);
             foreach (var (name, time) in ruleSums)
@@ -195,7 +195,7 @@ internal static class Program
                 // The one figure a busy machine does not move: the same work allocates the same bytes. What GradientGuard
                 // allocates beyond the driver's own binding is what its rules make the collector sweep up.
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  allocated in the analysis pass (all threads): with GradientGuard {Median(allocatedWith):F1} MB; GradientGuard adds {Median(allocatedAdded):F1} MB (per run {string.Join(", ", allocatedAdded.Select(a => a.ToString("F1", CultureInfo.InvariantCulture)))} MB)"));
+                    $"  allocated in the analysis pass (all threads): with GradientGuard {Median(allocatedWith):F1} MiB; GradientGuard adds {Median(allocatedAdded):F1} MiB (per run {string.Join(", ", allocatedAdded.Select(a => a.ToString("F1", CultureInfo.InvariantCulture)))} MiB)"));
             }
         }
         return exceptions.Count == 0 && diagnostics.All(d => d.Id != "AD0001") ? 0 : 2;
@@ -234,7 +234,7 @@ internal static class Program
     private static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
         rules.FirstOrDefault(r => r.GetType().Name == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
 
-    internal static double Megabytes(double bytes) => bytes / (1024.0 * 1024.0);
+    internal static double Mebibytes(double bytes) => bytes / (1024.0 * 1024.0);
 
     internal static double Median(List<double> values)
     {

@@ -24,8 +24,8 @@ internal sealed class Versus
         otherWall += other.AnalysisWall.TotalMilliseconds;
         thisCpu += mine.AnalysisCpu.TotalMilliseconds;
         otherCpu += other.AnalysisCpu.TotalMilliseconds;
-        thisAllocated += Program.Megabytes(mine.AnalysisAllocatedBytes);
-        otherAllocated += Program.Megabytes(other.AnalysisAllocatedBytes);
+        thisAllocated += Program.Mebibytes(mine.AnalysisAllocatedBytes);
+        otherAllocated += Program.Mebibytes(other.AnalysisAllocatedBytes);
     }
 
     public void EndRun()
@@ -76,8 +76,8 @@ internal sealed class Versus
         Row("GradientGuard telemetry", telemetry);
         Row("analysis pass, wall clock", wall);
         Row("analysis pass, CPU time (all threads)", cpu);
-        // Unlike the times, the same work allocates the same however busy the machine is: a change of a few MB shows.
-        Row("analysis pass, allocated (all threads)", allocated, "MB", "F1");
+        // Unlike the times, the same work allocates the same however busy the machine is: a change of a few MiB shows.
+        Row("analysis pass, allocated (all threads)", allocated, "MiB", "F1");
     }
 
     private static void Row(string what, List<(double This, double Other)> runs, string unit = "ms", string format = "F0")
