@@ -7,7 +7,8 @@ namespace GradientGuard.RealCode;
 
 /// <summary>
 /// This build of the analyzers against another (<c>--versus</c>), pass by pass on the same compilations: telemetry,
-/// and the analysis pass's wall clock and CPU time, each summed over the projects of a run and paired by run.
+/// and the analysis pass's wall clock, CPU time and bytes allocated, each summed over the projects of a run and paired
+/// by run.
 /// </summary>
 internal sealed class Versus
 {
