@@ -12,9 +12,10 @@ namespace GradientGuard.Benchmarks;
 /// were computed once is checked in blocks of 10 (one whole sampling cycle: a dead-unit sample every 5th check, an update
 /// sample every 10th), interleaved with blocks of 10 plain training steps of the same model (the variants in a rotating
 /// order), and the minimum of the blocks is kept. A minimum is the run that nothing else disturbed; what one part costs
-/// is the default's minimum less the minimum without it. It leaves out what a check costs inside a training loop and not here (gradients evicted from the
-/// caches by the forward and backward passes, the probe's forward hooks), so it is a lower bound and a diagnosis, and
-/// the paired loop stays the result. Run with the <c>checks</c> argument; it prints only.
+/// is the default's minimum less the minimum without it. It leaves out what a check costs inside a training loop and
+/// not here (gradients evicted from the caches by the forward and backward passes, the probe's forward hooks), so it is
+/// a lower bound and a diagnosis, and the paired loop stays the result. Run with the <c>checks</c> argument; it prints
+/// only.
 /// </summary>
 internal static class CheckCostMinima
 {
