@@ -10,8 +10,8 @@ namespace GradientGuard.Benchmarks;
 /// Where the default monitor's per-step cost goes: the paired loop of <see cref="PairedStepLoop"/>, run with one part of
 /// the monitor turned off at a time (and with all of them off), every variant interleaved with the same plain model in
 /// one process. A part's cost is the default's ratio minus the ratio without it. Each check's own time is also printed
-/// by its place in the sampling cycle (dead units every 5th check, the update sample kept at the 10th and measured at
-/// the next), and so is a bare norm pass of the plain model's gradients, first right after backward and then once more
+/// by its place in the default sampling cycle (dead units every 5th check, the update sample kept at the 20th and
+/// measured at the next), and so is a bare norm pass of the plain model's gradients, first right after backward and then once more
 /// at once: the first read of freshly written gradients is the floor a check pays in a training loop. Run with the
 /// <c>profile</c> argument; it prints, and writes nothing to results.md (it is a diagnosis, not a result).
 /// </summary>
@@ -158,12 +158,23 @@ internal static class MonitorCostProfile
         }
     }
 
-    // The median check at each place of the 10-check cycle, the first two blocks (warm-up) left out.
+    // The median check at each place of the default sampling cycle (the least common multiple of the dead-unit and
+    // update intervals), the first two blocks (warm-up) left out.
     private static string CycleText(object model)
     {
         var times = CheckTimes[model].Skip(2 * PairedStepLoop.BlockSteps).ToList();
-        return string.Join("  ", Enumerable.Range(0, 10).Select(place =>
-            $"{place + 1}: {Median(times.Where((_, i) => i % 10 == place).ToList()):F2}"));
+        return string.Join("  ", Enumerable.Range(0, Cycle).Select(place =>
+            $"{place + 1}: {Median(times.Where((_, i) => i % Cycle == place).ToList()):F2}"));
+    }
+
+    private static readonly int Cycle = LeastCommonMultiple(new GradientMonitorOptions().DeadUnitsEvery, new GradientMonitorOptions().UpdateRatioEvery);
+
+    private static int LeastCommonMultiple(int a, int b)
+    {
+        int x = a, y = b;
+        while (y != 0)
+            (x, y) = (y, x % y);
+        return a / x * b;
     }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
