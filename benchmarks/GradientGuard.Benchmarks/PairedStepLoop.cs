@@ -22,8 +22,8 @@ internal static class PairedStepLoop
     public const int BlockSteps = 10;
     // 120 pairs, not 10 or 30: with 10, the medians of the same run moved by up to a third on the CNN even on a
     // near-idle machine (2026-12-06), the first row of the process most; with 30, two runs of one build still read the
-    // CNN at 1.045x and 1.062x (WithMonitor), which straddles the 1.05x target. With 120, two runs of one build stayed
-    // within 0.01 of each other on the MLP and the LSTM, and within 0.03 on the CNN (session 11). 3 warm-up pairs take
+    // CNN at 1.045x and 1.062x (WithMonitor), which straddles the 1.05x target. With 120, the runs of one build stayed
+    // within 0.02 of each other on the MLP and the LSTM, and within 0.03 on the CNN (session 11). 3 warm-up pairs take
     // the JIT and the allocator's first growth out.
     public const int Pairs = 120;
     public const int WarmupPairs = 3;
