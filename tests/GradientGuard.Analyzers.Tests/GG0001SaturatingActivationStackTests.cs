@@ -343,6 +343,32 @@ public sealed class GG0001SaturatingActivationStackTests
     }
 
     [Fact]
+    public async Task An_object_initializer_in_the_constructor_setting_a_member_of_the_same_name_is_not_the_fields_assignment()
+    {
+        // `body = 8` in the initializer sets Settings.body: the field still has one assignment, the Sequential.
+        string source = Usings + """
+            class Settings { public int body; }
+
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly nn.Module<Tensor, Tensor> body;
+                private readonly Linear head = nn.Linear(8, 1);
+                private readonly Settings settings;
+
+                public Net() : base("net")
+                {
+                    settings = new Settings { body = 8 };
+                    body = nn.Sequential(nn.Linear(4, 8), {|#1:nn.Tanh()|}, nn.Linear(8, 8), {|#2:nn.Tanh()|}, nn.Linear(8, 8), {|#3:nn.Tanh()|});
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#0:forward|}(Tensor x) => head.call(body.call(x));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
     public async Task Module_classes_with_residual_additions_loops_or_only_an_output_activation_are_not_flagged()
     {
         string source = Usings + """

@@ -255,16 +255,18 @@ internal sealed class SequentialPaths
     }
 
     // What the constructors of a type in one file assign to each name (`name = value` or `this.name = value`), read once
-    // per type and file: a class's constructor is walked once, not once per field a rule asks about.
+    // per type and file: a class's constructor is walked once, not once per field a rule asks about. Read from the
+    // type's declarations in the file, not from its constructor symbols, which would build every member's symbol
+    // first; and only the statements and the assignments themselves are walked: an assignment's value (a whole
+    // Sequential of layers, say) holds no assignment of the constructor's own, and an object initializer's
+    // `Name = value` sets another object's member.
     private Dictionary<string, List<ExpressionSyntax>> ConstructorAssignments(INamedTypeSymbol type, SyntaxTree tree) =>
         assignments.GetOrAdd((type, tree), _ =>
         {
             var byName = new Dictionary<string, List<ExpressionSyntax>>(System.StringComparer.Ordinal);
-            foreach (var constructor in type.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences))
+            foreach (var constructor in InstanceConstructorsIn(type, tree))
             {
-                if (constructor.SyntaxTree != tree)
-                    continue;
-                foreach (var assignment in constructor.GetSyntax().DescendantNodes().OfType<AssignmentExpressionSyntax>())
+                foreach (var assignment in constructor.DescendantNodes(n => n is not ExpressionSyntax || n is AssignmentExpressionSyntax).OfType<AssignmentExpressionSyntax>())
                 {
                     string? name = assignment.Left switch
                     {
@@ -278,6 +280,20 @@ internal sealed class SequentialPaths
             }
             return byName;
         });
+
+    private static IEnumerable<ConstructorDeclarationSyntax> InstanceConstructorsIn(INamedTypeSymbol type, SyntaxTree tree)
+    {
+        foreach (var part in type.DeclaringSyntaxReferences)
+        {
+            if (part.SyntaxTree != tree || part.GetSyntax() is not TypeDeclarationSyntax declaration)
+                continue;
+            foreach (var member in declaration.Members)
+            {
+                if (member is ConstructorDeclarationSyntax constructor && !constructor.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.StaticKeyword))
+                    yield return constructor;
+            }
+        }
+    }
 
     private static bool Append(List<LayerElement> path, List<LayerElement> inner)
     {
