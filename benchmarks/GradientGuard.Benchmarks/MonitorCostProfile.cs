@@ -7,13 +7,13 @@ using static TorchSharp.torch;
 namespace GradientGuard.Benchmarks;
 
 /// <summary>
-/// Where the default monitor's per-step cost goes: the paired loop of <see cref="PairedStepLoop"/>, run with one part of
-/// the monitor turned off at a time (and with all of them off), every variant interleaved with the same plain model in
-/// one process. A part's cost is the default's ratio minus the ratio without it. Each check's own time is also printed
-/// by its place in the default sampling cycle (dead units every 5th check, the update sample kept at the 20th and
-/// measured at the next), and so is a bare norm pass of the plain model's gradients, first right after backward and then once more
-/// at once: the first read of freshly written gradients is the floor a check pays in a training loop. Run with the
-/// <c>profile</c> argument; it prints, and writes nothing to results.md (it is a diagnosis, not a result).
+/// Where the default monitor's per-step cost goes: the paired loop of <see cref="PairedStepLoop"/>, run with one part
+/// of the monitor turned off at a time (and with all of them off), every variant interleaved with the same plain model
+/// in one process. A part's cost is the default's ratio minus the ratio without it. Each check's own time is also
+/// printed by its place in the default sampling cycle (dead units every 5th check, the update sample kept at the 20th
+/// and measured at the next), and so is a bare norm pass of the plain model's gradients, first right after backward and
+/// then once more at once: the first read of freshly written gradients is the floor a check pays in a training loop.
+/// Run with the <c>profile</c> argument; it prints, and writes nothing to results.md (it is a diagnosis, not a result).
 /// </summary>
 internal static class MonitorCostProfile
 {
@@ -167,10 +167,12 @@ internal static class MonitorCostProfile
             $"{place + 1}: {Median(times.Where((_, i) => i % Cycle == place).ToList()):F2}"));
     }
 
-    private static readonly int Cycle = LeastCommonMultiple(new GradientMonitorOptions().DeadUnitsEvery, new GradientMonitorOptions().UpdateRatioEvery);
+    private static readonly int Cycle = SamplingCycle(new GradientMonitorOptions());
 
-    private static int LeastCommonMultiple(int a, int b)
+    // The least common multiple of the two intervals (Euclid's greatest common divisor first).
+    private static int SamplingCycle(GradientMonitorOptions defaults)
     {
+        int a = defaults.DeadUnitsEvery, b = defaults.UpdateRatioEvery;
         int x = a, y = b;
         while (y != 0)
             (x, y) = (y, x % y);
