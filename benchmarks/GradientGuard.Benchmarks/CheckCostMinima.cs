@@ -7,15 +7,16 @@ using static TorchSharp.torch;
 namespace GradientGuard.Benchmarks;
 
 /// <summary>
-/// The checks alone, measured so that other load on the machine hardly moves the result: for each variant of
-/// <see cref="MonitorCostProfile"/> (the default monitor, one part off at a time, norms only), a model whose gradients
-/// were computed once is checked in blocks of 10 (one whole sampling cycle: a dead-unit sample every 5th check, an update
-/// sample every 10th), interleaved with blocks of 10 plain training steps of the same model (the variants in a rotating
-/// order), and the minimum of the blocks is kept. A minimum is the run that nothing else disturbed; what one part costs
-/// is the default's minimum less the minimum without it. It leaves out what a check costs inside a training loop and
-/// not here (gradients evicted from the caches by the forward and backward passes, the probe's forward hooks), so it is
-/// a lower bound and a diagnosis, and the paired loop stays the result. Run with the <c>checks</c> argument; it prints
-/// only.
+/// The checks alone, measured so that other load on the machine hardly moves the result: for each variant of <see
+/// cref="MonitorCostProfile"/> (the default monitor, one part off at a time, norms only), a model whose gradients were
+/// computed once is checked in blocks of one whole default sampling cycle (<see cref="MonitorCostProfile.Cycle"/>: 20
+/// checks, a dead-unit sample every 5th, an update sample kept at the 20th and measured at the next; a shorter block
+/// would let the minimum pick the blocks without the update sample), interleaved with blocks of 10 plain training steps
+/// of the same model (the variants in a rotating order), and the minimum of the blocks is kept. A minimum is the run
+/// that nothing else disturbed; what one part costs is the default's minimum less the minimum without it. It leaves out
+/// what a check costs inside a training loop and not here (gradients evicted from the caches by the forward and
+/// backward passes, the probe's forward hooks), so it is a lower bound and a diagnosis, and the paired loop stays the
+/// result. Run with the <c>checks</c> argument; it prints only.
 /// </summary>
 internal static class CheckCostMinima
 {
@@ -58,7 +59,7 @@ internal static class CheckCostMinima
             {
                 var (variant, _, monitor) = sides[(round + k) % sides.Count];
                 var checks = Stopwatch.StartNew();
-                for (int i = 0; i < PairedStepLoop.BlockSteps; i++)
+                for (int i = 0; i < MonitorCostProfile.Cycle; i++)
                 {
                     using var scope = NewDisposeScope();
                     monitor.Check();
@@ -70,7 +71,7 @@ internal static class CheckCostMinima
         Console.WriteLine($"checks {name}: plain step {plainStep:F2} ms (minimum of {Rounds} blocks of {PairedStepLoop.BlockSteps})");
         foreach (var (variant, model, monitor) in sides)
         {
-            double check = checkMin[variant] / PairedStepLoop.BlockSteps;
+            double check = checkMin[variant] / MonitorCostProfile.Cycle;
             Console.WriteLine($"  {variant,-16} check {check:F3} ms per step  {(plainStep + check) / plainStep:F3}x of the plain step");
             monitor.Dispose();
             model.Dispose();

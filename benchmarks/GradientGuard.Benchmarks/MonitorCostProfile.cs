@@ -167,7 +167,8 @@ internal static class MonitorCostProfile
             $"{place + 1}: {Median(times.Where((_, i) => i % Cycle == place).ToList()):F2}"));
     }
 
-    private static readonly int Cycle = SamplingCycle(new GradientMonitorOptions());
+    /// <summary>The default sampling cycle in checks: every dead-unit and update sample falls at the same place in each.</summary>
+    internal static readonly int Cycle = SamplingCycle(new GradientMonitorOptions());
 
     // The least common multiple of the two intervals (Euclid's greatest common divisor first).
     private static int SamplingCycle(GradientMonitorOptions defaults)
