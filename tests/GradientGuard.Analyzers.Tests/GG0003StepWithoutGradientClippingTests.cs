@@ -705,6 +705,35 @@ public sealed class GG0003StepWithoutGradientClippingTests
     }
 
     [Fact]
+    public async Task A_helper_reaching_the_step_through_an_extension_method_and_a_conditional_call_is_read()
+    {
+        // Update reaches the step through an extension method of its file (a reduced call), which steps through `?.`;
+        // a log line that says "stepping" names no step.
+        string source = Usings + """
+            static class OptimizerSteps
+            {
+                public static void Apply(this optim.Optimizer optimizer) => optimizer?.step();
+            }
+
+            class Trainer
+            {
+                void Train(Tensor loss, optim.Optimizer optimizer)
+                {
+                    loss.backward();
+                    {|#0:Update(optimizer)|};
+                }
+
+                static void Update(optim.Optimizer optimizer)
+                {
+                    var log = $"stepping {optimizer}";
+                    optimizer.Apply();
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("Update()", ""));
+    }
+
+    [Fact]
     public async Task A_step_and_a_backward_in_another_files_helper_raise_nothing()
     {
         var test = new Verify.Test();

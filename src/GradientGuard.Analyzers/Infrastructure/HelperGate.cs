@@ -13,7 +13,7 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// test, per compilation. Binding a helper finds something only through
 /// <list type="bullet">
 /// <item>a call it makes of backward, step, zero_grad or a clip, or of a method named for clipping: its text holds
-/// <c>backward</c>, <c>step</c>, <c>zero_grad</c> or <c>clip</c> (in any case);</item>
+/// <c>backward</c>, <c>step</c> or <c>zero_grad</c> as a whole identifier, or <c>clip</c> anywhere (in any case);</item>
 /// <item>a call of a method of another file, read by syntax for a clip or a zero_grad: its text names a method declared
 /// in another file whose declaration holds <c>clip</c> (any case) or <c>zero_grad</c>;</item>
 /// <item>a call of a method or local function of its file that finds something, to any depth: its text names one.</item>
@@ -36,6 +36,7 @@ internal sealed class HelperGate
     private static readonly string[] EventWords = { "backward", "step", "zero_grad" };
 
     private readonly ConditionalWeakTable<SyntaxTree, HashSet<string>> leadingPerFile = new();
+    private readonly ConditionalWeakTable<SyntaxTree, string[]> namedPerFile = new();
     private Dictionary<string, List<SyntaxTree>>? otherFileHelpers;
 
     /// <summary>Whether binding <paramref name="declaration"/> (a method or local function of its file) may find an event.</summary>
@@ -61,14 +62,29 @@ internal sealed class HelperGate
     private bool Seeds(string text, SyntaxNode declaration, SyntaxTree tree, Compilation compilation)
     {
         var full = declaration.FullSpan;
-        if (EventWords.Any(w => TreeText.Contains(text, full, w)) || ContainsClip(text, full))
+        if (EventWords.Any(w => TreeText.ContainsName(text, full, w)) || ContainsClip(text, full))
             return true;
-        foreach (var pair in OtherFileHelpers(compilation))
+        foreach (string name in OtherFileHelpersNamedIn(tree, text, compilation))
         {
-            if (pair.Value.Any(t => t != tree) && TreeText.ContainsName(text, declaration.Span, pair.Key))
+            if (TreeText.ContainsName(text, declaration.Span, name))
                 return true;
         }
         return false;
+    }
+
+    // Per file: the other files' clipping or zeroing methods whose names its text holds. A declaration can name only
+    // those; searching its text for every such method of the compilation, declaration after declaration, cost more
+    // than the rest of the gate.
+    private string[] OtherFileHelpersNamedIn(SyntaxTree tree, string text, Compilation compilation)
+    {
+        if (namedPerFile.TryGetValue(tree, out var known))
+            return known;
+        var whole = new TextSpan(0, text.Length);
+        var named = OtherFileHelpers(compilation)
+            .Where(pair => pair.Value.Any(t => t != tree) && TreeText.ContainsName(text, whole, pair.Key))
+            .Select(pair => pair.Key)
+            .ToArray();
+        return namedPerFile.GetValue(tree, _ => named);
     }
 
     private static bool MayCall(string text, TextSpan span, HashSet<string> names) =>

@@ -75,9 +75,6 @@ internal sealed class SourceMentions
     /// <summary>Whether the text of <paramref name="node"/> (a method, say) mentions the words.</summary>
     public bool In(SyntaxNode node) => Mentions(TreeText.Of(node.SyntaxTree), node.FullSpan);
 
-    /// <summary>Whether the text of <paramref name="node"/> mentions <paramref name="word"/>.</summary>
-    public static bool Mention(SyntaxNode node, string word) => TreeText.Contains(TreeText.Of(node.SyntaxTree), node.FullSpan, word);
-
     private bool Mentions(string text, TextSpan span)
     {
         foreach (string word in words)

@@ -44,8 +44,8 @@ internal sealed class TrainingStepEvents
     public static bool MayHoldTrainingStep(Compilation compilation) => TrainingFiles.InAny(compilation);
 
     /// <summary>
-    /// Whether <paramref name="node"/> (a method body, a loop) can reach a call whose name contains <paramref name="word"/>
-    /// (<c>step</c>, <c>backward</c>): it mentions the word, or calls by name a method or local function of its file
+    /// Whether <paramref name="node"/> (a method body, a loop) can reach a call named <paramref name="word"/> (<c>step</c>,
+    /// <c>backward</c>): it names it (a whole identifier), or calls by name a method or local function of its file
     /// that can (helpers of other files are read for clips and zero_grad only, see <see cref="ThroughHelper"/>). A
     /// text and syntax test, so that the bodies of a training file that cannot hold a step are never walked.
     /// </summary>
@@ -70,7 +70,9 @@ internal sealed class TrainingStepEvents
         return MayCall(text, node.Span, reaching);
     }
 
-    private static bool Mentions(SyntaxNode node, string word) => SourceMentions.Mention(node, word);
+    // The event's name as a whole identifier, as any call of it must write it: `global_step` or `steps` in a body does
+    // not make it a training step.
+    private static bool Mentions(SyntaxNode node, string word) => TreeText.ContainsName(TreeText.Of(node.SyntaxTree), node.FullSpan, word);
 
     // Whether the text of a span may call a name in `names`: a call of it (its name as a whole identifier), a call whose
     // target a name cannot tell (x?.Train()), or a ": base(...)" when a constructor is among them. Text tests that only
