@@ -769,4 +769,61 @@ public sealed class GG0001SaturatingActivationStackTests
         test.ExpectedDiagnostics.Add(Expected(3, 0, 1, 2, 3));
         await test.RunAsync();
     }
+
+    [Fact]
+    public async Task A_module_class_whose_Tanh_layers_are_typed_only_in_its_base_class_file_is_read()
+    {
+        // The forward's own file never names Tanh or Sigmoid: a class is skipped only when none of its files and its
+        // base classes' files names them.
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Base.cs", Usings + """
+            abstract class Base : nn.Module<Tensor, Tensor>
+            {
+                protected readonly ModuleList<Tanh> acts = new ModuleList<Tanh>();
+                protected Base() : base("net") { }
+            }
+            """));
+        test.TestState.Sources.Add(("/Net.cs", Usings + """
+            class Net : Base
+            {
+                private readonly Linear fc1 = nn.Linear(4, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 1);
+
+                public override Tensor {|#0:forward|}(Tensor x)
+                {
+                    x = {|#1:acts[0].call(fc1.call(x))|};
+                    x = {|#2:acts[1].call(fc2.call(x))|};
+                    x = {|#3:acts[2].call(fc3.call(x))|};
+                    return fc4.call(x);
+                }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Expected(3, 0, 1, 2, 3));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_module_class_whose_saturating_layers_are_typed_through_a_global_alias_is_read()
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Aliases.cs", "global using Squash = TorchSharp.Modules.Sigmoid;\n"));
+        test.TestState.Sources.Add(("/Net.cs", Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = nn.Linear(4, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 1);
+                private readonly ModuleList<Squash> acts = new ModuleList<Squash>();
+
+                public Net() : base("net") { RegisterComponents(); }
+
+                public override Tensor {|#0:forward|}(Tensor x)
+                {
+                    x = {|#1:acts[0].call(fc1.call(x))|};
+                    x = {|#2:acts[1].call(fc2.call(x))|};
+                    x = {|#3:acts[2].call(fc3.call(x))|};
+                    return fc4.call(x);
+                }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Expected(3, 0, 1, 2, 3));
+        await test.RunAsync();
+    }
 }

@@ -124,6 +124,45 @@ public sealed class GG0006DeepWithoutNormalizationTests
     }
 
     [Fact]
+    public async Task Layers_held_as_the_library_base_type_are_read_and_a_block_of_the_users_own_is_opaque()
+    {
+        // Members typed Module<Tensor, Tensor> are read through their creations; a member of a class of the user's is
+        // opaque whatever it holds, and so is a helper of the user's, so those forwards are not read at all.
+        string source = Usings + """
+            class Held : nn.Module<Tensor, Tensor>
+            {
+                private readonly nn.Module<Tensor, Tensor> a, b, c;
+                public Held() : base("h") { a = nn.Linear(8, 8); b = nn.Linear(8, 8); c = nn.Linear(8, 8); RegisterComponents(); }
+                public override Tensor {|#0:forward|}(Tensor x) => c.call(b.call(a.call(x).relu()).relu());
+            }
+
+            class Block : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear inner = nn.Linear(8, 8);
+                public Block() : base("b") { RegisterComponents(); }
+                public override Tensor forward(Tensor x) => inner.call(x);
+            }
+
+            class WithBlock : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear a = nn.Linear(8, 8), b = nn.Linear(8, 8), c = nn.Linear(8, 8);
+                private readonly Block block = new Block();
+                public WithBlock() : base("w") { RegisterComponents(); }
+                public override Tensor forward(Tensor x) => c.call(block.call(b.call(a.call(x).relu()).relu()));
+            }
+
+            class WithHelper : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear a = nn.Linear(8, 8), b = nn.Linear(8, 8), c = nn.Linear(8, 8);
+                public WithHelper() : base("w") { RegisterComponents(); }
+                public override Tensor forward(Tensor x) => c.call(Squeeze(b.call(a.call(x).relu())));
+                private static Tensor Squeeze(Tensor x) => x.relu();
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, ThreeLayers, Expected(3, 0));
+    }
+
+    [Fact]
     public async Task A_Sequential_of_Sequential_fields_is_one_path()
     {
         string source = Usings + """

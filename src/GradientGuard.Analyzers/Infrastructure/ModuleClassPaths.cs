@@ -19,6 +19,7 @@ internal sealed class ModuleClassPaths
     private readonly TorchSharpSymbols torch;
     private readonly SequentialPaths sequentials;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, bool> mayBePlain = new();
 
     private ModuleClassPaths(TorchSharpSymbols torch)
     {
@@ -35,6 +36,51 @@ internal sealed class ModuleClassPaths
 
     public List<LayerElement>? Elements(IOperation forwardBody) =>
         cache.GetOrAdd(forwardBody.Syntax, _ => Read(forwardBody)); // a forward is read once per compilation, however many checks ask
+
+    /// <summary>
+    /// False when the path of <paramref name="forwardBody"/> is surely no plain chain of layers (it is null, or holds a
+    /// normalization or an opaque element): a residual addition, or, outside loops, a call of a helper of the user's or
+    /// of a module held in a member whose type is a normalization or a class of the user's. Read from the forward
+    /// alone: the full reading binds the members' creations, and the rules that need a long plain path (GG0002's
+    /// default init, GG0006) ask this first. Most forwards of real models call a block of their own.
+    /// </summary>
+    public bool MayBePlain(IOperation forwardBody) =>
+        mayBePlain.GetOrAdd(forwardBody.Syntax, _ => !HasResidualAddition(forwardBody) && !CallsSurelyNotPlain(forwardBody));
+
+    // The calls the path reading adds for sure (not those in loops, whose bodies it may replay any number of times).
+    private bool CallsSurelyNotPlain(IOperation operation)
+    {
+        foreach (var child in operation.ChildOperations)
+        {
+            if (child is ILoopOperation)
+                continue;
+            if (child is IInvocationOperation call && IsSurelyNotPlain(call) || CallsSurelyNotPlain(child))
+                return true;
+        }
+        return false;
+    }
+
+    // What AddCall and AddMember turn into an opaque or a normalization element whatever the member's creation is.
+    private bool IsSurelyNotPlain(IInvocationOperation call)
+    {
+        var method = call.TargetMethod;
+        if (method.Name is not ("call" or "forward"))
+            return FunctionalActivation(method) is null && method.ContainingAssembly?.Name != "TorchSharp" && method.Locations.Any(l => l.IsInSource);
+        if (call.Instance.WithoutConversions().MemberOfThis() is not { } member)
+            return false;
+        var declaredType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
+        return sequentials.Classify(declaredType) switch
+        {
+            LayerKind.Normalization => true,
+            // A class or struct of the user's is opaque unless a creation from torch.nn converts to it.
+            LayerKind.Opaque => declaredType is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } type && type.Locations.Any(l => l.IsInSource) &&
+                                !type.GetMembers().Any(m => m is IMethodSymbol { MethodKind: MethodKind.Conversion }),
+            _ => false,
+        };
+    }
+
+    private bool HasResidualAddition(IOperation forwardBody) =>
+        forwardBody.Descendants().Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type));
 
     /// <summary>
     /// The Sequentials held in fields or properties that <paramref name="forwardBody"/> applies: a rule that reports such a
@@ -55,7 +101,7 @@ internal sealed class ModuleClassPaths
     private List<LayerElement>? Read(IOperation forwardBody)
     {
         var model = forwardBody.SemanticModel;
-        if (model is null || forwardBody.Descendants().Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type)))
+        if (model is null || HasResidualAddition(forwardBody))
             return null;
         var path = new List<LayerElement>();
         return Walk(forwardBody, model, path) ? path : null;

@@ -38,11 +38,34 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
             if (paths.IsConstruction(invocation) && !paths.IsNested(invocation) && paths.Elements(invocation) is { } path)
                 Check(operationContext.ReportDiagnostic, operationContext.Options, path, SequentialPaths.NameLocation(invocation.Syntax));
         });
+        // A global alias may name Sigmoid or Tanh in a file that does not: then every module class is read.
+        bool aliased = context.Compilation.SyntaxTrees.Any(t => GlobalSigmoidAliases.In(t) || GlobalTanhAliases.In(t));
         context.RegisterOperationBlockAction(blockContext =>
         {
-            if (classes.IsForward(blockContext.OwningSymbol))
+            if (classes.IsForward(blockContext.OwningSymbol) && (aliased || MayHoldSaturating(blockContext.OwningSymbol.ContainingType)))
                 CheckForward(blockContext, paths, classes); // in a method of its own: the lambda allocates nothing for the other bodies
         });
+    }
+
+    // Sigmoid and Tanh are sealed, so a path's saturating element is written with one of their names (a factory, a
+    // functional call, a member's or a ModuleList's type) in the file of the forward or of a member it applies: one
+    // of the files of the class or its base classes. A class none of whose files names them has no run to report, and
+    // its forward is not read for this rule (most model classes of real code).
+    private static readonly SourceMentions SaturatingNames = SourceMentions.AnyOf("igmoid", "anh");
+    private static readonly SourceMentions GlobalSigmoidAliases = SourceMentions.AllOf("global using", "igmoid");
+    private static readonly SourceMentions GlobalTanhAliases = SourceMentions.AllOf("global using", "anh");
+
+    private static bool MayHoldSaturating(INamedTypeSymbol? type)
+    {
+        for (; type is not null && type.Locations.Any(l => l.IsInSource); type = type.BaseType)
+        {
+            foreach (var part in type.DeclaringSyntaxReferences)
+            {
+                if (SaturatingNames.In(part.SyntaxTree))
+                    return true;
+            }
+        }
+        return false;
     }
 
     private static void CheckForward(OperationBlockAnalysisContext blockContext, SequentialPaths paths, ModuleClassPaths classes)
