@@ -17,8 +17,7 @@ namespace GradientGuard.Analyzers.Infrastructure;
 internal sealed class InitMentions
 {
     private static readonly string[] HelperWords = { "xavier_", "glorot_", "kaiming_" };
-    private static readonly SourceMentions Weight = SourceMentions.AnyOf("weight");
-    private static readonly SourceMentions Apply = SourceMentions.AnyOf("apply");
+    // parameters() and named_parameters() both hold it.
     private static readonly SourceMentions Parameters = SourceMentions.AnyOf("parameters");
     private readonly Lazy<(HashSet<string> Methods, bool Constructors)> helpers;
 
@@ -29,8 +28,8 @@ internal sealed class InitMentions
     /// <summary>Whether <see cref="InitCalls.Find"/> can find an init of a layer in <paramref name="body"/>.</summary>
     public bool MayInitLayers(SyntaxNode body)
     {
-        if (Weight.In(body))
-            return true;
+        if (Names(body, "weight"))
+            return true; // a whole identifier, as a reference of the property must write it (weight_decay is none)
         var (methods, constructors) = helpers.Value;
         if (methods.Count == 0 && !constructors)
             return false;
@@ -44,8 +43,10 @@ internal sealed class InitMentions
 
     /// <summary>Whether <see cref="ModelWideInits.Find"/> can find an apply or a loop over parameters in <paramref name="body"/>.</summary>
     public static bool MayInitModel(SyntaxNode body) =>
-        Apply.In(body) ||
+        Names(body, "apply") ||
         Parameters.In(body) && body.DescendantNodes().OfType<CommonForEachStatementSyntax>().Any(loop => Parameters.In(loop.Expression));
+
+    private static bool Names(SyntaxNode body, string name) => TreeText.ContainsName(TreeText.Of(body.SyntaxTree), body.FullSpan, name);
 
     // The names of the methods (and whether any constructor) whose declaration mentions an init function InitHelpers reads.
     private static (HashSet<string> Methods, bool Constructors) FindHelpers(Compilation compilation, CancellationToken cancellation)
