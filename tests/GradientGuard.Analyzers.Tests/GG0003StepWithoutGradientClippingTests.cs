@@ -734,6 +734,35 @@ public sealed class GG0003StepWithoutGradientClippingTests
     }
 
     [Fact]
+    public async Task A_helper_called_through_a_conditional_access_or_a_global_qualified_name_is_followed()
+    {
+        // The bodies never name step: the gates find the helpers by their names, which every call form writes.
+        string source = Usings + """
+            class Trainer
+            {
+                void TrainOne(Tensor loss, optim.Optimizer optimizer, Trainer? other)
+                {
+                    loss.backward();
+                    other?{|#0:.Update(optimizer)|};
+                }
+
+                void TrainTwo(Tensor loss, optim.Optimizer optimizer)
+                {
+                    loss.backward();
+                    {|#1:global::Trainer.StepAll(optimizer)|};
+                }
+
+                void Update(optim.Optimizer optimizer) => optimizer.step();
+
+                static void StepAll(optim.Optimizer optimizer) => optimizer.step();
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments(".Update()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(1).WithArguments("global::Trainer.StepAll()", ""));
+    }
+
+    [Fact]
     public async Task A_step_and_a_backward_in_another_files_helper_raise_nothing()
     {
         var test = new Verify.Test();

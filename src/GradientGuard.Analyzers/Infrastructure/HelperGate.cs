@@ -18,9 +18,10 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// in another file whose declaration holds <c>clip</c> (any case) or <c>zero_grad</c>;</item>
 /// <item>a call of a method or local function of its file that finds something, to any depth: its text names one.</item>
 /// </list>
-/// A call no name tells (<c>x?.Run()</c>, see <see cref="TreeText.MayCallUnnamed"/>) lets a helper through, and so
-/// does any helper of a file where a method that may lead to events can be called without its name in the text (a
-/// collection initializer's <c>Add</c>, a query's <c>Select</c>). Constructors, properties and operators are never
+/// Every call written in the text names its method, <c>x?.Run()</c> and <c>global::Run()</c> too (a call of a
+/// delegate, <c>f()()</c>, goes to its <c>Invoke</c>, which leads nowhere); so any helper of a file where a method
+/// that may lead to events can be called without its name in the text (a collection initializer's <c>Add</c>, a
+/// query's <c>Select</c>) is let through. Constructors, properties and operators are never
 /// reached as calls. Every test lets too much through, never too little: the summaries are the ones binding every
 /// helper would give. One instance per compilation (the other files' helpers are the compilation's).
 /// </summary>
@@ -88,7 +89,7 @@ internal sealed class HelperGate
     }
 
     private static bool MayCall(string text, TextSpan span, HashSet<string> names) =>
-        TreeText.MayCallUnnamed(text, span) || names.Overlaps(ImplicitlyCalled) || names.Any(name => TreeText.ContainsName(text, span, name));
+        names.Overlaps(ImplicitlyCalled) || names.Any(name => TreeText.ContainsName(text, span, name));
 
     // The file's methods that may find an event, to any depth (constructors are never called through an invocation).
     private HashSet<string> Leading(SyntaxTree tree, string text, Compilation compilation) =>

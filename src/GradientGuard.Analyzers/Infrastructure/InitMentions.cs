@@ -33,11 +33,10 @@ internal sealed class InitMentions
         var (methods, constructors) = helpers.Value;
         if (methods.Count == 0 && !constructors)
             return false;
-        // Text tests for what a syntax walk would find: a helper's call (its name), a call whose target a name cannot
-        // tell (x?.Init(...)), a ": base(...)" / ": this(...)" into a constructor that initializes.
+        // Text tests for what a syntax walk would find: a helper's call (its name, which x?.Init(...) writes too), a
+        // ": base(...)" / ": this(...)" into a constructor that initializes.
         string text = TreeText.Of(body.SyntaxTree);
-        return TreeText.MayCallUnnamed(text, body.Span) ||
-               constructors && TreeText.MayCallConstructor(text, body.Span) ||
+        return constructors && TreeText.MayCallConstructor(text, body.Span) ||
                methods.Any(name => TreeText.ContainsName(text, body.Span, name));
     }
 

@@ -74,11 +74,10 @@ internal sealed class TrainingStepEvents
     // not make it a training step.
     private static bool Mentions(SyntaxNode node, string word) => TreeText.ContainsName(TreeText.Of(node.SyntaxTree), node.FullSpan, word);
 
-    // Whether the text of a span may call a name in `names`: a call of it (its name as a whole identifier), a call whose
-    // target a name cannot tell (x?.Train()), or a ": base(...)" when a constructor is among them. Text tests that only
-    // ever let too much through (a name in a comment counts).
+    // Whether the text of a span may call a name in `names`: a call of it (its name as a whole identifier, which every
+    // call form writes, x?.Train() and global::Train() too), or a ": base(...)" when a constructor is among them. Text
+    // tests that only ever let too much through (a name in a comment counts).
     private static bool MayCall(string text, Microsoft.CodeAnalysis.Text.TextSpan span, HashSet<string> names) =>
-        TreeText.MayCallUnnamed(text, span) ||
         names.Contains(FileDeclarations.ConstructorName) && TreeText.MayCallConstructor(text, span) ||
         names.Any(name => name != FileDeclarations.ConstructorName && TreeText.ContainsName(text, span, name));
 

@@ -52,28 +52,6 @@ internal static class TreeText
         return false;
     }
 
-    /// <summary>
-    /// Whether <paramref name="span"/> may hold a call that no name tells (<c>x?.Run()</c>, <c>f()()</c>,
-    /// <c>items[0]()</c>, <c>(f)()</c>, <c>f!()</c>, <c>global::Run()</c>): a <c>?.</c>, a <c>::</c>, or a <c>(</c> right
-    /// after a <c>)</c>, a <c>]</c> or a postfix <c>!</c>.
-    /// </summary>
-    public static bool MayCallUnnamed(string text, TextSpan span)
-    {
-        if (Contains(text, span, "?.") || Contains(text, span, "::"))
-            return true;
-        for (int at = text.IndexOf('(', span.Start, span.Length); at >= 0; at = at + 1 < span.End ? text.IndexOf('(', at + 1, span.End - at - 1) : -1)
-        {
-            int before = at - 1;
-            while (before >= span.Start && char.IsWhiteSpace(text[before]))
-                before--;
-            if (before >= span.Start && text[before] is ')' or ']')
-                return true;
-            if (before > span.Start && text[before] == '!' && (IsIdentifierPart(text[before - 1]) || text[before - 1] is ')' or ']'))
-                return true; // f!()
-        }
-        return false;
-    }
-
     /// <summary>Whether <paramref name="span"/> may hold a <c>: base(...)</c> or <c>: this(...)</c> call.</summary>
     public static bool MayCallConstructor(string text, TextSpan span) => ContainsName(text, span, "base") || ContainsName(text, span, "this");
 
