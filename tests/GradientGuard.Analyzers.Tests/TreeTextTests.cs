@@ -1,12 +1,14 @@
 using GradientGuard.Analyzers.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 using Xunit;
 
 namespace GradientGuard.Analyzers.Tests;
 
 /// <summary>
-/// The text tests behind the rules' syntax gates may let too much through, never too little: every call form a name
-/// cannot tell must count as one, and a name must be found wherever a call of it stands.
+/// The text tests behind the rules' syntax gates may let too much through, never too little: a name must be found
+/// wherever a call of it stands, whatever the call's form, and only words of the code count.
 /// </summary>
 public sealed class TreeTextTests
 {
@@ -43,9 +45,23 @@ public sealed class TreeTextTests
         Assert.True(TreeText.ContainsName(text, All(text), "Train"));
 
     [Theory]
-    [InlineData("public Net() : base(\"net\") { }", true)]
-    [InlineData("public Net(int n) : this () { }", true)]
-    [InlineData("public Net() { Setup(); }", false)]
+    [InlineData("class C { public C() : base() { } }", true)]
+    [InlineData("class C { public C(int n) : this () { } }", true)]
+    [InlineData("class C { public C() { Setup(); } }", false)]
+    [InlineData("class C { public C() { /* : base() */ } }", false)]
     public void A_constructor_call_is_seen_by_its_keyword(string text, bool expected) =>
-        Assert.Equal(expected, TreeText.MayCallConstructor(text, All(text)));
+        Assert.Equal(expected, TreeText.MayCallConstructor(Parse(text), All(text)));
+
+    [Theory]
+    [InlineData("class C { void M(O o) { o.step(); } }", true)]
+    [InlineData("class C { void M(O o) { o.@step(); } }", true)]
+    [InlineData("class C { void M(O o) { var s = $\"{o.step()}\"; } }", true)]
+    [InlineData("class C { void M(O o) { o.Run(); } } // one step", false)]
+    [InlineData("class C { /// <summary>step</summary>\n void M(O o) { o.Run(); } }", false)]
+    [InlineData("class C { void M(O o) { Log(\"step\"); Log($\"a step {o}\"); } }", false)]
+    [InlineData("class C { void M(O o) {\n#if NEVER\n o.step();\n#endif\n } }", false)]
+    public void Only_a_word_of_the_code_names_a_call_not_one_in_a_comment_a_string_or_disabled_text(string text, bool expected) =>
+        Assert.Equal(expected, TreeText.ContainsCodeName(Parse(text), All(text), "step"));
+
+    private static SyntaxTree Parse(string text) => CSharpSyntaxTree.ParseText(text);
 }

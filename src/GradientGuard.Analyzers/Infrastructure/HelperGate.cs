@@ -13,7 +13,7 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// test, per compilation. Binding a helper finds something only through
 /// <list type="bullet">
 /// <item>a call it makes of backward, step, zero_grad or a clip, or of a method named for clipping: its text holds
-/// <c>backward</c>, <c>step</c> or <c>zero_grad</c> as a whole identifier, or <c>clip</c> anywhere (in any case);</item>
+/// <c>backward</c>, <c>step</c> or <c>zero_grad</c> as an identifier of its code, or <c>clip</c> anywhere (in any case);</item>
 /// <item>a call of a method of another file, read by syntax for a clip or a zero_grad: its text names a method declared
 /// in another file whose declaration holds <c>clip</c> (any case) or <c>zero_grad</c>;</item>
 /// <item>a call of a method or local function of its file that finds something, to any depth: its text names one.</item>
@@ -48,26 +48,26 @@ internal sealed class HelperGate
         if (Seeds(text, declaration, tree, compilation))
             return true;
         var leading = Leading(tree, text, compilation);
-        if (MayCall(text, declaration.Span, leading))
+        if (MayCall(tree, declaration.Span, leading))
             return true;
         // The local functions in scope that the member's text does not hold: those beside a local function.
         if (FileDeclarations.MemberOf(declaration) is not { } member || member == declaration)
             return false;
-        if (!Seeds(text, member, tree, compilation) && !MayCall(text, member.Span, leading))
+        if (!Seeds(text, member, tree, compilation) && !MayCall(tree, member.Span, leading))
             return false; // no local function can lead anywhere when its member's text seeds nothing and names no leading method
         var locals = FileDeclarations.LocalFunctionsIn(member).Where(f => f.Node != declaration && !declaration.Span.Contains(f.Node.Span)).ToList();
-        return locals.Count > 0 && MayCall(text, declaration.Span, Closure(text, tree, compilation, locals, new HashSet<string>(leading, StringComparer.Ordinal)));
+        return locals.Count > 0 && MayCall(tree, declaration.Span, Closure(text, tree, compilation, locals, new HashSet<string>(leading, StringComparer.Ordinal)));
     }
 
     // A declaration that may find an event by itself, not through a method of its file.
     private bool Seeds(string text, SyntaxNode declaration, SyntaxTree tree, Compilation compilation)
     {
         var full = declaration.FullSpan;
-        if (EventWords.Any(w => TreeText.ContainsName(text, full, w)) || ContainsClip(text, full))
+        if (EventWords.Any(w => TreeText.ContainsCodeName(tree, full, w)) || ContainsClip(text, full))
             return true;
         foreach (string name in OtherFileHelpersNamedIn(tree, text, compilation))
         {
-            if (TreeText.ContainsName(text, declaration.Span, name))
+            if (TreeText.ContainsCodeName(tree, declaration.Span, name))
                 return true;
         }
         return false;
@@ -88,8 +88,8 @@ internal sealed class HelperGate
         return namedPerFile.GetValue(tree, _ => named);
     }
 
-    private static bool MayCall(string text, TextSpan span, HashSet<string> names) =>
-        names.Overlaps(ImplicitlyCalled) || names.Any(name => TreeText.ContainsName(text, span, name));
+    private static bool MayCall(SyntaxTree tree, TextSpan span, HashSet<string> names) =>
+        names.Overlaps(ImplicitlyCalled) || names.Any(name => TreeText.ContainsCodeName(tree, span, name));
 
     // The file's methods that may find an event, to any depth (constructors are never called through an invocation).
     private HashSet<string> Leading(SyntaxTree tree, string text, Compilation compilation) =>
@@ -98,7 +98,7 @@ internal sealed class HelperGate
             new HashSet<string>(StringComparer.Ordinal)));
 
     private HashSet<string> Closure(string text, SyntaxTree tree, Compilation compilation, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading) =>
-        NameClosure.Extend(declarations, leading, d => Seeds(text, d.Node, tree, compilation), (span, names) => MayCall(text, span, names));
+        NameClosure.Extend(declarations, leading, d => Seeds(text, d.Node, tree, compilation), (span, names) => MayCall(tree, span, names));
 
     // Per compilation: the methods whose declaration mentions a clip (any case) or zero_grad, by name, with their
     // files: the only methods of another file whose syntax gives a helper an event.

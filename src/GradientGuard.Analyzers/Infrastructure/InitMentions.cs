@@ -35,9 +35,8 @@ internal sealed class InitMentions
             return false;
         // Text tests for what a syntax walk would find: a helper's call (its name, which x?.Init(...) writes too), a
         // ": base(...)" / ": this(...)" into a constructor that initializes.
-        string text = TreeText.Of(body.SyntaxTree);
-        return constructors && TreeText.MayCallConstructor(text, body.Span) ||
-               methods.Any(name => TreeText.ContainsName(text, body.Span, name));
+        return constructors && TreeText.MayCallConstructor(body.SyntaxTree, body.Span) ||
+               methods.Any(name => TreeText.ContainsCodeName(body.SyntaxTree, body.Span, name));
     }
 
     /// <summary>Whether <see cref="ModelWideInits.Find"/> can find an apply or a loop over parameters in <paramref name="body"/>.</summary>
@@ -45,7 +44,7 @@ internal sealed class InitMentions
         Names(body, "apply") ||
         Parameters.In(body) && body.DescendantNodes().OfType<CommonForEachStatementSyntax>().Any(loop => Parameters.In(loop.Expression));
 
-    private static bool Names(SyntaxNode body, string name) => TreeText.ContainsName(TreeText.Of(body.SyntaxTree), body.FullSpan, name);
+    private static bool Names(SyntaxNode body, string name) => TreeText.ContainsCodeName(body.SyntaxTree, body.FullSpan, name);
 
     // The names of the methods (and whether any constructor) whose declaration mentions an init function InitHelpers reads.
     private static (HashSet<string> Methods, bool Constructors) FindHelpers(Compilation compilation, CancellationToken cancellation)

@@ -53,33 +53,33 @@ internal sealed class TrainingStepEvents
     {
         if (Mentions(node, word))
             return true;
-        var leading = LeadingNames(node.SyntaxTree, word);
-        string text = TreeText.Of(node.SyntaxTree);
-        if (MayCall(text, node.Span, leading))
+        var tree = node.SyntaxTree;
+        var leading = LeadingNames(tree, word);
+        if (MayCall(tree, node.Span, leading))
             return true;
         // A local function of the member the node sits in, when the node does not hold it (a loop calling one declared
         // beside it): the members' closure cannot see it, its text is not the node's.
         if (FileDeclarations.MemberOf(node) is not { } member || node.Parent == member || node.Span.Contains(member.Span))
             return false; // a member's whole body holds its local functions: their text was tested with it
-        if (!Mentions(member, word) && !MayCall(text, member.Span, leading))
+        if (!Mentions(member, word) && !MayCall(tree, member.Span, leading))
             return false; // no local function can lead there when the member's text names neither the word nor a leading name
         var locals = FileDeclarations.LocalFunctionsIn(member).Where(f => !node.Span.Contains(f.Node.Span)).ToList();
         if (locals.Count == 0)
             return false;
-        var reaching = Closure(text, locals, new HashSet<string>(leading, StringComparer.Ordinal), word);
-        return MayCall(text, node.Span, reaching);
+        var reaching = Closure(tree, locals, new HashSet<string>(leading, StringComparer.Ordinal), word);
+        return MayCall(tree, node.Span, reaching);
     }
 
-    // The event's name as a whole identifier, as any call of it must write it: `global_step` or `steps` in a body does
-    // not make it a training step.
-    private static bool Mentions(SyntaxNode node, string word) => TreeText.ContainsName(TreeText.Of(node.SyntaxTree), node.FullSpan, word);
+    // The event's name as an identifier of the code, as any call of it must write it: `global_step`, `steps` or a
+    // comment's "backward pass" does not make a body a training step.
+    private static bool Mentions(SyntaxNode node, string word) => TreeText.ContainsCodeName(node.SyntaxTree, node.FullSpan, word);
 
     // Whether the text of a span may call a name in `names`: a call of it (its name as a whole identifier, which every
     // call form writes, x?.Train() and global::Train() too), or a ": base(...)" when a constructor is among them. Text
     // tests that only ever let too much through (a name in a comment counts).
-    private static bool MayCall(string text, Microsoft.CodeAnalysis.Text.TextSpan span, HashSet<string> names) =>
-        names.Contains(FileDeclarations.ConstructorName) && TreeText.MayCallConstructor(text, span) ||
-        names.Any(name => name != FileDeclarations.ConstructorName && TreeText.ContainsName(text, span, name));
+    private static bool MayCall(SyntaxTree tree, Microsoft.CodeAnalysis.Text.TextSpan span, HashSet<string> names) =>
+        names.Contains(FileDeclarations.ConstructorName) && TreeText.MayCallConstructor(tree, span) ||
+        names.Any(name => name != FileDeclarations.ConstructorName && TreeText.ContainsCodeName(tree, span, name));
 
     // Per file and word: the methods, local functions and constructors that mention the word, or may call one that does
     // (to any depth, which covers the helper depth ThroughHelper follows).
@@ -90,11 +90,11 @@ internal sealed class TrainingStepEvents
             .GetOrAdd(word, w => ComputeLeadingNames(tree, w));
 
     private static HashSet<string> ComputeLeadingNames(SyntaxTree tree, string word) =>
-        Closure(TreeText.Of(tree), FileDeclarations.Of(tree).Members, new HashSet<string>(StringComparer.Ordinal), word);
+        Closure(tree, FileDeclarations.Of(tree).Members, new HashSet<string>(StringComparer.Ordinal), word);
 
     // Adds to `leading` the names of the declarations that mention the word, or may call one that does, to any depth.
-    private static HashSet<string> Closure(string text, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading, string word) =>
-        NameClosure.Extend(declarations, leading, d => Mentions(d.Node, word), (span, names) => MayCall(text, span, names));
+    private static HashSet<string> Closure(SyntaxTree tree, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading, string word) =>
+        NameClosure.Extend(declarations, leading, d => Mentions(d.Node, word), (span, names) => MayCall(tree, span, names));
 
     /// <summary>Whether a call of this name can be a training event at all (<see cref="Classify(IMethodSymbol)"/> knows no other).</summary>
     public static bool IsEventName(string? name) => name is "backward" or "clip_grad_norm_" or "clip_grad_value_" or "step" or "zero_grad";

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 
 namespace GradientGuard.Analyzers.Infrastructure;
@@ -39,21 +40,42 @@ internal static class TreeText
         text.IndexOf(word, span.Start, span.Length, StringComparison.Ordinal) >= 0;
 
     /// <summary>Whether <paramref name="name"/> occurs in <paramref name="span"/> as a whole identifier (as any call of it must).</summary>
-    public static bool ContainsName(string text, TextSpan span, string name)
+    public static bool ContainsName(string text, TextSpan span, string name) => NameAt(text, span, name, span.Start) >= 0;
+
+    /// <summary>
+    /// Whether <paramref name="name"/> occurs in <paramref name="span"/> of <paramref name="tree"/> as a whole identifier
+    /// or keyword of the code: not in a comment, a string or disabled text, where a word says nothing of what the code
+    /// calls (a comment's "backward pass" or "time step"). A hit of the text search is looked up in the tree, which
+    /// only a hit costs.
+    /// </summary>
+    public static bool ContainsCodeName(SyntaxTree tree, TextSpan span, string name)
     {
-        for (int at = text.IndexOf(name, span.Start, span.Length, StringComparison.Ordinal);
-             at >= 0;
-             at = at + 1 < span.End ? text.IndexOf(name, at + 1, span.End - at - 1, StringComparison.Ordinal) : -1)
+        string text = Of(tree);
+        for (int at = NameAt(text, span, name, span.Start); at >= 0; at = NameAt(text, span, name, at + 1))
         {
-            int end = at + name.Length;
-            if ((at == 0 || !IsIdentifierPart(text[at - 1])) && (end == text.Length || !IsIdentifierPart(text[end])))
+            var token = tree.GetRoot().FindToken(at);
+            if (token.Span.Contains(at) && (token.IsKind(SyntaxKind.IdentifierToken) || SyntaxFacts.IsKeywordKind(token.Kind())))
                 return true;
         }
         return false;
     }
 
-    /// <summary>Whether <paramref name="span"/> may hold a <c>: base(...)</c> or <c>: this(...)</c> call.</summary>
-    public static bool MayCallConstructor(string text, TextSpan span) => ContainsName(text, span, "base") || ContainsName(text, span, "this");
+    // The first whole-identifier occurrence of `name` at or after `from` within `span`, or -1.
+    private static int NameAt(string text, TextSpan span, string name, int from)
+    {
+        for (int at = from < span.End ? text.IndexOf(name, from, span.End - from, StringComparison.Ordinal) : -1;
+             at >= 0;
+             at = at + 1 < span.End ? text.IndexOf(name, at + 1, span.End - at - 1, StringComparison.Ordinal) : -1)
+        {
+            int end = at + name.Length;
+            if ((at == 0 || !IsIdentifierPart(text[at - 1])) && (end == text.Length || !IsIdentifierPart(text[end])))
+                return at;
+        }
+        return -1;
+    }
+
+    /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> may hold a <c>: base(...)</c> or <c>: this(...)</c> call.</summary>
+    public static bool MayCallConstructor(SyntaxTree tree, TextSpan span) => ContainsCodeName(tree, span, "base") || ContainsCodeName(tree, span, "this");
 
     private static bool IsIdentifierPart(char c) => char.IsLetterOrDigit(c) || c == '_';
 }
