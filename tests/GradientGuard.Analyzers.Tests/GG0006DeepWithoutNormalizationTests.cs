@@ -127,7 +127,8 @@ public sealed class GG0006DeepWithoutNormalizationTests
     public async Task Layers_held_as_the_library_base_type_are_read_and_a_block_of_the_users_own_is_opaque()
     {
         // Members typed Module<Tensor, Tensor> are read through their creations; a member of a class of the user's is
-        // opaque whatever it holds, and so is a helper of the user's, so those forwards are not read at all.
+        // opaque whatever it holds, and so is a helper of the user's, so those forwards are not read at all; nor is a
+        // forward that applies fewer weight layers (members or ModuleList elements) than the depth reported.
         string source = Usings + """
             class Held : nn.Module<Tensor, Tensor>
             {
@@ -158,8 +159,22 @@ public sealed class GG0006DeepWithoutNormalizationTests
                 public override Tensor forward(Tensor x) => c.call(Squeeze(b.call(a.call(x).relu())));
                 private static Tensor Squeeze(Tensor x) => x.relu();
             }
+
+            class Indexed : nn.Module<Tensor, Tensor>
+            {
+                private readonly ModuleList<Linear> layers = new ModuleList<Linear>();
+                public Indexed() : base("i") { RegisterComponents(); }
+                public override Tensor {|#1:forward|}(Tensor x) => layers[2].call(layers[1].call(layers[0].call(x).relu()).relu());
+            }
+
+            class TwoDeep : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear a = nn.Linear(8, 8), b = nn.Linear(8, 8);
+                public TwoDeep() : base("t") { RegisterComponents(); }
+                public override Tensor forward(Tensor x) => b.call(a.call(x).relu());
+            }
             """;
-        await Verify.VerifyAnalyzerAsync(source, ThreeLayers, Expected(3, 0));
+        await Verify.VerifyAnalyzerAsync(source, ThreeLayers, Expected(3, 0), Expected(3, 1));
     }
 
     [Fact]

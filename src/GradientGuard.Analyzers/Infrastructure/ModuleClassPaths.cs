@@ -20,6 +20,7 @@ internal sealed class ModuleClassPaths
     private readonly SequentialPaths sequentials;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, bool> mayBePlain = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, int?> maxWeights = new();
 
     private ModuleClassPaths(TorchSharpSymbols torch)
     {
@@ -47,6 +48,49 @@ internal sealed class ModuleClassPaths
     public bool MayBePlain(IOperation forwardBody) =>
         mayBePlain.GetOrAdd(forwardBody.Syntax, _ => !HasResidualAddition(forwardBody) && !CallsSurelyNotPlain(forwardBody));
 
+    /// <summary>
+    /// Whether the path of <paramref name="forwardBody"/> may be a plain chain of at least <paramref name="weights"/>
+    /// weight layers (<see cref="MayBePlain"/>, and <see cref="MaxWeights"/> does not rule the count out).
+    /// </summary>
+    public bool MayBeDeepPlain(IOperation forwardBody, int weights) =>
+        MayBePlain(forwardBody) && (MaxWeights(forwardBody) is not int most || most >= weights);
+
+    /// <summary>
+    /// The most weight layers the path of a forward without loops can hold, read from the forward alone: one per call
+    /// of a member typed as a weight layer, or of a ModuleList element of such a type. Null when a loop or a member of a
+    /// library base type (which may hold a Sequential of any depth) leaves it open.
+    /// </summary>
+    private int? MaxWeights(IOperation forwardBody) => maxWeights.GetOrAdd(forwardBody.Syntax, _ =>
+    {
+        int count = 0;
+        foreach (var operation in forwardBody.Descendants())
+        {
+            if (operation is ILoopOperation)
+                return null;
+            if (operation is not IInvocationOperation { TargetMethod.Name: "call" or "forward" } call)
+                continue;
+            switch (call.Instance.WithoutConversions())
+            {
+                case { } instance when instance.MemberOfThis() is { } member:
+                    var declaredType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
+                    switch (sequentials.Classify(declaredType))
+                    {
+                        case LayerKind.Weight:
+                            count++;
+                            break;
+                        case LayerKind.Opaque when !IsUsersOwnModule(declaredType):
+                            return null; // its creation decides: a Sequential, say
+                    }
+                    break;
+                case IPropertyReferenceOperation { Property.IsIndexer: true } element when ModuleListElement(element.Instance) is { } itemType:
+                    if (sequentials.Classify(itemType) == LayerKind.Weight)
+                        count++;
+                    break;
+            }
+        }
+        return count;
+    });
+
     // The calls the path reading adds for sure (not those in loops, whose bodies it may replay any number of times).
     private bool CallsSurelyNotPlain(IOperation operation)
     {
@@ -72,12 +116,16 @@ internal sealed class ModuleClassPaths
         return sequentials.Classify(declaredType) switch
         {
             LayerKind.Normalization => true,
-            // A class or struct of the user's is opaque unless a creation from torch.nn converts to it.
-            LayerKind.Opaque => declaredType is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } type && type.Locations.Any(l => l.IsInSource) &&
-                                !type.GetMembers().Any(m => m is IMethodSymbol { MethodKind: MethodKind.Conversion }),
+            LayerKind.Opaque => IsUsersOwnModule(declaredType),
             _ => false,
         };
     }
+
+    // A class or struct of the user's: opaque whatever its member's creation, unless a creation from torch.nn converts
+    // to it.
+    private static bool IsUsersOwnModule(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named && named.Locations.Any(l => l.IsInSource) &&
+        !named.GetMembers().Any(m => m is IMethodSymbol { MethodKind: MethodKind.Conversion });
 
     private bool HasResidualAddition(IOperation forwardBody) =>
         forwardBody.Descendants().Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type));

@@ -96,7 +96,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 var members = new Lazy<List<IOperation>>(() => MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList());
                 foreach (var body in blockContext.OperationBlocks)
                 {
-                    if (classes.MayBePlain(body) && classes.Elements(body) is { } path)
+                    if (classes.MayBeDeepPlain(body, RuleOptions.MinDefaultInitLayers.Read(blockContext.Options, body.Syntax.SyntaxTree)) && classes.Elements(body) is { } path)
                         check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), blockContext.OwningSymbol.Locations[0], () => initializedElsewhere.Value || members.Value.Any(ElsewhereInitialization.In));
                 }
             }

@@ -51,7 +51,8 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
     {
         foreach (var body in blockContext.OperationBlocks)
         {
-            if (classes.MayBePlain(body) && classes.Elements(body) is { } path && TooDeep(path, blockContext.Options, body.Syntax.SyntaxTree, out int depth) &&
+            if (classes.MayBeDeepPlain(body, RuleOptions.MinPlainDepth.Read(blockContext.Options, body.Syntax.SyntaxTree)) &&
+                classes.Elements(body) is { } path && TooDeep(path, blockContext.Options, body.Syntax.SyntaxTree, out int depth) &&
                 !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && TooDeep(own, blockContext.Options, body.Syntax.SyntaxTree, out _)))
             {
                 blockContext.ReportDiagnostic(Diagnostic.Create(Rule, blockContext.OwningSymbol.Locations[0], depth)); // unless a Sequential it applies is reported itself
