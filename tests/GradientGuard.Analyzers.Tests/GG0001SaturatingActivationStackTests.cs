@@ -786,17 +786,7 @@ public sealed class GG0001SaturatingActivationStackTests
         test.TestState.Sources.Add(("/Net.cs", Usings + """
             class Net : Base
             {
-                private readonly Linear fc1 = nn.Linear(4, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 1);
-
-                public override Tensor {|#0:forward|}(Tensor x)
-                {
-                    x = {|#1:acts[0].call(fc1.call(x))|};
-                    x = {|#2:acts[1].call(fc2.call(x))|};
-                    x = {|#3:acts[2].call(fc3.call(x))|};
-                    return fc4.call(x);
-                }
-            }
-            """));
+            """ + "\n" + ActsForward));
         test.ExpectedDiagnostics.Add(Expected(3, 0, 1, 2, 3));
         await test.RunAsync();
     }
@@ -809,21 +799,24 @@ public sealed class GG0001SaturatingActivationStackTests
         test.TestState.Sources.Add(("/Net.cs", Usings + """
             class Net : nn.Module<Tensor, Tensor>
             {
-                private readonly Linear fc1 = nn.Linear(4, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 1);
                 private readonly ModuleList<Squash> acts = new ModuleList<Squash>();
-
                 public Net() : base("net") { RegisterComponents(); }
-
-                public override Tensor {|#0:forward|}(Tensor x)
-                {
-                    x = {|#1:acts[0].call(fc1.call(x))|};
-                    x = {|#2:acts[1].call(fc2.call(x))|};
-                    x = {|#3:acts[2].call(fc3.call(x))|};
-                    return fc4.call(x);
-                }
-            }
-            """));
+            """ + "\n" + ActsForward));
         test.ExpectedDiagnostics.Add(Expected(3, 0, 1, 2, 3));
         await test.RunAsync();
     }
+
+    // Three Linear layers, each applied with a saturating activation held in a ModuleList `acts` the class gets elsewhere.
+    private const string ActsForward = """
+            private readonly Linear fc1 = nn.Linear(4, 8), fc2 = nn.Linear(8, 8), fc3 = nn.Linear(8, 8), fc4 = nn.Linear(8, 1);
+
+            public override Tensor {|#0:forward|}(Tensor x)
+            {
+                x = {|#1:acts[0].call(fc1.call(x))|};
+                x = {|#2:acts[1].call(fc2.call(x))|};
+                x = {|#3:acts[2].call(fc3.call(x))|};
+                return fc4.call(x);
+            }
+        }
+        """;
 }

@@ -18,12 +18,13 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// in another file whose declaration holds <c>clip</c> (any case) or <c>zero_grad</c>;</item>
 /// <item>a call of a method or local function of its file that finds something, to any depth: its text names one.</item>
 /// </list>
-/// Every call written in the text names its method, <c>x?.Run()</c> and <c>global::Run()</c> too (a call of a
-/// delegate, <c>f()()</c>, goes to its <c>Invoke</c>, which leads nowhere); so any helper of a file where a method
-/// that may lead to events can be called without its name in the text (a collection initializer's <c>Add</c>, a
-/// query's <c>Select</c>) is let through. Constructors, properties and operators are never
-/// reached as calls. Every test lets too much through, never too little: the summaries are the ones binding every
-/// helper would give. One instance per compilation (the other files' helpers are the compilation's).
+/// Every call written in the code names its method, <c>x?.Run()</c> and <c>global::Run()</c> too (a call of a
+/// delegate, <c>f()()</c>, goes to its <c>Invoke</c>, which leads nowhere), so names are read as identifiers of the
+/// code, not in comments or strings. Any helper of a file where a method that may lead to events can be called without
+/// its name in the text (a collection initializer's <c>Add</c>, a query's <c>Select</c>) is let through. Constructors,
+/// properties and operators are never reached as calls. Every test lets too much through, never too little: the
+/// summaries are the ones binding every helper would give. One instance per compilation (the other files' helpers are
+/// the compilation's).
 /// </summary>
 internal sealed class HelperGate
 {

@@ -72,7 +72,7 @@ internal sealed class ModuleClassPaths
             switch (call.Instance.WithoutConversions())
             {
                 case { } instance when instance.MemberOfThis() is { } member:
-                    var declaredType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
+                    var declaredType = DeclaredType(member);
                     switch (sequentials.Classify(declaredType))
                     {
                         case LayerKind.Weight:
@@ -112,7 +112,7 @@ internal sealed class ModuleClassPaths
             return FunctionalActivation(method) is null && method.ContainingAssembly?.Name != "TorchSharp" && method.Locations.Any(l => l.IsInSource);
         if (call.Instance.WithoutConversions().MemberOfThis() is not { } member)
             return false;
-        var declaredType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
+        var declaredType = DeclaredType(member);
         return sequentials.Classify(declaredType) switch
         {
             LayerKind.Normalization => true,
@@ -325,7 +325,7 @@ internal sealed class ModuleClassPaths
 
     private bool AddMember(ISymbol member, SemanticModel model, List<LayerElement> path)
     {
-        var declaredType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
+        var declaredType = DeclaredType(member);
         var creation = sequentials.MemberCreation(member, model);
         var kind = sequentials.Classify(declaredType);
         if (kind == LayerKind.Opaque && creation is not null)
@@ -343,7 +343,7 @@ internal sealed class ModuleClassPaths
     // "Sigmoid act = nn.Sigmoid();": the declared type must change with the value. Only for a lone declarator.
     private TypeSyntax? ActivationTypeSyntax(ISymbol member)
     {
-        var declaredType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
+        var declaredType = DeclaredType(member);
         if (!TorchSharpSymbols.DerivesFromAny(declaredType, torch.Saturating))
             return null;
         return member.DeclaringSyntaxReferences[0].GetSyntax() switch
@@ -353,6 +353,8 @@ internal sealed class ModuleClassPaths
             _ => null,
         };
     }
+
+    private static ITypeSymbol? DeclaredType(ISymbol member) => member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
 
     private static bool Append(List<LayerElement> path, List<LayerElement> inner)
     {

@@ -45,7 +45,7 @@ internal sealed class TrainingStepEvents
 
     /// <summary>
     /// Whether <paramref name="node"/> (a method body, a loop) can reach a call named <paramref name="word"/> (<c>step</c>,
-    /// <c>backward</c>): it names it (a whole identifier), or calls by name a method or local function of its file
+    /// <c>backward</c>): it names it (an identifier of its code), or calls by name a method or local function of its file
     /// that can (helpers of other files are read for clips and zero_grad only, see <see cref="ThroughHelper"/>). A
     /// text and syntax test, so that the bodies of a training file that cannot hold a step are never walked.
     /// </summary>
@@ -74,9 +74,9 @@ internal sealed class TrainingStepEvents
     // comment's "backward pass" does not make a body a training step.
     private static bool Mentions(SyntaxNode node, string word) => TreeText.ContainsCodeName(node.SyntaxTree, node.FullSpan, word);
 
-    // Whether the text of a span may call a name in `names`: a call of it (its name as a whole identifier, which every
-    // call form writes, x?.Train() and global::Train() too), or a ": base(...)" when a constructor is among them. Text
-    // tests that only ever let too much through (a name in a comment counts).
+    // Whether the code of a span may call a name in `names`: a call of it (its name as an identifier, which every call
+    // form writes, x?.Train() and global::Train() too), or a ": base(...)" when a constructor is among them. Tests that
+    // only ever let too much through (any identifier of that name counts, a local variable's too).
     private static bool MayCall(SyntaxTree tree, Microsoft.CodeAnalysis.Text.TextSpan span, HashSet<string> names) =>
         names.Contains(FileDeclarations.ConstructorName) && TreeText.MayCallConstructor(tree, span) ||
         names.Any(name => name != FileDeclarations.ConstructorName && TreeText.ContainsCodeName(tree, span, name));

@@ -8,9 +8,9 @@ namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>
 /// Text tests on a file's source, for the syntax gates that decide which bodies a rule walks. Each answers "may" in a
-/// way that can only let too much through (a word in a comment or a longer name counts), never too little: a gate
-/// built on them keeps every report and spares the walks of bodies that cannot hold one. A text search is far
-/// cheaper than walking the syntax it stands for.
+/// way that can only let too much through (a word inside a longer name, or for the plain searches a word in a comment,
+/// counts), never too little: a gate built on them keeps every report and spares the walks of bodies that cannot hold
+/// one. A text search is far cheaper than walking the syntax it stands for.
 /// </summary>
 internal static class TreeText
 {
