@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
@@ -38,11 +39,13 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
             if (paths.IsConstruction(invocation) && !paths.IsNested(invocation) && paths.Elements(invocation) is { } path)
                 Check(operationContext.ReportDiagnostic, operationContext.Options, path, SequentialPaths.NameLocation(invocation.Syntax));
         });
-        // A global alias may name Sigmoid or Tanh in a file that does not: then every module class is read.
-        bool aliased = context.Compilation.SyntaxTrees.Any(t => GlobalSigmoidAliases.In(t) || GlobalTanhAliases.In(t));
+        // A global alias may name Sigmoid or Tanh in a file that does not: then every module class is read. The files are
+        // searched for one only when a class's own files name neither, not at every compilation's start.
+        var compilation = context.Compilation;
+        var aliased = new Lazy<bool>(() => compilation.SyntaxTrees.Any(t => GlobalSigmoidAliases.In(t) || GlobalTanhAliases.In(t)));
         context.RegisterOperationBlockAction(blockContext =>
         {
-            if (classes.IsForward(blockContext.OwningSymbol) && (aliased || MayHoldSaturating(blockContext.OwningSymbol.ContainingType)))
+            if (classes.IsForward(blockContext.OwningSymbol) && (MayHoldSaturating(blockContext.OwningSymbol.ContainingType) || aliased.Value))
                 CheckForward(blockContext, paths, classes); // in a method of its own: the lambda allocates nothing for the other bodies
         });
     }
