@@ -343,6 +343,29 @@ public sealed class GG0001SaturatingActivationStackTests
     }
 
     [Fact]
+    public async Task Activations_held_as_the_library_base_type_and_applied_again_are_counted()
+    {
+        // One Tanh applied three times, held as Module<Tensor, Tensor> like the Linear layers: the forward is read
+        // through the members' creations, however few calls name a saturating type.
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly nn.Module<Tensor, Tensor> l1 = nn.Linear(4, 8), l2 = nn.Linear(8, 8), l3 = nn.Linear(8, 8), l4 = nn.Linear(8, 1);
+                private readonly nn.Module<Tensor, Tensor> act;
+
+                public Net() : base("net")
+                {
+                    act = {|#1:nn.Tanh()|};
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#0:forward|}(Tensor x) => l4.call(act.call(l3.call(act.call(l2.call(act.call(l1.call(x)))))));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1));
+    }
+
+    [Fact]
     public async Task An_object_initializer_in_the_constructor_setting_a_member_of_the_same_name_is_not_the_fields_assignment()
     {
         // `body = 8` in the initializer sets Settings.body: the field still has one assignment, the Sequential.

@@ -178,6 +178,29 @@ public sealed class GG0006DeepWithoutNormalizationTests
     }
 
     [Fact]
+    public async Task A_member_of_the_library_base_type_built_as_a_Sequential_adds_all_its_layers()
+    {
+        // One call of `body` applies two weight layers: with the head, three in a row. The Sequential alone is too
+        // shallow to be reported on its own construction, so the forward is.
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly nn.Module<Tensor, Tensor> body;
+                private readonly Linear head = nn.Linear(8, 1);
+
+                public Net() : base("net")
+                {
+                    body = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU());
+                    RegisterComponents();
+                }
+
+                public override Tensor {|#0:forward|}(Tensor x) => head.call(body.call(x));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, ThreeLayers, Expected(3, 0));
+    }
+
+    [Fact]
     public async Task A_Sequential_of_Sequential_fields_is_one_path()
     {
         string source = Usings + """

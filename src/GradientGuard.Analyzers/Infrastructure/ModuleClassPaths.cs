@@ -20,7 +20,7 @@ internal sealed class ModuleClassPaths
     private readonly SequentialPaths sequentials;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, bool> mayBePlain = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, int?> maxWeights = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, (int Weights, int Saturating)?> bounds = new();
 
     private ModuleClassPaths(TorchSharpSymbols torch)
     {
@@ -50,46 +50,81 @@ internal sealed class ModuleClassPaths
 
     /// <summary>
     /// Whether the path of <paramref name="forwardBody"/> may be a plain chain of at least <paramref name="weights"/>
-    /// weight layers (<see cref="MayBePlain"/>, and <see cref="MaxWeights"/> does not rule the count out).
+    /// weight layers (<see cref="MayBePlain"/>, and <see cref="Bound"/> does not rule the count out).
     /// </summary>
     public bool MayBeDeepPlain(IOperation forwardBody, int weights) =>
-        MayBePlain(forwardBody) && (MaxWeights(forwardBody) is not int most || most >= weights);
+        MayBePlain(forwardBody) && (Bound(forwardBody) is not { } most || most.Weights >= weights);
 
     /// <summary>
-    /// The most weight layers the path of a forward without loops can hold, read from the forward alone: one per call
-    /// of a member typed as a weight layer, or of a ModuleList element of such a type. Null when a loop or a member of a
-    /// library base type (which may hold a Sequential of any depth) leaves it open.
+    /// Whether the path of <paramref name="forwardBody"/> may hold a run of <paramref name="activations"/> hidden
+    /// Sigmoid/Tanh activations (<see cref="SaturatingRuns"/>: at least that many, between two weight layers), as far as
+    /// <see cref="Bound"/> can tell from the forward alone. GG0001 asks this before the full reading.
     /// </summary>
-    private int? MaxWeights(IOperation forwardBody) => maxWeights.GetOrAdd(forwardBody.Syntax, _ =>
+    public bool MayHoldSaturatingRun(IOperation forwardBody, int activations) =>
+        Bound(forwardBody) is not { } most || most.Saturating >= activations && most.Weights >= 2;
+
+    /// <summary>
+    /// The most weight layers and the most Sigmoid/Tanh activations the path of a forward without loops can hold, read
+    /// from the forward and the syntax of its members' creations, nothing bound: a call of a member typed as a weight
+    /// layer or an activation, or of a ModuleList element of such a type, adds one; a functional sigmoid/tanh adds one
+    /// activation; a member of a library base type (<c>Module&lt;Tensor, Tensor&gt;</c>) adds one of either when its one
+    /// creation is a call not named Sequential (a factory gives one layer, any other call an opaque element). Null when
+    /// a loop, or a member that may be created as a Sequential (of any depth), leaves it open.
+    /// </summary>
+    private (int Weights, int Saturating)? Bound(IOperation forwardBody) => bounds.GetOrAdd(forwardBody.Syntax, _ =>
     {
-        int count = 0;
+        int weights = 0, saturating = 0;
         foreach (var operation in forwardBody.Descendants())
         {
             if (operation is ILoopOperation)
                 return null;
-            if (operation is not IInvocationOperation { TargetMethod.Name: "call" or "forward" } call)
+            if (operation is not IInvocationOperation call)
                 continue;
-            switch (call.Instance.WithoutConversions())
+            if (FunctionalActivation(call.TargetMethod) == LayerKind.Saturating)
             {
-                case { } instance when instance.MemberOfThis() is { } member:
-                    var declaredType = DeclaredType(member);
-                    switch (sequentials.Classify(declaredType))
-                    {
-                        case LayerKind.Weight:
-                            count++;
-                            break;
-                        case LayerKind.Opaque when !IsUsersOwnModule(declaredType):
-                            return null; // its creation decides: a Sequential, say
-                    }
-                    break;
-                case IPropertyReferenceOperation { Property.IsIndexer: true } element when ModuleListElement(element.Instance) is { } itemType:
-                    if (sequentials.Classify(itemType) == LayerKind.Weight)
-                        count++;
-                    break;
+                saturating++;
+                continue;
             }
+            if (call.TargetMethod.Name is not ("call" or "forward"))
+                continue;
+            var adds = call.Instance.WithoutConversions() switch
+            {
+                { } instance when instance.MemberOfThis() is { } member => MemberAdds(member, forwardBody.Syntax.SyntaxTree),
+                IPropertyReferenceOperation { Property.IsIndexer: true } element when ModuleListElement(element.Instance) is { } itemType => Adds(sequentials.Classify(itemType)),
+                _ => (0, 0), // another module: an opaque element
+            };
+            if (adds is not { } known)
+                return null;
+            weights += known.Weights;
+            saturating += known.Saturating;
         }
-        return count;
+        return (weights, saturating);
     });
+
+    // What one call of a member can add to the path, as AddMember reads it, from syntax: null when its creation may be
+    // a Sequential.
+    private (int Weights, int Saturating)? MemberAdds(ISymbol member, SyntaxTree tree)
+    {
+        var declaredType = DeclaredType(member);
+        var kind = sequentials.Classify(declaredType);
+        if (kind != LayerKind.Opaque || IsUsersOwnModule(declaredType))
+            return Adds(kind); // a class of the user's is an opaque element whatever its creation
+        if (sequentials.CreationSyntax(member, tree) is not { } creation)
+            return (0, 0); // no single creation in this file: AddMember finds none either, and adds an opaque element
+        while (creation is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+            creation = creation is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)creation).Expression;
+        // A call not named Sequential is a factory's one layer, of either kind, or no creation AddMember accepts.
+        return creation is InvocationExpressionSyntax invocation && invocation.CalledName() is { } name && name != "Sequential"
+            ? (1, 1)
+            : null;
+    }
+
+    private static (int Weights, int Saturating) Adds(LayerKind kind) => kind switch
+    {
+        LayerKind.Weight => (1, 0),
+        LayerKind.Saturating => (0, 1),
+        _ => (0, 0),
+    };
 
     // The calls the path reading adds for sure (not those in loops, whose bodies it may replay any number of times).
     private bool CallsSurelyNotPlain(IOperation operation)

@@ -229,7 +229,18 @@ internal sealed class SequentialPaths
     public IInvocationOperation? MemberCreation(ISymbol member, SemanticModel model) =>
         creations.GetOrAdd((member, model.SyntaxTree), _ => ReadMemberCreation(member, model)); // several rules and paths ask for the same member
 
-    private IInvocationOperation? ReadMemberCreation(ISymbol member, SemanticModel model)
+    private IInvocationOperation? ReadMemberCreation(ISymbol member, SemanticModel model) =>
+        CreationSyntax(member, model.SyntaxTree) is { } value &&
+        model.GetOperation(value).WithoutConversions() is IInvocationOperation invocation &&
+        (SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, torch.Nn) || IsConstruction(invocation))
+            ? invocation
+            : null;
+
+    /// <summary>
+    /// The one value a field or property is given, by its initializer or a constructor's assignment in
+    /// <paramref name="tree"/>, unbound; null when it is given none or more than one, or in another file.
+    /// </summary>
+    public ExpressionSyntax? CreationSyntax(ISymbol member, SyntaxTree tree)
     {
         var values = new List<ExpressionSyntax>();
         foreach (var reference in member.DeclaringSyntaxReferences)
@@ -244,14 +255,9 @@ internal sealed class SequentialPaths
                     break;
             }
         }
-        if (ConstructorAssignments(member.ContainingType, model.SyntaxTree).TryGetValue(member.Name, out var assigned))
+        if (ConstructorAssignments(member.ContainingType, tree).TryGetValue(member.Name, out var assigned))
             values.AddRange(assigned);
-        if (values.Count != 1 || values[0].SyntaxTree != model.SyntaxTree)
-            return null;
-        return model.GetOperation(values[0]).WithoutConversions() is IInvocationOperation invocation &&
-               (SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, torch.Nn) || IsConstruction(invocation))
-            ? invocation
-            : null;
+        return values.Count == 1 && values[0].SyntaxTree == tree ? values[0] : null;
     }
 
     // What the constructors of a type in one file assign to each name (`name = value` or `this.name = value`), read once

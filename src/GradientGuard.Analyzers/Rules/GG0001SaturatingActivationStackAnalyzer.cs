@@ -75,12 +75,13 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
     {
         foreach (var body in blockContext.OperationBlocks)
         {
-            if (classes.Elements(body) is not { } path)
+            // A forward that cannot apply enough activations is not read: the full reading binds its members' creations.
+            int min = RuleOptions.MinSaturatingActivations.Read(blockContext.Options, body.Syntax.SyntaxTree);
+            if (!classes.MayHoldSaturatingRun(body, min) || classes.Elements(body) is not { } path)
                 continue;
             // The class's own run first: the Sequentials it applies are read (their members' creations bound) only for a
             // path that would be reported. A Sequential the class applies that is reported on its own construction is
             // not reported again here.
-            int min = RuleOptions.MinSaturatingActivations.Read(blockContext.Options, body.Syntax.SyntaxTree);
             if (SaturatingRuns.Longest(path).Count >= min &&
                 !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && SaturatingRuns.Longest(own).Count >= min))
             {

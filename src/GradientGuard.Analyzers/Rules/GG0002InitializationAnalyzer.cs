@@ -65,15 +65,18 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         SequentialPaths.RegisterForConstructions(context, operationContext =>
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
-            if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || paths.Elements(invocation) is not { } path)
+            if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || !DefaultInitMayReport(operationContext.Options, invocation.Syntax.SyntaxTree) ||
+                paths.Elements(invocation) is not { } path)
+            {
                 return;
+            }
             var root = invocation.Root();
             var mayInitialize = new Lazy<bool>(() => MaySetWeights(root.Syntax));
             new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel, operationContext.Compilation, operationContext.CancellationToken).DefaultInitDepth(
                 path,
                 () => mayInitialize.Value ? InitCalls.Find(new[] { root }, torch) : new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default),
                 SequentialPaths.NameLocation(invocation.Syntax),
-                () => initializedElsewhere.Value || (mayInitialize.Value && ElsewhereInitialization.In(root)));
+                () => mayInitialize.Value && ElsewhereInitialization.In(root));
         });
 
         context.RegisterOperationBlockAction(blockContext =>
@@ -90,14 +93,14 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         void AnalyzeBlock(OperationBlockAnalysisContext blockContext, SemanticModel model, bool forward)
         {
             var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model, blockContext.Compilation, blockContext.CancellationToken);
-            if (forward)
+            if (forward && DefaultInitMayReport(blockContext.Options, model.SyntaxTree))
             {
                 // The class's members are bound only for a path deep enough to report.
                 var members = new Lazy<List<IOperation>>(() => MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList());
                 foreach (var body in blockContext.OperationBlocks)
                 {
                     if (classes.MayBeDeepPlain(body, RuleOptions.MinDefaultInitLayers.Read(blockContext.Options, body.Syntax.SyntaxTree)) && classes.Elements(body) is { } path)
-                        check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), blockContext.OwningSymbol.Locations[0], () => initializedElsewhere.Value || members.Value.Any(ElsewhereInitialization.In));
+                        check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), blockContext.OwningSymbol.Locations[0], () => members.Value.Any(ElsewhereInitialization.In));
                 }
             }
 
@@ -123,6 +126,14 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 }
             }
         }
+
+        // Whether a deep path at the default init can be reported in this file at all: not when the model's weights are
+        // set elsewhere (a syntax search, once per compilation), nor when GG0006 owns every depth this check reports
+        // (the defaults: both at 8). Asked before a path is read, which binds its members' creations.
+        bool DefaultInitMayReport(AnalyzerOptions options, SyntaxTree tree) =>
+            (RuleOptions.MinDefaultInitLayers.Read(options, tree) < RuleOptions.MinPlainDepth.Read(options, tree) ||
+             !RuleSwitch.IsOn(compilation, tree, RuleIds.DeepWithoutNormalization, context.CancellationToken)) &&
+            !initializedElsewhere.Value;
 
         // The path of the model an apply() or parameters() loop is made on: a local built as a Sequential in the same
         // body, or the module class itself.
@@ -247,9 +258,12 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 ? type
                 : layer.Holder switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, ILocalSymbol l => l.Type, _ => null };
 
-        /// <summary>At least N weight layers, none explicitly initialized, no normalization, and nothing sets the weights elsewhere.</summary>
-        /// <remarks>The init calls and the "elsewhere" test are functions: they walk bodies, so they run only for a path deep enough to report.</remarks>
-        public void DefaultInitDepth(List<LayerElement> path, Func<Dictionary<ISymbol, List<InitCall>>> inits, Location modelLocation, Func<bool> initializedElsewhere)
+        /// <summary>
+        /// At least N weight layers, none explicitly initialized, no normalization, and nothing in the model's bodies sets
+        /// the weights another way (the rest of the compilation was searched before the path was read).
+        /// </summary>
+        /// <remarks>The init calls and the "other way" test are functions: they walk bodies, so they run only for a path deep enough to report.</remarks>
+        public void DefaultInitDepth(List<LayerElement> path, Func<Dictionary<ISymbol, List<InitCall>>> inits, Location modelLocation, Func<bool> initializedInBodies)
         {
             var tree = modelLocation.SourceTree!;
             var weights = path.Where(e => e.Kind == LayerKind.Weight).ToList();
@@ -262,7 +276,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             if (weights.Count >= RuleOptions.MinPlainDepth.Read(options, tree) && RuleSwitch.IsOn(compilation, tree, RuleIds.DeepWithoutNormalization, cancellation))
                 return;
             var initialized = inits();
-            if (weights.Any(w => w.Holder is { } h && initialized.ContainsKey(h)) || initializedElsewhere())
+            if (weights.Any(w => w.Holder is { } h && initialized.ContainsKey(h)) || initializedInBodies())
                 return;
             string names = string.Join(", ", weights.Select((w, k) => w.Holder?.Name ?? $"#{k + 1}"));
             var severity = RuleOptions.DefaultInitSeverity.Read(options, tree);
