@@ -53,6 +53,12 @@ internal sealed class InitCall
 
     /// <summary>For <see cref="InitKind.ConstantSpread"/>: the standard deviation it draws from.</summary>
     public double Spread { get; }
+
+    /// <summary>
+    /// Whether GG0002 can find it unsuited to a path at all: Xavier, He init for ReLU, or a known constant spread. Any
+    /// other init is never reported, so no path is read (its forward bound) for it.
+    /// </summary>
+    public bool CanMismatch => Kind is InitKind.Xavier or InitKind.KaimingRectifier || Kind == InitKind.ConstantSpread && !double.IsNaN(Spread);
 }
 
 /// <summary>

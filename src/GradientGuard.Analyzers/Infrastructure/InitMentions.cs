@@ -42,7 +42,8 @@ internal sealed class InitMentions
     /// <summary>Whether <see cref="ModelWideInits.Find"/> can find an apply or a loop over parameters in <paramref name="body"/>.</summary>
     public static bool MayInitModel(SyntaxNode body) =>
         Names(body, "apply") ||
-        Parameters.In(body) && body.DescendantNodes().OfType<CommonForEachStatementSyntax>().Any(loop => Parameters.In(loop.Expression));
+        Parameters.In(body) && TreeText.CodeNames(body.SyntaxTree, body.FullSpan, "foreach")
+            .Any(keyword => keyword.Parent is CommonForEachStatementSyntax loop && Parameters.In(loop.Expression)); // the loops only, not every node
 
     private static bool Names(SyntaxNode body, string name) => TreeText.ContainsCodeName(body.SyntaxTree, body.FullSpan, name);
 

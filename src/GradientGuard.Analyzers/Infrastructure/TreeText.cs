@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -50,14 +51,25 @@ internal static class TreeText
     /// </summary>
     public static bool ContainsCodeName(SyntaxTree tree, TextSpan span, string name)
     {
+        foreach (var _ in CodeNames(tree, span, name))
+            return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The identifier or keyword tokens <paramref name="name"/> is written as in the code of <paramref name="span"/>
+    /// (<see cref="ContainsCodeName"/>), in text order: a gate that needs the syntax around a name (the loop a
+    /// <c>foreach</c> starts) looks there instead of walking every node of the span.
+    /// </summary>
+    public static IEnumerable<SyntaxToken> CodeNames(SyntaxTree tree, TextSpan span, string name)
+    {
         string text = Of(tree);
         for (int at = NameAt(text, span, name, span.Start); at >= 0; at = NameAt(text, span, name, at + 1))
         {
             var token = tree.GetRoot().FindToken(at);
             if (token.Span.Contains(at) && (token.IsKind(SyntaxKind.IdentifierToken) || SyntaxFacts.IsKeywordKind(token.Kind())))
-                return true;
+                yield return token;
         }
-        return false;
     }
 
     // The first whole-identifier occurrence of `name` at or after `from` within `span`, or -1.

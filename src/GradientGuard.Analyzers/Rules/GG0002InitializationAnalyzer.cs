@@ -113,7 +113,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             {
                 foreach (var holder in InitCalls.Find(blockContext.OperationBlocks, torch))
                 {
-                    if (PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
+                    if (holder.Value.Any(c => c.CanMismatch) && PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
                         check.Mismatches(path, holder.Key, holder.Value);
                 }
             }
@@ -121,7 +121,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             {
                 foreach (var init in ModelWideInits.Find(blockContext.OperationBlocks, torch))
                 {
-                    if (PathOfModel(init.Model, blockContext.OwningSymbol.ContainingType, blockContext.OperationBlocks, model) is { } path)
+                    if (init.Call.CanMismatch && PathOfModel(init.Model, blockContext.OwningSymbol.ContainingType, blockContext.OperationBlocks, model) is { } path)
                         check.ModelWide(path, init);
                 }
             }
