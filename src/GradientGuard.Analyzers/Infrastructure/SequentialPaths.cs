@@ -23,7 +23,13 @@ internal sealed class SequentialPaths
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Member, SyntaxTree Tree), IInvocationOperation?> creations = new(SymbolInFile.Comparer);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Type, SyntaxTree Tree), Dictionary<string, List<ExpressionSyntax>>> assignments = new(SymbolInFile.Comparer);
 
-    private SequentialPaths(TorchSharpSymbols torch) => this.torch = torch;
+    private readonly Dictionary<ISymbol, LayerKind> knownKinds;
+
+    private SequentialPaths(TorchSharpSymbols torch)
+    {
+        this.torch = torch;
+        knownKinds = KnownKinds(torch);
+    }
 
     /// <summary>The compilation's one instance: every rule reads a Sequential once.</summary>
     public static SequentialPaths For(TorchSharpSymbols torch) => torch.Shared(t => new SequentialPaths(t));
@@ -131,19 +137,51 @@ internal sealed class SequentialPaths
 
     private LayerKind ClassifyType(ITypeSymbol? type)
     {
-        if (TorchSharpSymbols.DerivesFromAny(type, torch.WeightLayers))
-            return LayerKind.Weight;
-        if (TorchSharpSymbols.DerivesFromAny(type, torch.Saturating))
-            return LayerKind.Saturating;
-        if (TorchSharpSymbols.DerivesFromAny(type, torch.Rectifiers))
-            return LayerKind.Rectifier;
-        if (TorchSharpSymbols.DerivesFromAny(type, torch.Normalization))
-            return LayerKind.Normalization;
+        // One walk of the base chain against a table of the known types (it was one walk per known type): a kind found
+        // anywhere in the chain counts, weight layers first, as the rules read a layer.
+        LayerKind? known = null;
+        bool sequential = false;
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            var definition = current.OriginalDefinition;
+            if (knownKinds.TryGetValue(definition, out var kind) && (known is not { } found || Rank(kind) < Rank(found)))
+                known = kind;
+            sequential |= SymbolEqualityComparer.Default.Equals(definition, torch.Sequential);
+        }
+        if (known is { } result)
+            return result;
         // Concrete TorchSharp modules left are ReLU, Dropout, pooling...; a base type (Module<Tensor, Tensor>) or a
         // Sequential could hold anything.
         bool concreteLibraryModule = type is { IsAbstract: false } && type.ContainingAssembly?.Name == "TorchSharp" &&
-            !SymbolEqualityComparer.Default.Equals(type, torch.Module) && !TorchSharpSymbols.DerivesFrom(type, torch.Sequential);
+            !SymbolEqualityComparer.Default.Equals(type, torch.Module) && !sequential;
         return concreteLibraryModule ? LayerKind.Neutral : LayerKind.Opaque;
+    }
+
+    private static int Rank(LayerKind kind) => kind switch
+    {
+        LayerKind.Weight => 0,
+        LayerKind.Saturating => 1,
+        LayerKind.Rectifier => 2,
+        _ => 3,
+    };
+
+    // The TorchSharp types that decide a module's kind, each with its kind.
+    private static Dictionary<ISymbol, LayerKind> KnownKinds(TorchSharpSymbols torch)
+    {
+        var kinds = new Dictionary<ISymbol, LayerKind>(SymbolEqualityComparer.Default);
+        foreach (var (types, kind) in new[]
+                 {
+                     (torch.WeightLayers, LayerKind.Weight), (torch.Saturating, LayerKind.Saturating),
+                     (torch.Rectifiers, LayerKind.Rectifier), (torch.Normalization, LayerKind.Normalization),
+                 })
+        {
+            foreach (var known in types)
+            {
+                if (known is not null && !kinds.ContainsKey(known))
+                    kinds[known] = kind;
+            }
+        }
+        return kinds;
     }
 
     private bool Add(IOperation? value, List<LayerElement> path, IOperation use)
