@@ -223,4 +223,38 @@ public sealed class GG0006DeepWithoutNormalizationTests
             """;
         await Verify.VerifyAnalyzerAsync(source, Expected(8, 0));
     }
+
+    [Fact]
+    public async Task Sequentials_whose_layers_come_through_nesting_tuples_or_a_filled_list_are_read_however_few_their_arguments()
+    {
+        // Each Sequential has fewer arguments than the depth reported: the layers come from nested Sequentials,
+        // Tuple.Create pairs, or a list filled by a loop and copied. The syntax bound must leave each of them open.
+        string source = Usings + """
+            using System;
+            using System.Collections.Generic;
+
+            class Models
+            {
+                public static nn.Module<Tensor, Tensor> Nested() =>
+                    nn.{|#0:Sequential|}(nn.Sequential({|#1:nn.Linear(8, 8)|}, nn.ReLU(), {|#2:nn.Linear(8, 8)|}), nn.Sequential(nn.Linear(8, 8), nn.ReLU()));
+
+                public static nn.Module<Tensor, Tensor> Pairs() =>
+                    nn.{|#3:Sequential|}(
+                        Tuple.Create<string, nn.Module<Tensor, Tensor>>("a", nn.Sequential({|#4:nn.Linear(8, 8)|}, nn.ReLU(), {|#5:nn.Linear(8, 8)|})),
+                        Tuple.Create<string, nn.Module<Tensor, Tensor>>("b", nn.Linear(8, 8)));
+
+                public static nn.Module<Tensor, Tensor> Filled()
+                {
+                    var layers = new List<nn.Module<Tensor, Tensor>>();
+                    for (int i = 0; i < 3; i++)
+                    {
+                        layers.Add(nn.Linear(8, 8));
+                        layers.Add(nn.ReLU());
+                    }
+                    return nn.{|#6:Sequential|}(layers.ToArray());
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, ThreeLayers, Expected(3, 0, 1, 2), Expected(3, 3, 4, 5), Expected(3, 6));
+    }
 }

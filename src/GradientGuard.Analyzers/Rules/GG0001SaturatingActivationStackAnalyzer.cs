@@ -36,7 +36,10 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
         SequentialPaths.RegisterForConstructions(context, operationContext =>
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
-            if (paths.IsConstruction(invocation) && !paths.IsNested(invocation) && paths.Elements(invocation) is { } path)
+            // A Sequential's layers are torch.nn factory calls written in its own file (nested, in a local or a field
+            // of the file): a file that names neither Sigmoid nor Tanh has no saturating one, and its Sequentials are
+            // not read for this rule.
+            if (SaturatingNames.In(invocation.Syntax.SyntaxTree) && paths.IsConstruction(invocation) && !paths.IsNested(invocation) && paths.Elements(invocation) is { } path)
                 Check(operationContext.ReportDiagnostic, operationContext.Options, path, SequentialPaths.NameLocation(invocation.Syntax));
         });
         // A global alias may name Sigmoid or Tanh in a file that does not: then every module class is read. The files are

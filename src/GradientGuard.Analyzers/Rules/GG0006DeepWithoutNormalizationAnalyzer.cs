@@ -36,8 +36,12 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
         SequentialPaths.RegisterForConstructions(context, operationContext =>
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
-            if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || paths.Elements(invocation) is not { } path || !TooDeep(path, operationContext.Options, invocation.Syntax.SyntaxTree, out int depth))
+            if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) ||
+                SequentialWeightBound.Of(invocation.Syntax) < RuleOptions.MinPlainDepth.Read(operationContext.Options, invocation.Syntax.SyntaxTree) || // too few calls to be deep: not read
+                paths.Elements(invocation) is not { } path || !TooDeep(path, operationContext.Options, invocation.Syntax.SyntaxTree, out int depth))
+            {
                 return;
+            }
             operationContext.ReportDiagnostic(Diagnostic.Create(Rule, SequentialPaths.NameLocation(invocation.Syntax), FixableLayers(path, invocation), depth));
         });
         context.RegisterOperationBlockAction(blockContext =>
