@@ -111,10 +111,8 @@ internal sealed class ModuleClassPaths
             return Adds(kind); // a class of the user's is an opaque element whatever its creation
         if (sequentials.CreationSyntax(member, tree) is not { } creation)
             return (0, 0); // no single creation in this file: AddMember finds none either, and adds an opaque element
-        while (creation is ParenthesizedExpressionSyntax or CastExpressionSyntax)
-            creation = creation is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)creation).Expression;
         // A call not named Sequential is a factory's one layer, of either kind, or no creation AddMember accepts.
-        return creation is InvocationExpressionSyntax invocation && invocation.CalledName() is { } name && name != "Sequential"
+        return creation.WithoutParenthesesOrCasts() is InvocationExpressionSyntax invocation && invocation.CalledName() is { } name && name != "Sequential"
             ? (1, 1)
             : null;
     }

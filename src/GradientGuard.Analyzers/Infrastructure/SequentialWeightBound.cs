@@ -39,9 +39,7 @@ internal static class SequentialWeightBound
 
     private static int? Of(ExpressionSyntax value)
     {
-        while (value is ParenthesizedExpressionSyntax or CastExpressionSyntax)
-            value = value is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)value).Expression;
-        switch (value)
+        switch (value.WithoutParenthesesOrCasts())
         {
             case InvocationExpressionSyntax call:
                 return call.CalledName() switch

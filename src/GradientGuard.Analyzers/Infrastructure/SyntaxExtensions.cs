@@ -12,4 +12,12 @@ internal static class SyntaxExtensions
         SimpleNameSyntax simple => simple.Identifier.ValueText,
         _ => null,
     };
+
+    /// <summary>The expression inside any parentheses and casts, as an operation's <c>WithoutConversions()</c> sees it by syntax.</summary>
+    public static ExpressionSyntax WithoutParenthesesOrCasts(this ExpressionSyntax expression)
+    {
+        while (expression is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+            expression = expression is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)expression).Expression;
+        return expression;
+    }
 }
