@@ -37,7 +37,7 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
         {
             var invocation = (IInvocationOperation)operationContext.Operation;
             if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) ||
-                SequentialWeightBound.Of(invocation.Syntax) < RuleOptions.MinPlainDepth.Read(operationContext.Options, invocation.Syntax.SyntaxTree) || // too few calls to be deep: not read
+                SequentialLayerBound.Of(invocation.Syntax)?.Weights < RuleOptions.MinPlainDepth.Read(operationContext.Options, invocation.Syntax.SyntaxTree) || // too few calls to be deep: not read
                 paths.Elements(invocation) is not { } path || !TooDeep(path, operationContext.Options, invocation.Syntax.SyntaxTree, out int depth))
             {
                 return;
