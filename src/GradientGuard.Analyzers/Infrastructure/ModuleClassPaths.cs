@@ -60,8 +60,7 @@ internal sealed class ModuleClassPaths
     /// Sigmoid/Tanh activations (<see cref="SaturatingRuns"/>: at least that many, between two weight layers), as far as
     /// <see cref="Bound"/> can tell from the forward alone. GG0001 asks this before the full reading.
     /// </summary>
-    public bool MayHoldSaturatingRun(IOperation forwardBody, int activations) =>
-        Bound(forwardBody) is not { } most || most.Saturating >= activations && most.Weights >= 2;
+    public bool MayHoldSaturatingRun(IOperation forwardBody, int activations) => SaturatingRuns.MayHold(Bound(forwardBody), activations);
 
     /// <summary>
     /// The most weight layers and the most Sigmoid/Tanh activations the path of a forward without loops can hold, read

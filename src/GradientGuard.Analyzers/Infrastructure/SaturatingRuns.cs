@@ -40,4 +40,11 @@ internal static class SaturatingRuns
         }
         return chain.Count > best.Count ? chain : best;
     }
+
+    /// <summary>
+    /// Whether a path with at most <paramref name="bound"/> weight layers and Sigmoid/Tanh activations (null: not known)
+    /// can hold a run of <paramref name="activations"/>: that many activations, between two weight layers.
+    /// </summary>
+    public static bool MayHold((int Weights, int Saturating)? bound, int activations) =>
+        bound is not { } most || most.Saturating >= activations && most.Weights >= 2;
 }

@@ -40,7 +40,7 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
             // of the file): a file that names neither Sigmoid nor Tanh has no saturating one, and a Sequential whose
             // syntax holds fewer such calls than a run needs has no run; neither is read for this rule.
             if (SaturatingNames.In(invocation.Syntax.SyntaxTree) && paths.IsConstruction(invocation) && !paths.IsNested(invocation) &&
-                MayHoldRun(SequentialLayerBound.Of(invocation.Syntax), RuleOptions.MinSaturatingActivations.Read(operationContext.Options, invocation.Syntax.SyntaxTree)) &&
+                SaturatingRuns.MayHold(SequentialLayerBound.Of(invocation.Syntax), RuleOptions.MinSaturatingActivations.Read(operationContext.Options, invocation.Syntax.SyntaxTree)) &&
                 paths.Elements(invocation) is { } path)
             {
                 Check(operationContext.ReportDiagnostic, operationContext.Options, path, SequentialPaths.NameLocation(invocation.Syntax));
@@ -64,10 +64,6 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
     private static readonly SourceMentions SaturatingNames = SourceMentions.AnyOf("igmoid", "anh");
     private static readonly SourceMentions GlobalSigmoidAliases = SourceMentions.AllOf("global using", "igmoid");
     private static readonly SourceMentions GlobalTanhAliases = SourceMentions.AllOf("global using", "anh");
-
-    // A run of `activations` needs that many Sigmoid/Tanh layers between two weight layers (SaturatingRuns).
-    private static bool MayHoldRun((int Weights, int Saturating)? bound, int activations) =>
-        bound is not { } most || most.Saturating >= activations && most.Weights >= 2;
 
     private static bool MayHoldSaturating(INamedTypeSymbol? type)
     {
