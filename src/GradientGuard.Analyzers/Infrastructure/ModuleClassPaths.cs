@@ -104,7 +104,7 @@ internal sealed class ModuleClassPaths
     // a Sequential.
     private (int Weights, int Saturating)? MemberAdds(ISymbol member, SyntaxTree tree)
     {
-        var declaredType = DeclaredType(member);
+        var declaredType = member.HeldType();
         var kind = sequentials.Classify(declaredType);
         if (kind != LayerKind.Opaque || IsUsersOwnModule(declaredType))
             return Adds(kind); // a class of the user's is an opaque element whatever its creation
@@ -144,7 +144,7 @@ internal sealed class ModuleClassPaths
             return FunctionalActivation(method) is null && method.ContainingAssembly?.Name != "TorchSharp" && method.Locations.Any(l => l.IsInSource);
         if (call.Instance.WithoutConversions().MemberOfThis() is not { } member)
             return false;
-        var declaredType = DeclaredType(member);
+        var declaredType = member.HeldType();
         return sequentials.Classify(declaredType) switch
         {
             LayerKind.Normalization => true,
@@ -357,7 +357,7 @@ internal sealed class ModuleClassPaths
 
     private bool AddMember(ISymbol member, SemanticModel model, List<LayerElement> path)
     {
-        var declaredType = DeclaredType(member);
+        var declaredType = member.HeldType();
         var creation = sequentials.MemberCreation(member, model);
         var kind = sequentials.Classify(declaredType);
         if (kind == LayerKind.Opaque && creation is not null)
@@ -375,7 +375,7 @@ internal sealed class ModuleClassPaths
     // "Sigmoid act = nn.Sigmoid();": the declared type must change with the value. Only for a lone declarator.
     private TypeSyntax? ActivationTypeSyntax(ISymbol member)
     {
-        var declaredType = DeclaredType(member);
+        var declaredType = member.HeldType();
         if (!TorchSharpSymbols.DerivesFromAny(declaredType, torch.Saturating))
             return null;
         return member.DeclaringSyntaxReferences[0].GetSyntax() switch
@@ -386,7 +386,6 @@ internal sealed class ModuleClassPaths
         };
     }
 
-    private static ITypeSymbol? DeclaredType(ISymbol member) => member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
 
     private static bool Append(List<LayerElement> path, List<LayerElement> inner)
     {

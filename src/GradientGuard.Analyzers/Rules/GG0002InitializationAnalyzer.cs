@@ -256,7 +256,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         private ITypeSymbol? LayerType(LayerElement layer) =>
             model is not null && layer.Syntax.SyntaxTree == model.SyntaxTree && model.GetOperation(layer.Syntax) is { Type: { } type }
                 ? type
-                : layer.Holder switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, ILocalSymbol l => l.Type, _ => null };
+                : layer.Holder.HeldType();
 
         /// <summary>
         /// At least N weight layers, none explicitly initialized, no normalization, and nothing in the model's bodies sets

@@ -206,7 +206,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         {
             foreach (var member in type.GetMembers())
             {
-                var memberType = member switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null };
+                var memberType = member.HeldType();
                 var match = torch.Recurrent.FirstOrDefault(r => TorchSharpSymbols.DerivesFrom(memberType, r));
                 if (match is not null)
                     return $"{match.Name} '{member.Name}'";

@@ -68,7 +68,7 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
             },
             _ => null,
         };
-        var type = target switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, ILocalSymbol l => l.Type, _ => null };
+        var type = target.HeldType();
         if (!SymbolEqualityComparer.Default.Equals(type, torch.Rnn) || target!.DeclaringSyntaxReferences.Length != 1 ||
             target.DeclaringSyntaxReferences[0].SyntaxTree != call.Syntax.SyntaxTree)
         {
