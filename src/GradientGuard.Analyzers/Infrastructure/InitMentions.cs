@@ -28,7 +28,7 @@ internal sealed class InitMentions
     /// <summary>Whether <see cref="InitCalls.Find"/> can find an init of a layer in <paramref name="body"/>.</summary>
     public bool MayInitLayers(SyntaxNode body)
     {
-        if (Names(body, "weight"))
+        if (TreeText.ContainsCodeName(body, "weight"))
             return true; // a whole identifier, as a reference of the property must write it (weight_decay is none)
         var (methods, constructors) = helpers.Value;
         if (methods.Count == 0 && !constructors)
@@ -41,11 +41,9 @@ internal sealed class InitMentions
 
     /// <summary>Whether <see cref="ModelWideInits.Find"/> can find an apply or a loop over parameters in <paramref name="body"/>.</summary>
     public static bool MayInitModel(SyntaxNode body) =>
-        Names(body, "apply") ||
+        TreeText.ContainsCodeName(body, "apply") ||
         Parameters.In(body) && TreeText.CodeNames(body.SyntaxTree, body.FullSpan, "foreach")
             .Any(keyword => keyword.Parent is CommonForEachStatementSyntax loop && Parameters.In(loop.Expression)); // the loops only, not every node
-
-    private static bool Names(SyntaxNode body, string name) => TreeText.ContainsCodeName(body.SyntaxTree, body.FullSpan, name);
 
     // The names of the methods (and whether any constructor) whose declaration mentions an init function InitHelpers reads.
     private static (HashSet<string> Methods, bool Constructors) FindHelpers(Compilation compilation, CancellationToken cancellation)

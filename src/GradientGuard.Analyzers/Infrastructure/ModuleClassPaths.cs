@@ -386,7 +386,6 @@ internal sealed class ModuleClassPaths
         };
     }
 
-
     private static bool Append(List<LayerElement> path, List<LayerElement> inner)
     {
         path.AddRange(inner);

@@ -72,7 +72,7 @@ internal sealed class TrainingStepEvents
 
     // The event's name as an identifier of the code, as any call of it must write it: `global_step`, `steps` or a
     // comment's "backward pass" does not make a body a training step.
-    private static bool Mentions(SyntaxNode node, string word) => TreeText.ContainsCodeName(node.SyntaxTree, node.FullSpan, word);
+    private static bool Mentions(SyntaxNode node, string word) => TreeText.ContainsCodeName(node, word);
 
     // Whether the code of a span may call a name in `names`: a call of it (its name as an identifier, which every call
     // form writes, x?.Train() and global::Train() too), or a ": base(...)" when a constructor is among them. Tests that

@@ -49,27 +49,36 @@ internal static class TreeText
     /// calls (a comment's "backward pass" or "time step"). A hit of the text search is looked up in the tree, which
     /// only a hit costs.
     /// </summary>
-    public static bool ContainsCodeName(SyntaxTree tree, TextSpan span, string name)
-    {
-        foreach (var _ in CodeNames(tree, span, name))
-            return true;
-        return false;
-    }
+    public static bool ContainsCodeName(SyntaxTree tree, TextSpan span, string name) =>
+        CodeNameAt(tree, Of(tree), span, name, span.Start, out _) >= 0; // no enumerator: the gates ask this for every name and body
+
+    /// <summary>Whether the code of <paramref name="node"/> (a method, a loop) names <paramref name="name"/> (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>).</summary>
+    public static bool ContainsCodeName(SyntaxNode node, string name) => ContainsCodeName(node.SyntaxTree, node.FullSpan, name);
 
     /// <summary>
     /// The identifier or keyword tokens <paramref name="name"/> is written as in the code of <paramref name="span"/>
-    /// (<see cref="ContainsCodeName"/>), in text order: a gate that needs the syntax around a name (the loop a
+    /// (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>), in text order: a gate that needs the syntax around a name (the loop a
     /// <c>foreach</c> starts) looks there instead of walking every node of the span.
     /// </summary>
     public static IEnumerable<SyntaxToken> CodeNames(SyntaxTree tree, TextSpan span, string name)
     {
         string text = Of(tree);
-        for (int at = NameAt(text, span, name, span.Start); at >= 0; at = NameAt(text, span, name, at + 1))
+        for (int at = CodeNameAt(tree, text, span, name, span.Start, out var token); at >= 0; at = CodeNameAt(tree, text, span, name, at + 1, out token))
+            yield return token;
+    }
+
+    // The first occurrence of `name` at or after `from` within `span` that is an identifier or keyword token of the
+    // code, and that token; -1 when there is none.
+    private static int CodeNameAt(SyntaxTree tree, string text, TextSpan span, string name, int from, out SyntaxToken token)
+    {
+        for (int at = NameAt(text, span, name, from); at >= 0; at = NameAt(text, span, name, at + 1))
         {
-            var token = tree.GetRoot().FindToken(at);
+            token = tree.GetRoot().FindToken(at);
             if (token.Span.Contains(at) && (token.IsKind(SyntaxKind.IdentifierToken) || SyntaxFacts.IsKeywordKind(token.Kind())))
-                yield return token;
+                return at;
         }
+        token = default;
+        return -1;
     }
 
     // The first whole-identifier occurrence of `name` at or after `from` within `span`, or -1.
