@@ -59,6 +59,7 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Contains("Analyzer exceptions: none", output, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"Sources: 2 files in 1 project\(s\); compile errors tolerated: [1-9]\d* in 1 files"), output);
         Assert.Matches(new Regex(@"Time \(median of 1 runs\): compile \d+ ms; GradientGuard analyzers \d+ ms \(\d+\.\d % of compile\)"), output);
+        Assert.Matches(new Regex(@"each project's fastest run, summed: compile \d+ ms; GradientGuard analyzers \d+ ms \(\d+\.\d % of compile\)"), output);
         Assert.Matches(new Regex(@"analysis pass, wall clock: with GradientGuard \d+ ms, with the do-nothing analyzer alone \d+ ms; GradientGuard adds -?\d+ ms"), output);
         Assert.Matches(new Regex(@"CPU time \(all threads[^)]*\): compile \d+ ms; GradientGuard adds -?\d+ ms to the analysis pass \(-?\d+\.\d % of compile; per run -?\d+ ms\)"), output);
         // Bytes are counted, not left at zero: any analysis pass binds, and binding allocates.
@@ -136,6 +137,35 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Matches(new Regex(@"^Rnn\.cs:5 GG0001 warning ", RegexOptions.Multiline), output);
         Assert.Matches(new Regex(@"^  GG0005  1$", RegexOptions.Multiline), output);
         Assert.DoesNotContain("GG0003", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cpu_times_the_rules_callbacks_without_changing_what_they_report()
+    {
+        File.WriteAllText(Path.Combine(folder, "Rnn.cs"), """
+            using static TorchSharp.torch;
+            class Model
+            {
+                object Create() => nn.RNN(4, 8);
+                object Stack() => nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1));
+            }
+            """);
+
+        // Both builds wrapped: each still reports what it reports unwrapped, and each one's callbacks are timed.
+        var (exitCode, output) = Run(folder, "--runs", "2", "--cpu", "--versus", ToolFile("GradientGuard.Analyzers.dll"));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(new Regex(@"^Rnn\.cs:4 GG0005 warning ", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^Rnn\.cs:5 GG0001 warning ", RegexOptions.Multiline), output);
+        Assert.Contains("    diagnostics: the same 2", output, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^  CPU time of the rules' callbacks \(--cpu\): median \d+ ms \(\d+\.\d % of compile; per run \d+, \d+ ms\); each project's fastest run, summed: \d+ ms", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^    per analyzer: GG\d{4} \d+ ms", RegexOptions.Multiline), output);
+        // Every rule that registers an action is called back at least once per pass: GG0005 for each invocation.
+        var callbacks = Regex.Match(output, @"^    callbacks per pass: .*GG0005 (?<count>\d+)", RegexOptions.Multiline);
+        Assert.True(callbacks.Success, output);
+        Assert.True(int.Parse(callbacks.Groups["count"].Value, CultureInfo.InvariantCulture) >= 3, output);
+        Assert.Matches(new Regex(@"GradientGuard CPU time \(--cpu\): this \d+ ms, other \d+ ms; this − other by run -?\d+, -?\d+ ms"), output);
+        Assert.Matches(new Regex(@"GradientGuard telemetry, each project's fastest run summed: this \d+ ms, other \d+ ms"), output);
     }
 
     [Fact]

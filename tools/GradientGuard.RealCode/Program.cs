@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradientGuard.RealCode;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--wall] [--serial] [--only IDS] [--versus DLL] [--reference PATH]...</c>:
+/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--wall] [--cpu] [--serial] [--only IDS] [--versus DLL] [--reference PATH]...</c>:
 /// every GradientGuard analyzer over a folder of C# sources that has no project file. Prints each diagnostic as
 /// <c>file:line id severity message</c>, the count per rule, every analyzer exception (exit code 2 when there is one),
 /// and the analyzers' time next to the compile time.
@@ -18,14 +18,17 @@ namespace GradientGuard.RealCode;
 internal static class Program
 {
     private const string Usage = """
-        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--serial] [--only IDS] [--versus DLL] [--reference PATH]...
+        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--cpu] [--serial] [--only IDS] [--versus DLL] [--reference PATH]...
           FOLDER            C# sources (every .cs file below it; bin/ and obj/ skipped), compiled against .NET and TorchSharp;
                             compile errors are tolerated
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
-          --runs N          timed runs after the first (default 3; 0 skips timing); times are medians
+          --runs N          timed runs after the first (default 3; 0 skips timing); times are medians, and each
+                            project's fastest run summed (the least stretched by collections and preemption)
           --wall            also time the analysis pass (wall clock and CPU time) with GradientGuard and with the do-nothing
                             analyzer alone, interleaved in each run: what GradientGuard adds to it, next to its telemetry;
                             and the bytes it adds to what the pass allocates, which a busy machine does not move
+          --cpu             also read the CPU clock of the thread around every callback of the rules (Linux): their CPU
+                            time, which waiting for a core or for another thread's collection does not stretch
           --serial          run the analyzers on one thread: a rule's telemetry is then its own time, not stretched while
                             the driver's other threads hold the cores (the compiler itself analyzes concurrently)
           --only IDS        only the rules with these ids (comma-separated, GG0003,GG0001), in both builds: a rule's cost
@@ -63,13 +66,15 @@ internal static class Program
             return 1;
         }
 
-        var rules = Only(allRules, options.Only);
+        var cpuLedger = options.Cpu ? new CpuLedger() : null;
+        var rules = Timed(Only(allRules, options.Only), cpuLedger);
+        otherRules = Timed(otherRules, cpuLedger);
         var reference = new ReferenceAnalyzer();
         var analyzers = rules.Add(reference);
         var analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
         string root = System.IO.Path.GetFullPath(options.Folder);
         AnalyzerRun Analyze(SourceFolder project, ImmutableArray<DiagnosticAnalyzer> set) =>
-            AnalyzerRun.Analyze(project.Compile(references), set, analyzerOptions, concurrent: !options.Serial);
+            AnalyzerRun.Analyze(project.Compile(references), set, analyzerOptions, concurrent: !options.Serial, cpuLedger);
 
         // The first pass finds the diagnostics (and JIT-compiles everything); timed passes follow, compile and analysis interleaved.
         var first = projects.Select(p => Analyze(p, analyzers)).ToList();
@@ -87,13 +92,21 @@ internal static class Program
         var allocatedWith = new List<double>();
         var allocatedAdded = new List<double>();
         var referenceOnly = ImmutableArray.Create<DiagnosticAnalyzer>(reference);
+        FastestRuns fastestCompile = new(), fastestRules = new(), fastestCpu = new();
+        var cpuTimes = new List<double>();
+        var cpuPerRule = new Dictionary<string, List<double>>();
+        var ruleCallbacks = new Dictionary<string, long>(); // per pass over all the projects
         for (int run = 0; run < options.Runs; run++)
         {
-            double compile = 0, ours = 0, floor = 0, withWall = 0, floorWall = 0, compileCpu = 0, withCpu = 0, floorCpu = 0, withBytes = 0, floorBytes = 0;
+            double compile = 0, ours = 0, oursCpu = 0, floor = 0, withWall = 0, floorWall = 0, compileCpu = 0, withCpu = 0, floorCpu = 0, withBytes = 0, floorBytes = 0;
             var ruleSums = new Dictionary<string, double>();
-            foreach (var project in projects)
+            var ruleCpuSums = new Dictionary<string, double>();
+            var runCallbacks = new Dictionary<string, long>();
+            for (int index = 0; index < projects.Count; index++)
             {
+                var project = projects[index];
                 var compiled = AnalyzerRun.CompileTimed(() => project.Compile(references));
+                fastestCompile.Add(index, compiled.Wall.TotalMilliseconds);
                 compile += compiled.Wall.TotalMilliseconds;
                 compileCpu += compiled.Cpu.TotalMilliseconds;
                 // The wall clock of an analysis pass alone (after the full bind) with only the do-nothing analyzer: the
@@ -104,6 +117,14 @@ internal static class Program
                 // The other build, like the floor, before or after this one alternately.
                 var otherBefore = !otherRules.IsEmpty && run % 2 == 1 ? Analyze(project, otherAnalyzers) : null;
                 var timed = Analyze(project, analyzers);
+                fastestRules.Add(index, Versus.Rules(timed));
+                fastestCpu.Add(index, timed.RulesCpu);
+                oursCpu += timed.RulesCpu;
+                foreach (var (name, (time, callbacks)) in timed.CpuPerAnalyzer)
+                {
+                    ruleCpuSums[name] = ruleCpuSums.GetValueOrDefault(name) + time;
+                    runCallbacks[name] = runCallbacks.GetValueOrDefault(name) + callbacks;
+                }
                 withWall += timed.AnalysisWall.TotalMilliseconds;
                 withCpu += timed.AnalysisCpu.TotalMilliseconds;
                 withBytes += timed.AnalysisAllocatedBytes;
@@ -137,6 +158,10 @@ internal static class Program
             allocatedWith.Add(Mebibytes(withBytes));
             allocatedAdded.Add(Mebibytes(withBytes - floorBytes));
             ruleTimes.Add(ours);
+            cpuTimes.Add(oursCpu);
+            ruleCallbacks = runCallbacks; // the same work every run
+            foreach (var (name, time) in ruleCpuSums)
+                (cpuPerRule.TryGetValue(name, out var list) ? list : cpuPerRule[name] = new List<double>()).Add(time);
             referenceTimes.Add(floor);
             foreach (var (name, time) in ruleSums)
                 (perRule.TryGetValue(name, out var list) ? list : perRule[name] = new List<double>()).Add(time);
@@ -179,8 +204,19 @@ internal static class Program
             // Each run's share beside the median: single runs spread widely (threads waiting for the cores, collections,
             // which rule binds a body first), which the median alone hides.
             Console.WriteLine("  GradientGuard's share per run: " + string.Join(", ", ruleTimes.Zip(compileTimes, (r, c) => (100 * r / c).ToString("F1", CultureInfo.InvariantCulture))) + " %");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  each project's fastest run, summed: compile {fastestCompile.Sum:F0} ms; GradientGuard analyzers {fastestRules.Sum:F0} ms ({100 * fastestRules.Sum / fastestCompile.Sum:F1} % of compile)"));
             Console.WriteLine("  per analyzer: " + string.Join(", ", perRule.OrderByDescending(p => Median(p.Value))
                 .Select(p => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, p.Key)} {Median(p.Value):F0} ms"))));
+            if (options.Cpu)
+            {
+                double cpuMedian = Median(cpuTimes);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  CPU time of the rules' callbacks (--cpu): median {cpuMedian:F0} ms ({100 * cpuMedian / compile:F1} % of compile; per run {string.Join(", ", cpuTimes.Select(c => c.ToString("F0", CultureInfo.InvariantCulture)))} ms); each project's fastest run, summed: {fastestCpu.Sum:F0} ms ({100 * fastestCpu.Sum / fastestCompile.Sum:F1} % of compile)"));
+                Console.WriteLine("    per analyzer: " + string.Join(", ", cpuPerRule.OrderByDescending(p => Median(p.Value))
+                    .Select(p => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, p.Key)} {Median(p.Value):F0} ms"))));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    callbacks per pass: {string.Join(", ", ruleCallbacks.OrderByDescending(p => p.Value).Select(p => $"{RuleId(rules, p.Key)} {p.Value}"))}; the clock's own {ThreadCpu.EmptyInterval} ns taken off each"));
+            }
             if (otherFirst is not null)
                 versus.PrintTimes(options.Versus!);
             if (options.Wall)
@@ -203,14 +239,19 @@ internal static class Program
 
     /// <summary>
     /// Every analyzer in an assembly (this build's GradientGuard.Analyzers, or another's under <c>--versus</c>), found by
-    /// reflection so a new rule needs no change here, in the order of their type names.
+    /// reflection so a new rule needs no change here, in the order of their type names. Only those marked
+    /// <c>[DiagnosticAnalyzer]</c>, as a compiler loads them: this tool's <see cref="CpuTimedAnalyzer"/> wraps rules and is none.
     /// </summary>
     internal static ImmutableArray<DiagnosticAnalyzer> AnalyzersIn(System.Reflection.Assembly assembly) =>
         assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.IsDefined(typeof(DiagnosticAnalyzerAttribute), inherit: false))
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();
+
+    // The rules wrapped so that their callbacks' CPU time is read (--cpu), or as they are.
+    private static ImmutableArray<DiagnosticAnalyzer> Timed(ImmutableArray<DiagnosticAnalyzer> rules, CpuLedger? ledger) =>
+        ledger is null ? rules : rules.Select(r => (DiagnosticAnalyzer)new CpuTimedAnalyzer(r, ledger)).ToImmutableArray();
 
     // The rules that report one of `ids` (all of them when none is given).
     private static ImmutableArray<DiagnosticAnalyzer> Only(ImmutableArray<DiagnosticAnalyzer> rules, IReadOnlyList<string> ids) =>
@@ -232,7 +273,7 @@ internal static class Program
     }
 
     private static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
-        rules.FirstOrDefault(r => r.GetType().Name == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
+        rules.FirstOrDefault(r => AnalyzerRun.NameOf(r) == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
 
     internal static double Mebibytes(double bytes) => bytes / (1024.0 * 1024.0);
 
@@ -242,12 +283,12 @@ internal static class Program
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, bool Serial, IReadOnlyList<string> Only, string? Versus, IReadOnlyList<string> References)
+    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, bool Cpu, bool Serial, IReadOnlyList<string> Only, string? Versus, IReadOnlyList<string> References)
     {
         public static Options Parse(string[] args, IEnumerable<string> ruleIds)
         {
             string? folder = null, versus = null;
-            bool each = false, wall = false, serial = false;
+            bool each = false, wall = false, cpu = false, serial = false;
             var only = new List<string>();
             int runs = 3;
             var references = new List<string>();
@@ -260,6 +301,11 @@ internal static class Program
                         break;
                     case "--wall":
                         wall = true;
+                        break;
+                    case "--cpu":
+                        if (!ThreadCpu.IsAvailable)
+                            throw new ArgumentException("--cpu reads the thread CPU clock of Linux; this is another system.");
+                        cpu = true;
                         break;
                     case "--serial":
                         serial = true;
@@ -296,7 +342,7 @@ internal static class Program
             var known = ruleIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
             if (only.FirstOrDefault(id => !known.Contains(id)) is { } unknown)
                 throw new ArgumentException($"--only: no rule has the id '{unknown}'.");
-            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, serial, only, versus, references);
+            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, cpu, serial, only, versus, references);
         }
     }
 }

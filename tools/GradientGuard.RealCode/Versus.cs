@@ -12,8 +12,10 @@ namespace GradientGuard.RealCode;
 /// </summary>
 internal sealed class Versus
 {
-    private readonly List<(double This, double Other)> telemetry = new(), wall = new(), cpu = new(), allocated = new();
-    private double thisTelemetry, otherTelemetry, thisWall, otherWall, thisCpu, otherCpu, thisAllocated, otherAllocated;
+    private readonly List<(double This, double Other)> telemetry = new(), wall = new(), cpu = new(), allocated = new(), cpuOfRules = new();
+    private readonly FastestRuns thisFastest = new(), otherFastest = new(), thisFastestCpu = new(), otherFastestCpu = new();
+    private double thisRulesCpu, otherRulesCpu, thisTelemetry, otherTelemetry, thisWall, otherWall, thisCpu, otherCpu, thisAllocated, otherAllocated;
+    private int project;
     private bool any;
 
     public void Add(AnalyzerRun mine, AnalyzerRun other)
@@ -21,6 +23,12 @@ internal sealed class Versus
         any = true;
         thisTelemetry += Rules(mine);
         otherTelemetry += Rules(other);
+        thisRulesCpu += mine.RulesCpu;
+        otherRulesCpu += other.RulesCpu;
+        thisFastest.Add(project, Rules(mine));
+        otherFastest.Add(project, Rules(other));
+        thisFastestCpu.Add(project, mine.RulesCpu);
+        otherFastestCpu.Add(project++, other.RulesCpu);
         thisWall += mine.AnalysisWall.TotalMilliseconds;
         otherWall += other.AnalysisWall.TotalMilliseconds;
         thisCpu += mine.AnalysisCpu.TotalMilliseconds;
@@ -37,7 +45,11 @@ internal sealed class Versus
         wall.Add((thisWall, otherWall));
         cpu.Add((thisCpu, otherCpu));
         allocated.Add((thisAllocated, otherAllocated));
+        if (thisRulesCpu > 0)
+            cpuOfRules.Add((thisRulesCpu, otherRulesCpu));
+        thisRulesCpu = otherRulesCpu = 0;
         thisTelemetry = otherTelemetry = thisWall = otherWall = thisCpu = otherCpu = thisAllocated = otherAllocated = 0;
+        project = 0;
         any = false;
     }
 
@@ -75,6 +87,14 @@ internal sealed class Versus
     {
         Console.WriteLine($"  versus {otherPath}:");
         Row("GradientGuard telemetry", telemetry);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    GradientGuard telemetry, each project's fastest run summed: this {thisFastest.Sum:F0} ms, other {otherFastest.Sum:F0} ms; this − other {thisFastest.Sum - otherFastest.Sum:F0} ms"));
+        Row("GradientGuard CPU time (--cpu)", cpuOfRules);
+        if (thisFastestCpu.Sum > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    GradientGuard CPU time, each project's fastest run summed: this {thisFastestCpu.Sum:F0} ms, other {otherFastestCpu.Sum:F0} ms; this − other {thisFastestCpu.Sum - otherFastestCpu.Sum:F0} ms"));
+        }
         Row("analysis pass, wall clock", wall);
         Row("analysis pass, CPU time (all threads)", cpu);
         // Unlike the times, the same work allocates the same however busy the machine is: a change of a few MiB shows.
@@ -92,6 +112,6 @@ internal sealed class Versus
     }
 
     // GradientGuard's rules, not the do-nothing reference analyzer beside them.
-    private static double Rules(AnalyzerRun run) =>
+    internal static double Rules(AnalyzerRun run) =>
         run.TimePerAnalyzer.Where(p => p.Key != nameof(ReferenceAnalyzer)).Sum(p => p.Value.TotalMilliseconds);
 }
