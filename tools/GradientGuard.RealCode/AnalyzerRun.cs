@@ -66,7 +66,20 @@ internal sealed record AnalyzerRun(
             cpu,
             allocated,
             times,
-            cpuLedger?.Take() ?? (IReadOnlyDictionary<string, (double, long)>)new Dictionary<string, (double, long)>());
+            NetOfTheClock(cpuLedger?.Take()));
+    }
+
+    /// <summary>
+    /// The rules' CPU time with what reading the clock costs inside each callback taken off: the do-nothing analyzer's
+    /// CPU per callback in the same pass (its callbacks do nothing but be called and timed), never below zero.
+    /// </summary>
+    private static IReadOnlyDictionary<string, (double Milliseconds, long Callbacks)> NetOfTheClock(ImmutableDictionary<string, (double Milliseconds, long Callbacks)>? raw)
+    {
+        if (raw is null)
+            return new Dictionary<string, (double, long)>();
+        double perCallback = raw.TryGetValue(nameof(ReferenceAnalyzer), out var empty) && empty.Callbacks > 0 ? empty.Milliseconds / empty.Callbacks : 0;
+        return raw.Where(p => p.Key != nameof(ReferenceAnalyzer))
+            .ToDictionary(p => p.Key, p => (Math.Max(0, p.Value.Milliseconds - p.Value.Callbacks * perCallback), p.Value.Callbacks));
     }
 
     /// <summary>The CPU milliseconds of all the rules' callbacks in this pass (0 without <c>--cpu</c>).</summary>

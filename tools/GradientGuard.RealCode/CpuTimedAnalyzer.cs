@@ -19,8 +19,8 @@ namespace GradientGuard.RealCode;
 /// clock does not run while the thread waits, so this sum moves much less from run to run: the figure to compare two
 /// builds by, beside the telemetry the issue states its target in. (A collection the callback's own allocation
 /// triggers still counts: the workstation collector works on that thread.) Reading that clock is a system call of
-/// about 1.4 µs here, against a few nanoseconds for a callback that returns at once: what one empty interval reads is
-/// measured once and taken off every callback, and the callbacks are counted.
+/// about 1.4 µs here, against a few nanoseconds for a callback that returns at once, so the callbacks are counted and
+/// what the do-nothing analyzer's callbacks read, wrapped the same way, is taken off each (<see cref="AnalyzerRun"/>).
 /// </summary>
 internal sealed class CpuTimedAnalyzer : DiagnosticAnalyzer
 {
@@ -159,10 +159,7 @@ internal sealed class CpuLedger
         Interlocked.Increment(ref account.Callbacks);
     }
 
-    /// <summary>
-    /// Per analyzer since the last call: milliseconds of CPU, the clock's own cost taken off each callback (never below
-    /// zero), and the number of callbacks; the accounts reset.
-    /// </summary>
+    /// <summary>Per analyzer since the last call: milliseconds of CPU and the number of callbacks; the accounts reset.</summary>
     public ImmutableDictionary<string, (double Milliseconds, long Callbacks)> Take()
     {
         var taken = ImmutableDictionary.CreateBuilder<string, (double, long)>(StringComparer.Ordinal);
@@ -170,7 +167,7 @@ internal sealed class CpuLedger
         {
             long nanoseconds = Interlocked.Exchange(ref account.Nanoseconds, 0);
             long callbacks = Interlocked.Exchange(ref account.Callbacks, 0);
-            taken[name] = (Math.Max(0, nanoseconds - callbacks * ThreadCpu.EmptyInterval) / 1e6, callbacks);
+            taken[name] = (nanoseconds / 1e6, callbacks);
         }
         return taken.ToImmutable();
     }
@@ -188,21 +185,6 @@ internal static class ThreadCpu
     private const int ClockThreadCpuTimeId = 3;
 
     public static bool IsAvailable => OperatingSystem.IsLinux();
-
-    /// <summary>What two reads in a row differ by (the median of many): the clock's own cost inside each interval.</summary>
-    public static long EmptyInterval => emptyInterval.Value;
-
-    private static readonly Lazy<long> emptyInterval = new(() =>
-    {
-        var intervals = new long[20_000];
-        for (int i = 0; i < intervals.Length; i++)
-        {
-            long start = Nanoseconds();
-            intervals[i] = Nanoseconds() - start;
-        }
-        Array.Sort(intervals);
-        return intervals[intervals.Length / 2];
-    });
 
     public static long Nanoseconds()
     {
