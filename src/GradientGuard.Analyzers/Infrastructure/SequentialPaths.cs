@@ -37,7 +37,6 @@ internal sealed class SequentialPaths
     // A Sequential is built by a call named Sequential (a method name cannot be aliased) or by ": base(...)" in a class
     // whose base list names Sequential, in the file itself unless a global using alias names it in another file.
     private static readonly SourceMentions SequentialFiles = SourceMentions.AnyOf("Sequential");
-    private static readonly SourceMentions GlobalAliases = SourceMentions.AllOf("global using", "Sequential");
 
     /// <summary>
     /// Registers <paramref name="action"/> for the calls of every body that may build a Sequential (<see cref="IsConstruction"/>
@@ -45,7 +44,7 @@ internal sealed class SequentialPaths
     /// </summary>
     public static void RegisterForConstructions(CompilationStartAnalysisContext context, Action<OperationAnalysisContext> action)
     {
-        if (context.Compilation.SyntaxTrees.Any(GlobalAliases.In))
+        if (context.Compilation.SyntaxTrees.Any(tree => TreeText.GlobalUsingMentions(tree, "Sequential")))
         {
             context.RegisterOperationAction(action, OperationKind.Invocation);
             return;

@@ -183,13 +183,18 @@ internal sealed class TrainingStepEvents
         }
     }
 
-    // A helper in another file: its own name, and the names it calls, read from its syntax (no binding).
+    // A helper in another file: its own name, and the names it calls, read from its syntax (no binding). Only a name
+    // holding "clip" (any case) or "zero_grad" counts, so a declaration whose text holds neither is not walked.
     private static void CollectBySyntax(IMethodSymbol method, HashSet<TrainingEventKind> found)
     {
         if (IsNamedForClipping(method.Name))
             found.Add(TrainingEventKind.Clip);
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
+            string text = TreeText.Of(reference.SyntaxTree);
+            var span = reference.Span;
+            if (text.IndexOf("clip", span.Start, span.Length, StringComparison.OrdinalIgnoreCase) < 0 && !TreeText.Contains(text, span, "zero_grad"))
+                continue;
             foreach (var call in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
                 string? name = call.CalledName();

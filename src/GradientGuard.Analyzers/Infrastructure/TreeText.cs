@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 namespace GradientGuard.Analyzers.Infrastructure;
@@ -93,6 +94,23 @@ internal static class TreeText
                 return at;
         }
         return -1;
+    }
+
+    /// <summary>
+    /// Whether a <c>global using</c> directive of <paramref name="tree"/> mentions <paramref name="word"/>: the only way a
+    /// file can give another file a name for a type it does not write (an alias, which must spell its target). Global
+    /// usings stand at the top of the file, so only those directives are read, not the whole text.
+    /// </summary>
+    public static bool GlobalUsingMentions(SyntaxTree tree, string word)
+    {
+        if (tree.GetRoot() is not CompilationUnitSyntax unit)
+            return false;
+        foreach (var directive in unit.Usings)
+        {
+            if (directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword) && Contains(Of(tree), directive.Span, word))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> may hold a <c>: base(...)</c> or <c>: this(...)</c> call.</summary>

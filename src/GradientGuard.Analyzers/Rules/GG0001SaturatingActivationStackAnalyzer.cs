@@ -49,7 +49,7 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
         // A global alias may name Sigmoid or Tanh in a file that does not: then every module class is read. The files are
         // searched for one only when a class's own files name neither, not at every compilation's start.
         var compilation = context.Compilation;
-        var aliased = new Lazy<bool>(() => compilation.SyntaxTrees.Any(t => GlobalSigmoidAliases.In(t) || GlobalTanhAliases.In(t)));
+        var aliased = new Lazy<bool>(() => compilation.SyntaxTrees.Any(t => TreeText.GlobalUsingMentions(t, "igmoid") || TreeText.GlobalUsingMentions(t, "anh")));
         context.RegisterOperationBlockAction(blockContext =>
         {
             if (classes.IsForward(blockContext.OwningSymbol) && (MayHoldSaturating(blockContext.OwningSymbol.ContainingType) || aliased.Value))
@@ -62,8 +62,6 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
     // of the files of the class or its base classes. A class none of whose files names them has no run to report, and
     // its forward is not read for this rule (most model classes of real code).
     private static readonly SourceMentions SaturatingNames = SourceMentions.AnyOf("igmoid", "anh");
-    private static readonly SourceMentions GlobalSigmoidAliases = SourceMentions.AllOf("global using", "igmoid");
-    private static readonly SourceMentions GlobalTanhAliases = SourceMentions.AllOf("global using", "anh");
 
     private static bool MayHoldSaturating(INamedTypeSymbol? type)
     {

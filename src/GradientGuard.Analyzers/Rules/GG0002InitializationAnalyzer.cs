@@ -86,11 +86,12 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             if (model is null || !ModelFiles.In(model.SyntaxTree))
                 return;
             bool forward = classes.IsForward(blockContext.OwningSymbol);
-            if (forward || blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
-                AnalyzeBlock(blockContext, model, forward);
+            bool setsWeights = AnyMaySetWeights(blockContext.OperationBlocks); // asked once: a text search of the body per word
+            if (forward || setsWeights)
+                AnalyzeBlock(blockContext, model, forward, setsWeights);
         });
 
-        void AnalyzeBlock(OperationBlockAnalysisContext blockContext, SemanticModel model, bool forward)
+        void AnalyzeBlock(OperationBlockAnalysisContext blockContext, SemanticModel model, bool forward, bool setsWeights)
         {
             var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model, blockContext.Compilation, blockContext.CancellationToken);
             if (forward && DefaultInitMayReport(blockContext.Options, model.SyntaxTree))
@@ -107,7 +108,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             // Mismatched init calls: reported where they stand, judged against the path their layer is used in.
             // Most methods set no weights: syntax tests spare them the operation walks (each walks only where it can
             // find something: a .weight or an init helper's call; an apply or a loop over parameters).
-            if (!blockContext.OperationBlocks.Any(b => MaySetWeights(b.Syntax)))
+            if (!setsWeights)
                 return;
             if (blockContext.OperationBlocks.Any(b => initMentions.MayInitLayers(b.Syntax)))
             {
@@ -197,6 +198,16 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             .Where(o => o is not null)!;
 
     private static bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member);
+
+    private static bool AnyMaySetWeights(ImmutableArray<IOperation> blocks)
+    {
+        foreach (var block in blocks)
+        {
+            if (MaySetWeights(block.Syntax))
+                return true;
+        }
+        return false;
+    }
 
     // nn.init.*, x.weight = ..., normal_/uniform_, apply(fn), load/load_state_dict/load_checkpoint, loops over (named_)parameters().
     private static readonly SourceMentions ModelFiles = SourceMentions.AnyOf("Sequential", "forward");
