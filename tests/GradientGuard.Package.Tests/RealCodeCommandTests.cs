@@ -111,17 +111,20 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Matches(new Regex(@"^      this:  Rnn\.cs:1 GG0005 warning ", RegexOptions.Multiline), output);
     }
 
+    // A GG0005 report on line 4 and a GG0001 report on line 5.
+    private const string RnnAndTanhStack = """
+        using static TorchSharp.torch;
+        class Model
+        {
+            object Create() => nn.RNN(4, 8);
+            object Stack() => nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1));
+        }
+        """;
+
     [Fact]
     public void Only_runs_the_rules_named_and_serial_runs_them_on_one_thread()
     {
-        File.WriteAllText(Path.Combine(folder, "Rnn.cs"), """
-            using static TorchSharp.torch;
-            class Model
-            {
-                object Create() => nn.RNN(4, 8);
-                object Stack() => nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1));
-            }
-            """);
+        File.WriteAllText(Path.Combine(folder, "Rnn.cs"), RnnAndTanhStack);
 
         var (exitCode, output) = Run(folder, "--runs", "1", "--serial", "--only", "gg0005");
 
@@ -142,14 +145,7 @@ public sealed class RealCodeCommandTests : IDisposable
     [Fact]
     public void Cpu_times_the_rules_callbacks_without_changing_what_they_report()
     {
-        File.WriteAllText(Path.Combine(folder, "Rnn.cs"), """
-            using static TorchSharp.torch;
-            class Model
-            {
-                object Create() => nn.RNN(4, 8);
-                object Stack() => nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1));
-            }
-            """);
+        File.WriteAllText(Path.Combine(folder, "Rnn.cs"), RnnAndTanhStack);
 
         // Both builds wrapped: each still reports what it reports unwrapped, and each one's callbacks are timed.
         var (exitCode, output) = Run(folder, "--runs", "2", "--cpu", "--versus", ToolFile("GradientGuard.Analyzers.dll"));

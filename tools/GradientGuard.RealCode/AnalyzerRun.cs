@@ -24,7 +24,7 @@ internal sealed record AnalyzerRun(
     /// <summary>
     /// Compiles, then analyzes the same compilation (the analyzers reuse its binding, as in the compiler), with each
     /// analyzer's execution time logged. Analyzer exceptions are collected, never thrown. <paramref name="concurrent"/>
-    /// false runs the analyzers on one thread. With a <paramref name="cpu"/> ledger (analyzers wrapped in
+    /// false runs the analyzers on one thread. With <paramref name="cpuLedger"/> given (the analyzers wrapped in
     /// <see cref="CpuTimedAnalyzer"/>), the CPU time of each analyzer's callbacks in this pass is read from it too.
     /// </summary>
     public static AnalyzerRun Analyze(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, AnalyzerOptions options, bool concurrent, CpuLedger? cpuLedger = null)

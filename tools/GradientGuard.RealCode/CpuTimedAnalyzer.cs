@@ -95,6 +95,7 @@ internal sealed class CpuTimedAnalyzer : DiagnosticAnalyzer
         public override void RegisterOperationBlockAction(Action<OperationBlockAnalysisContext> action) => inner.RegisterOperationBlockAction(timer.Wrap(action));
     }
 
+    // The same forwarding as TimedAnalysisContext: Roslyn gives the two contexts no common base to forward through.
     private sealed class TimedCompilationStartContext : CompilationStartAnalysisContext
     {
         private readonly CompilationStartAnalysisContext inner;

@@ -7,8 +7,9 @@ namespace GradientGuard.RealCode;
 
 /// <summary>
 /// This build of the analyzers against another (<c>--versus</c>), pass by pass on the same compilations: telemetry,
-/// and the analysis pass's wall clock, CPU time and bytes allocated, each summed over the projects of a run and paired
-/// by run.
+/// the rules' CPU time under <c>--cpu</c>, and the analysis pass's wall clock, CPU time and bytes allocated, each summed
+/// over the projects of a run and paired by run; the telemetry and the rules' CPU time also as each project's fastest
+/// run, summed.
 /// </summary>
 internal sealed class Versus
 {
