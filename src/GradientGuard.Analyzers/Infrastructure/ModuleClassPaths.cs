@@ -159,7 +159,10 @@ internal sealed class ModuleClassPaths
         type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named && named.Locations.Any(l => l.IsInSource) &&
         !named.GetMembers().Any(m => m is IMethodSymbol { MethodKind: MethodKind.Conversion });
 
+    // A residual addition is a binary + written in the forward (x + block(x)); a forward whose text holds no '+' has
+    // none, and its operations are not walked for one.
     private bool HasResidualAddition(IOperation forwardBody) =>
+        TreeText.Of(forwardBody.Syntax.SyntaxTree).IndexOf('+', forwardBody.Syntax.SpanStart, forwardBody.Syntax.Span.Length) >= 0 &&
         forwardBody.Descendants().Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type));
 
     /// <summary>
