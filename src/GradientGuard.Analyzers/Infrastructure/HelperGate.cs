@@ -112,14 +112,14 @@ internal sealed class HelperGate
         {
             string text = TreeText.Of(tree);
             var whole = new TextSpan(0, text.Length);
-            if (!ContainsClip(text, whole) && !TreeText.Contains(text, whole, "zero_grad"))
+            if (!MayClipOrZeroGrad(text, whole))
                 continue;
             foreach (var declaration in FileDeclarations.Of(tree).Members)
             {
                 if (declaration.Name == FileDeclarations.ConstructorName)
                     continue;
                 var span = declaration.Node.FullSpan;
-                if (ContainsClip(text, span) || TreeText.Contains(text, span, "zero_grad"))
+                if (MayClipOrZeroGrad(text, span))
                 {
                     if (!found.TryGetValue(declaration.Name, out var trees))
                         found[declaration.Name] = trees = new List<SyntaxTree>();
@@ -129,6 +129,12 @@ internal sealed class HelperGate
         }
         return otherFileHelpers = found; // computed again at worst by a racing thread: the same answer
     }
+
+    /// <summary>
+    /// Whether a span's text may give a clip or a zero_grad to a reading of its syntax (another file's helper): it holds
+    /// <c>clip</c> in any case (a clip_grad_* call, or a method named for clipping) or <c>zero_grad</c>.
+    /// </summary>
+    internal static bool MayClipOrZeroGrad(string text, TextSpan span) => ContainsClip(text, span) || TreeText.Contains(text, span, "zero_grad");
 
     private static bool ContainsClip(string text, TextSpan span) =>
         text.IndexOf("clip", span.Start, span.Length, StringComparison.OrdinalIgnoreCase) >= 0;

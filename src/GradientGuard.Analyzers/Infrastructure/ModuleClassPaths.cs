@@ -162,7 +162,7 @@ internal sealed class ModuleClassPaths
     // A residual addition is a binary + written in the forward (x + block(x)); a forward whose text holds no '+' has
     // none, and its operations are not walked for one.
     private bool HasResidualAddition(IOperation forwardBody) =>
-        TreeText.Of(forwardBody.Syntax.SyntaxTree).IndexOf('+', forwardBody.Syntax.SpanStart, forwardBody.Syntax.Span.Length) >= 0 &&
+        TreeText.Contains(TreeText.Of(forwardBody.Syntax.SyntaxTree), forwardBody.Syntax.Span, "+") &&
         forwardBody.Descendants().Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type));
 
     /// <summary>

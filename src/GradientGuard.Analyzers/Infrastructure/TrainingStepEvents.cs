@@ -191,9 +191,7 @@ internal sealed class TrainingStepEvents
             found.Add(TrainingEventKind.Clip);
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
-            string text = TreeText.Of(reference.SyntaxTree);
-            var span = reference.Span;
-            if (text.IndexOf("clip", span.Start, span.Length, StringComparison.OrdinalIgnoreCase) < 0 && !TreeText.Contains(text, span, "zero_grad"))
+            if (!HelperGate.MayClipOrZeroGrad(TreeText.Of(reference.SyntaxTree), reference.Span))
                 continue;
             foreach (var call in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
