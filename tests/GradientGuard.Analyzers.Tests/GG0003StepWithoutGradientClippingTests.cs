@@ -302,6 +302,37 @@ public sealed class GG0003StepWithoutGradientClippingTests
             Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("Update()", ""));
     }
 
+    // The rule reads each file's bodies itself (FileBodies): every kind of body that can hold a training step is read,
+    // not only methods.
+    [Fact]
+    public async Task Steps_in_accessors_operators_initializers_and_expression_bodies_are_reported()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                static readonly Linear model = nn.Linear(3, 1);
+                static readonly optim.Optimizer optimizer = optim.SGD(model.parameters(), 0.01);
+                static readonly Action train = () => { model.forward(randn(8, 3)).sum().backward(); {|#0:optimizer.step()|}; };
+                static Tensor Loss => model.forward(randn(8, 3)).sum();
+                int Epoch
+                {
+                    set { Loss.backward(); {|#1:optimizer.step()|}; }
+                }
+                Action Run => () => { Loss.backward(); {|#5:optimizer.step()|}; };
+                static bool Train(Tensor loss) { loss.backward(); {|#2:optimizer.step()|}; return true; }
+                public static Trainer operator +(Trainer t, Tensor loss) { loss.backward(); {|#3:optimizer.step()|}; return t; }
+                ~Trainer() { Loss.backward(); {|#4:optimizer.step()|}; }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(1).WithArguments("optimizer.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(2).WithArguments("optimizer.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(3).WithArguments("optimizer.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(4).WithArguments("optimizer.step()", ""),
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(5).WithArguments("optimizer.step()", ""));
+    }
+
     [Fact]
     public async Task Top_level_statements_are_analyzed_and_fixed_with_the_file_import_style()
     {

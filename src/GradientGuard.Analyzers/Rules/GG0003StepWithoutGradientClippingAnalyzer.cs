@@ -39,61 +39,57 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         var events = TrainingStepEvents.For(torch);
         if (!TrainingStepEvents.MayHoldTrainingStep(context.Compilation))
             return; // no file has a training step: not one callback per method
-        context.RegisterOperationBlockStartAction(block =>
+        // Read per file, after the driver has bound its bodies (FileBodies): the helpers a body calls are summarized
+        // from their operation trees, which a block action would often have to bind first.
+        context.RegisterSemanticModelAction(file =>
         {
+            if (!TrainingStepEvents.MayHoldTrainingStep(file.SemanticModel.SyntaxTree))
+                return;
             // Only a body that can reach a step (itself, or through a helper of its file) is walked.
-            if (TrainingStepEvents.MayHoldTrainingStep(block.OperationBlocks[0].Syntax.SyntaxTree) &&
-                block.OperationBlocks.Any(b => TrainingStepEvents.MayReach(b.Syntax, "step")))
-            {
-                CollectCalls(block, events, torch); // in a method of its own: the lambda allocates nothing for the other bodies
-            }
+            foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, b => TrainingStepEvents.MayReach(b, "step"), file.CancellationToken))
+                Analyze(body, CollectCalls(body, events), file.Options, file.ReportDiagnostic, torch);
         });
     }
 
-    private static void CollectCalls(OperationBlockStartAnalysisContext block, TrainingStepEvents events, TorchSharpSymbols torch)
+    // The body's backward, clip, step and zero_grad calls, direct or through helpers, each with the body (method,
+    // lambda or local function) it is in.
+    private static List<TrainingCall> CollectCalls(IOperation root, TrainingStepEvents events)
     {
         var calls = new List<TrainingCall>();
-        block.RegisterOperationAction(operationContext =>
+        foreach (var operation in root.Descendants())
         {
-            var invocation = (IInvocationOperation)operationContext.Operation;
-            if (events.Classify(invocation) is { } kind)
+            switch (operation)
             {
-                lock (calls)
-                    calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, EnclosingBody(invocation)));
-                return;
+                case IInvocationOperation invocation:
+                    if (events.Classify(invocation) is { } kind)
+                    {
+                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, kind, Direct: true, EnclosingBody(invocation)));
+                        break;
+                    }
+                    var throughHelper = events.ThroughHelper(invocation);
+                    if (throughHelper.Count == 0)
+                        break;
+                    // A helper that does its own backward and step is a whole training step, judged in its own body: its
+                    // call is no second step to report here.
+                    bool wholeStep = throughHelper.Contains(TrainingEventKind.Backward) && throughHelper.Contains(TrainingEventKind.Step);
+                    var body = EnclosingBody(invocation);
+                    foreach (var through in throughHelper.Where(k => !(wholeStep && k == TrainingEventKind.Step)))
+                        calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
+                    break;
+                // Only the event names can classify: the name is read before the call is bound again for its candidates.
+                case IInvalidOperation { Syntax: InvocationExpressionSyntax named } invalid when TrainingStepEvents.IsEventName(named.CalledName()) &&
+                    CandidateCalls.TryGet(invalid, out var method, out var instance) && events.Classify(method) is { } candidateKind:
+                    calls.Add(new TrainingCall(invalid, null, instance, candidateKind, Direct: true, EnclosingBody(invalid)));
+                    break;
             }
-            var throughHelper = events.ThroughHelper(invocation);
-            if (throughHelper.Count == 0)
-                return;
-            // A helper that does its own backward and step is a whole training step, judged in its own body: its
-            // call is no second step to report here.
-            bool wholeStep = throughHelper.Contains(TrainingEventKind.Backward) && throughHelper.Contains(TrainingEventKind.Step);
-            var body = EnclosingBody(invocation);
-            lock (calls)
-            {
-                foreach (var through in throughHelper.Where(k => !(wholeStep && k == TrainingEventKind.Step)))
-                    calls.Add(new TrainingCall(invocation, invocation, invocation.Instance, through, Direct: false, body));
-            }
-        }, OperationKind.Invocation);
-        block.RegisterOperationAction(operationContext =>
-        {
-            var invalid = (IInvalidOperation)operationContext.Operation;
-            // Only the event names can classify: the name is read before the call is bound again for its candidates.
-            if (invalid.Syntax is InvocationExpressionSyntax { } named && TrainingStepEvents.IsEventName(named.CalledName()) &&
-                CandidateCalls.TryGet(invalid, out var method, out var instance) && events.Classify(method) is { } kind)
-            {
-                lock (calls)
-                    calls.Add(new TrainingCall(invalid, null, instance, kind, Direct: true, EnclosingBody(invalid)));
-            }
-        }, OperationKind.Invalid);
-        block.RegisterOperationBlockEndAction(end => Analyze(end, calls, torch));
+        }
+        return calls;
     }
 
-    private static void Analyze(OperationBlockAnalysisContext context, List<TrainingCall> calls, TorchSharpSymbols torch)
+    private static void Analyze(IOperation root, List<TrainingCall> calls, AnalyzerOptions options, Action<Diagnostic> report, TorchSharpSymbols torch)
     {
         if (!calls.Any(c => c.Kind == TrainingEventKind.Step))
             return;
-        var root = context.OperationBlocks[0].Root();
         // Only events in the same body count: a step inside a lambda (Assert.Throws(() => opt.step())) has its own.
         foreach (var body in calls.GroupBy(c => c.Body))
         {
@@ -109,7 +105,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 bool clipped = ordered.Skip(lastBackward).Any(c =>
                     c.Kind == TrainingEventKind.Clip && c.Call.Syntax.SpanStart <= position && Covers(c, step, origin));
                 if (!clipped)
-                    Report(context, step, origin.Value, torch);
+                    Report(options, report, step, origin.Value, torch);
             }
         }
     }
@@ -150,7 +146,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     /// </summary>
     private sealed record TrainingCall(IOperation Call, IInvocationOperation? Invocation, IOperation? Instance, TrainingEventKind Kind, bool Direct, IOperation? Body);
 
-    private static void Report(OperationBlockAnalysisContext context, TrainingCall call, OptimizerOrigin? origin, TorchSharpSymbols torch)
+    private static void Report(AnalyzerOptions options, Action<Diagnostic> report, TrainingCall call, OptimizerOrigin? origin, TorchSharpSymbols torch)
     {
         var step = call.Call;
         if (origin is { PlainTensors: true })
@@ -159,8 +155,8 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         string? recurrent = RecurrentPart(origin?.ModelType, torch);
         var tree = step.Syntax.SyntaxTree;
         var severity = recurrent is not null
-            ? RuleOptions.RecurrentClippingSeverity.Read(context.Options, tree)
-            : RuleOptions.DefaultClippingSeverity.Read(context.Options, tree);
+            ? RuleOptions.RecurrentClippingSeverity.Read(options, tree)
+            : RuleOptions.DefaultClippingSeverity.Read(options, tree);
 
         var properties = ImmutableDictionary<string, string?>.Empty;
         string? parameters = ParametersToClip(call, origin);
@@ -169,7 +165,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
 
         string callText = step.Syntax is InvocationExpressionSyntax invocation ? invocation.Expression + "()" : step.Syntax.ToString();
         string detail = recurrent is not null ? $"; the model holds {recurrent}, whose gradients explode readily" : "";
-        context.ReportDiagnostic(Diagnostic.Create(Rule, step.Syntax.GetLocation(), severity, additionalLocations: null, properties, callText, detail));
+        report(Diagnostic.Create(Rule, step.Syntax.GetLocation(), severity, additionalLocations: null, properties, callText, detail));
     }
 
     // The model's own parameters() when the optimizer was built from them and the model is reachable here, else the optimizer's.

@@ -1,7 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -36,32 +36,45 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
         var events = TrainingStepEvents.For(torch);
         if (!TrainingStepEvents.MayHoldTrainingStep(context.Compilation))
             return; // no file has a training step: not one callback per loop
-        // A loop's calls, read once: an epoch loop asks for its batch loop's calls, and the batch loop is called back too.
-        var callsOf = new ConditionalWeakTable<ILoopOperation, List<(IInvocationOperation Call, TrainingEventKind Kind)>>();
-        ConditionalWeakTable<ILoopOperation, List<(IInvocationOperation Call, TrainingEventKind Kind)>>.CreateValueCallback read = l => Calls(l, events);
-        List<(IInvocationOperation Call, TrainingEventKind Kind)> CallsOf(ILoopOperation loop) => callsOf.GetValue(loop, read);
-        context.RegisterOperationAction(operationContext =>
+        // Read per file, after the driver has bound its bodies (FileBodies): the helpers a loop calls are summarized
+        // from their operation trees, which an operation action would often have to bind first.
+        context.RegisterSemanticModelAction(file =>
         {
-            var loop = (ILoopOperation)operationContext.Operation;
-            // Only a loop that can reach both a backward and a step (itself, or through helpers of its file) is walked.
-            if (!TrainingStepEvents.MayHoldTrainingStep(loop.Syntax.SyntaxTree) ||
-                !TrainingStepEvents.MayReach(loop.Syntax, "step") || !TrainingStepEvents.MayReach(loop.Syntax, "backward"))
+            if (!TrainingStepEvents.MayHoldTrainingStep(file.SemanticModel.SyntaxTree))
+                return;
+            // A loop's calls, read once: an epoch loop asks for its batch loop's calls, and the batch loop is checked too.
+            var read = new Dictionary<ILoopOperation, List<(IInvocationOperation Call, TrainingEventKind Kind)>>();
+            List<(IInvocationOperation Call, TrainingEventKind Kind)> CallsOf(ILoopOperation loop) =>
+                read.TryGetValue(loop, out var calls) ? calls : read[loop] = Calls(loop, events);
+            // Only a loop that can reach both a backward and a step (itself, or through helpers of its file) is walked,
+            // in a body that can.
+            foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, MayReachBoth, file.CancellationToken))
             {
-                return;
+                foreach (var loop in body.Descendants().OfType<ILoopOperation>())
+                {
+                    if (MayReachBoth(loop.Syntax))
+                        Check(loop, CallsOf, events, file.ReportDiagnostic);
+                }
             }
-            var calls = CallsOf(loop);
-            if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))
-                return;
-            var step = calls.FirstOrDefault(c => c.Kind == TrainingEventKind.Step);
-            // A nested loop that does both reports for itself.
-            if (step.Call is null || loop.Body.DescendantsAndSelf().OfType<ILoopOperation>().Any(inner => CallsOf(inner).Select(c => c.Kind).Distinct().Count(k => k is TrainingEventKind.Backward or TrainingEventKind.Step) == 2))
-                return;
+        });
+    }
 
-            var properties = ImmutableDictionary<string, string?>.Empty;
-            if (step.Call.Instance is { } optimizer && events.Classify(step.Call) == TrainingEventKind.Step)
-                properties = properties.Add(OptimizerProperty, optimizer.Syntax.ToString());
-            operationContext.ReportDiagnostic(Diagnostic.Create(Rule, step.Call.Syntax.GetLocation(), properties, step.Call.Syntax.ToString()));
-        }, OperationKind.Loop);
+    private static bool MayReachBoth(SyntaxNode node) => TrainingStepEvents.MayReach(node, "step") && TrainingStepEvents.MayReach(node, "backward");
+
+    private static void Check(ILoopOperation loop, Func<ILoopOperation, List<(IInvocationOperation Call, TrainingEventKind Kind)>> callsOf, TrainingStepEvents events, Action<Diagnostic> report)
+    {
+        var calls = callsOf(loop);
+        if (!calls.Any(c => c.Kind == TrainingEventKind.Backward) || calls.Any(c => c.Kind == TrainingEventKind.ZeroGrad))
+            return;
+        var step = calls.FirstOrDefault(c => c.Kind == TrainingEventKind.Step);
+        // A nested loop that does both reports for itself.
+        if (step.Call is null || loop.Body.DescendantsAndSelf().OfType<ILoopOperation>().Any(inner => callsOf(inner).Select(c => c.Kind).Distinct().Count(k => k is TrainingEventKind.Backward or TrainingEventKind.Step) == 2))
+            return;
+
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        if (step.Call.Instance is { } optimizer && events.Classify(step.Call) == TrainingEventKind.Step)
+            properties = properties.Add(OptimizerProperty, optimizer.Syntax.ToString());
+        report(Diagnostic.Create(Rule, step.Call.Syntax.GetLocation(), properties, step.Call.Syntax.ToString()));
     }
 
     // The training calls a loop makes, directly or through helpers, outside lambdas and local functions of its own.
