@@ -144,6 +144,19 @@ public sealed class GG0001SaturatingActivationStackTests
     }
 
     [Fact]
+    public async Task Derived_Sequential_through_a_primary_constructor_is_flagged_at_its_base_type()
+    {
+        string source = Usings + """
+            class Deep() : {|#0:Sequential|}(
+                ("fc1", nn.Linear(4, 8)), ("a1", {|#1:nn.Sigmoid()|}),
+                ("fc2", nn.Linear(8, 8)), ("a2", {|#2:nn.Sigmoid()|}),
+                ("fc3", nn.Linear(8, 8)), ("a3", {|#3:nn.Sigmoid()|}),
+                ("out", nn.Linear(8, 1)));
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
+    }
+
+    [Fact]
     public async Task Tuple_pairs_are_read_through_Tuple_Create_and_new_Tuple()
     {
         string source = Usings + """

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -25,11 +26,12 @@ namespace GradientGuard.Analyzers.Infrastructure;
 internal static class FileBodies
 {
     /// <summary>
-    /// Each body of the file whose declaration's syntax passes <paramref name="mayHold"/> (tested before anything is
-    /// looked up), with its operation tree; only those intersecting <paramref name="filter"/>, when one is given (the IDE
-    /// analyzing a span).
+    /// Each body of the file whose syntax passes <paramref name="mayHold"/> (tested before anything is looked up), with
+    /// its operation tree and the symbol that owns it; only those intersecting <paramref name="filter"/>, when one is
+    /// given (the IDE analyzing a span). The syntax is the declaration (a method, an accessor, a constructor), an
+    /// initializer or arrow body, the file for its top-level statements, or a primary constructor's base type.
     /// </summary>
-    public static IEnumerable<IOperation> Read(SemanticModel model, TextSpan? filter, Func<SyntaxNode, bool> mayHold, CancellationToken cancellationToken)
+    public static IEnumerable<FileBody> Read(SemanticModel model, TextSpan? filter, Func<SyntaxNode, bool> mayHold, CancellationToken cancellationToken)
     {
         var root = model.SyntaxTree.GetRoot(cancellationToken);
         bool topLevel = false;
@@ -45,19 +47,19 @@ internal static class FileBodies
             if (filter is { } span && !body.FullSpan.IntersectsWith(span) || !mayHold(body))
                 continue;
             cancellationToken.ThrowIfCancellationRequested();
-            if (IsGenerated(model.GetDeclaredSymbol(Owner(body), cancellationToken)))
+            var owner = model.GetDeclaredSymbol(Owner(body), cancellationToken);
+            if (body is TypeDeclarationSyntax && owner is INamedTypeSymbol type)
+                owner = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == body)) ?? owner;
+            if (IsGenerated(owner))
                 continue;
             if (model.GetOperation(body, cancellationToken) is { } operation)
-                yield return operation;
+                yield return new FileBody(owner, operation);
         }
     }
 
-    // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body.
-    private static SyntaxNode Owner(SyntaxNode body) => body switch
-    {
-        EqualsValueClauseSyntax or ArrowExpressionClauseSyntax => body.Parent!,
-        _ => body,
-    };
+    // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body (a
+    // primary constructor's is found from its type's).
+    private static SyntaxNode Owner(SyntaxNode body) => body is EqualsValueClauseSyntax or ArrowExpressionClauseSyntax ? body.Parent! : body;
 
     // The driver skips a symbol marked [GeneratedCode] (or inside a type so marked) in block actions, not in a file's
     // semantic-model action: the same test here. As the driver does, a symbol declared in several parts is not
@@ -92,6 +94,12 @@ internal static class FileBodies
                     yield return node;
                     break;
             }
+            // A primary constructor's base call is the body of the constructor, whose syntax is the type's.
+            if (node is TypeDeclarationSyntax { ParameterList: not null, BaseList.Types: { Count: > 0 } bases } && bases[0] is PrimaryConstructorBaseTypeSyntax)
+                yield return node;
         }
     }
 }
+
+/// <summary>An executable body of a file (<see cref="FileBodies"/>): its operation tree and the symbol that owns it.</summary>
+internal readonly record struct FileBody(ISymbol? Owner, IOperation Operation);

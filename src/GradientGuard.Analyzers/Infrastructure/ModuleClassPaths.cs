@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace GradientGuard.Analyzers.Infrastructure;
@@ -34,6 +35,18 @@ internal sealed class ModuleClassPaths
     /// <summary>Whether this method is the forward of a module class.</summary>
     public bool IsForward(ISymbol symbol) =>
         symbol is IMethodSymbol { Name: "forward", IsStatic: false } method && TorchSharpSymbols.DerivesFrom(method.ContainingType, torch.Module);
+
+    /// <summary>
+    /// The forwards of a file's module classes, read at the file's semantic-model action (see <see cref="FileBodies"/>):
+    /// only a method named forward is looked up, in a file whose text names one.
+    /// </summary>
+    public IEnumerable<FileBody> Forwards(SemanticModelAnalysisContext file) =>
+        ForwardFiles.In(file.SemanticModel.SyntaxTree)
+            ? FileBodies.Read(file.SemanticModel, file.FilterSpan, body => body is MethodDeclarationSyntax { Identifier.ValueText: "forward" }, file.CancellationToken)
+                .Where(body => body.Owner is { } owner && IsForward(owner))
+            : Enumerable.Empty<FileBody>();
+
+    private static readonly SourceMentions ForwardFiles = SourceMentions.AnyOf("forward");
 
     public List<LayerElement>? Elements(IOperation forwardBody) =>
         cache.GetOrAdd(forwardBody.Syntax, _ => Read(forwardBody)); // a forward is read once per compilation, however many checks ask

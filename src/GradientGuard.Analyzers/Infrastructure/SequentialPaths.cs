@@ -22,6 +22,7 @@ internal sealed class SequentialPaths
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, LayerKind> kinds = new(SymbolEqualityComparer.Default);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Member, SyntaxTree Tree), IInvocationOperation?> creations = new(SymbolInFile.Comparer);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Type, SyntaxTree Tree), Dictionary<string, List<ExpressionSyntax>>> assignments = new(SymbolInFile.Comparer);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxTree, List<IInvocationOperation>> constructions = new();
 
     private readonly Dictionary<ISymbol, LayerKind> knownKinds;
 
@@ -39,22 +40,37 @@ internal sealed class SequentialPaths
     private static readonly SourceMentions SequentialFiles = SourceMentions.AnyOf("Sequential");
 
     /// <summary>
-    /// Registers <paramref name="action"/> for the calls of every body that may build a Sequential (<see cref="IsConstruction"/>
-    /// can hold only there): files that never name Sequential get one callback per body, not one per call.
+    /// Registers <paramref name="action"/> for each Sequential construction (<see cref="IsConstruction"/>) of a file, at
+    /// the file's semantic-model action (after the driver has bound its bodies, see <see cref="FileBodies"/>). A file's
+    /// constructions are read once for every rule that asks, and only in bodies whose syntax can hold one (see
+    /// <see cref="MayConstruct"/>); files that never name Sequential are not read, unless a global using alias names it in
+    /// another file (a class deriving from the alias calls <c>base(...)</c>).
     /// </summary>
-    public static void RegisterForConstructions(CompilationStartAnalysisContext context, Action<OperationAnalysisContext> action)
+    public void RegisterForConstructions(CompilationStartAnalysisContext context, Action<SemanticModelAnalysisContext, IInvocationOperation> action)
     {
-        if (context.Compilation.SyntaxTrees.Any(tree => TreeText.GlobalUsingMentions(tree, "Sequential")))
+        bool aliased = context.Compilation.SyntaxTrees.Any(tree => TreeText.GlobalUsingMentions(tree, "Sequential"));
+        context.RegisterSemanticModelAction(file =>
         {
-            context.RegisterOperationAction(action, OperationKind.Invocation);
-            return;
-        }
-        context.RegisterOperationBlockStartAction(block =>
-        {
-            if (block.OperationBlocks.Length > 0 && SequentialFiles.In(block.OperationBlocks[0].Syntax.SyntaxTree))
-                block.RegisterOperationAction(action, OperationKind.Invocation);
+            if (!aliased && !SequentialFiles.In(file.SemanticModel.SyntaxTree))
+                return;
+            var found = file.FilterSpan is null
+                ? constructions.GetOrAdd(file.SemanticModel.SyntaxTree, _ => ConstructionsIn(file.SemanticModel, null, file.CancellationToken))
+                : ConstructionsIn(file.SemanticModel, file.FilterSpan, file.CancellationToken); // a span's, the IDE's: not kept
+            foreach (var construction in found)
+                action(file, construction);
         });
     }
+
+    private List<IInvocationOperation> ConstructionsIn(SemanticModel model, Microsoft.CodeAnalysis.Text.TextSpan? filter, System.Threading.CancellationToken cancellation) =>
+        FileBodies.Read(model, filter, MayConstruct, cancellation)
+            .SelectMany(body => body.Operation.Descendants().OfType<IInvocationOperation>().Where(IsConstruction))
+            .ToList();
+
+    // A call named Sequential (its text names it: a method name cannot be aliased), a constructor's ": base(...)" or a
+    // primary constructor's base call (its body's syntax is the type's).
+    private static bool MayConstruct(SyntaxNode body) =>
+        body is TypeDeclarationSyntax or ConstructorDeclarationSyntax { Initializer.ThisOrBaseKeyword.ValueText: "base" } ||
+        SequentialFiles.In(body);
 
     /// <summary>Whether the call builds a Sequential: <c>nn.Sequential(...)</c> or a Sequential constructor (<c>: base(...)</c>).</summary>
     public bool IsConstruction(IInvocationOperation invocation)
@@ -65,12 +81,16 @@ internal sealed class SequentialPaths
             : method.Name == "Sequential" && SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Nn);
     }
 
-    /// <summary>The narrowest place that names a Sequential construction: the method name, or the base keyword of ": base(...)".</summary>
+    /// <summary>
+    /// The narrowest place that names a Sequential construction: the method name, the base keyword of ": base(...)", or
+    /// the base type of a primary constructor's ": Sequential(...)".
+    /// </summary>
     public static Location NameLocation(SyntaxNode construction) => construction switch
     {
         InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.GetLocation(),
         InvocationExpressionSyntax { Expression: var expression } => expression.GetLocation(),
         ConstructorInitializerSyntax initializer => initializer.ThisOrBaseKeyword.GetLocation(),
+        PrimaryConstructorBaseTypeSyntax primary => primary.Type.GetLocation(),
         _ => construction.GetLocation(),
     };
 

@@ -33,27 +33,31 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
     {
         var paths = SequentialPaths.For(torch);
         var classes = ModuleClassPaths.For(torch);
-        SequentialPaths.RegisterForConstructions(context, operationContext =>
+        paths.RegisterForConstructions(context, (file, invocation) =>
         {
-            var invocation = (IInvocationOperation)operationContext.Operation;
             // A Sequential's layers are torch.nn factory calls written in its own file (nested, in a local or a field
             // of the file): a file that names neither Sigmoid nor Tanh has no saturating one, and a Sequential whose
             // syntax holds fewer such calls than a run needs has no run; neither is read for this rule.
-            if (SaturatingNames.In(invocation.Syntax.SyntaxTree) && paths.IsConstruction(invocation) && !paths.IsNested(invocation) &&
-                SaturatingRuns.MayHold(SequentialLayerBound.Of(invocation.Syntax), RuleOptions.MinSaturatingActivations.Read(operationContext.Options, invocation.Syntax.SyntaxTree)) &&
+            if (SaturatingNames.In(invocation.Syntax.SyntaxTree) && !paths.IsNested(invocation) &&
+                SaturatingRuns.MayHold(SequentialLayerBound.Of(invocation.Syntax), RuleOptions.MinSaturatingActivations.Read(file.Options, invocation.Syntax.SyntaxTree)) &&
                 paths.Elements(invocation) is { } path)
             {
-                Check(operationContext.ReportDiagnostic, operationContext.Options, path, SequentialPaths.NameLocation(invocation.Syntax));
+                Check(file.ReportDiagnostic, file.Options, path, SequentialPaths.NameLocation(invocation.Syntax));
             }
         });
         // A global alias may name Sigmoid or Tanh in a file that does not: then every module class is read. The files are
         // searched for one only when a class's own files name neither, not at every compilation's start.
         var compilation = context.Compilation;
         var aliased = new Lazy<bool>(() => compilation.SyntaxTrees.Any(t => TreeText.GlobalUsingMentions(t, "igmoid") || TreeText.GlobalUsingMentions(t, "anh")));
-        context.RegisterOperationBlockAction(blockContext =>
+        // Forwards are read per file, after the driver has bound its bodies (FileBodies): the members' creations a path
+        // reads are bound already.
+        context.RegisterSemanticModelAction(file =>
         {
-            if (classes.IsForward(blockContext.OwningSymbol) && (MayHoldSaturating(blockContext.OwningSymbol.ContainingType) || aliased.Value))
-                CheckForward(blockContext, paths, classes); // in a method of its own: the lambda allocates nothing for the other bodies
+            foreach (var forward in classes.Forwards(file))
+            {
+                if (MayHoldSaturating(forward.Owner!.ContainingType) || aliased.Value)
+                    CheckForward(forward, file, paths, classes);
+            }
         });
     }
 
@@ -76,22 +80,20 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
         return false;
     }
 
-    private static void CheckForward(OperationBlockAnalysisContext blockContext, SequentialPaths paths, ModuleClassPaths classes)
+    private static void CheckForward(FileBody forward, SemanticModelAnalysisContext file, SequentialPaths paths, ModuleClassPaths classes)
     {
-        foreach (var body in blockContext.OperationBlocks)
+        var body = forward.Operation;
+        // A forward that cannot apply enough activations is not read: the full reading binds its members' creations.
+        int min = RuleOptions.MinSaturatingActivations.Read(file.Options, body.Syntax.SyntaxTree);
+        if (!classes.MayHoldSaturatingRun(body, min) || classes.Elements(body) is not { } path)
+            return;
+        // The class's own run first: the Sequentials it applies are read (their members' creations bound) only for a
+        // path that would be reported. A Sequential the class applies that is reported on its own construction is
+        // not reported again here.
+        if (SaturatingRuns.Longest(path).Count >= min &&
+            !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && SaturatingRuns.Longest(own).Count >= min))
         {
-            // A forward that cannot apply enough activations is not read: the full reading binds its members' creations.
-            int min = RuleOptions.MinSaturatingActivations.Read(blockContext.Options, body.Syntax.SyntaxTree);
-            if (!classes.MayHoldSaturatingRun(body, min) || classes.Elements(body) is not { } path)
-                continue;
-            // The class's own run first: the Sequentials it applies are read (their members' creations bound) only for a
-            // path that would be reported. A Sequential the class applies that is reported on its own construction is
-            // not reported again here.
-            if (SaturatingRuns.Longest(path).Count >= min &&
-                !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && SaturatingRuns.Longest(own).Count >= min))
-            {
-                Check(blockContext.ReportDiagnostic, blockContext.Options, path, blockContext.OwningSymbol.Locations[0]);
-            }
+            Check(file.ReportDiagnostic, file.Options, path, forward.Owner!.Locations[0]);
         }
     }
 

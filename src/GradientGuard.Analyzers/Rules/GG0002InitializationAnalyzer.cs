@@ -62,47 +62,50 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         var initMentions = new InitMentions(compilation, context.CancellationToken);
 
         // A deep path at the default init: reported on the Sequential, or on forward() for a module class.
-        SequentialPaths.RegisterForConstructions(context, operationContext =>
+        paths.RegisterForConstructions(context, (file, invocation) =>
         {
-            var invocation = (IInvocationOperation)operationContext.Operation;
-            if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) || !DefaultInitMayReport(operationContext.Options, invocation.Syntax.SyntaxTree) ||
+            if (paths.IsNested(invocation) || !DefaultInitMayReport(file.Options, invocation.Syntax.SyntaxTree) ||
                 paths.Elements(invocation) is not { } path)
             {
                 return;
             }
             var root = invocation.Root();
             var mayInitialize = new Lazy<bool>(() => MaySetWeights(root.Syntax));
-            new Check(operationContext.ReportDiagnostic, operationContext.Options, invocation.SemanticModel, operationContext.Compilation, operationContext.CancellationToken).DefaultInitDepth(
+            new Check(file.ReportDiagnostic, file.Options, invocation.SemanticModel, compilation, file.CancellationToken).DefaultInitDepth(
                 path,
                 () => mayInitialize.Value ? InitCalls.Find(new[] { root }, torch) : new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default),
                 SequentialPaths.NameLocation(invocation.Syntax),
                 () => mayInitialize.Value && ElsewhereInitialization.In(root));
         });
 
-        context.RegisterOperationBlockAction(blockContext =>
+        // Bodies are read per file, after the driver has bound them (FileBodies): the class's other members a check
+        // reads (its forward, the constructors that set weights) are bound already.
+        context.RegisterSemanticModelAction(file =>
         {
-            // Gates first, allocating nothing: this runs for every body of a model file.
-            var model = FirstModel(blockContext.OperationBlocks);
-            if (model is null || !ModelFiles.In(model.SyntaxTree))
+            var model = file.SemanticModel;
+            if (!ModelFiles.In(model.SyntaxTree))
                 return;
-            bool forward = classes.IsForward(blockContext.OwningSymbol);
-            bool setsWeights = AnyMaySetWeights(blockContext.OperationBlocks); // asked once: a text search of the body per word
-            if (forward || setsWeights)
-                AnalyzeBlock(blockContext, model, forward, setsWeights);
+            foreach (var body in FileBodies.Read(model, file.FilterSpan, MayBeForwardOrSetWeights, file.CancellationToken))
+            {
+                bool forward = body.Owner is { } owner && classes.IsForward(owner);
+                bool setsWeights = MaySetWeights(body.Operation.Syntax); // asked once: a text search of the body per word
+                if (forward || setsWeights)
+                    AnalyzeBody(file, body, forward, setsWeights);
+            }
         });
 
-        void AnalyzeBlock(OperationBlockAnalysisContext blockContext, SemanticModel model, bool forward, bool setsWeights)
+        void AnalyzeBody(SemanticModelAnalysisContext file, FileBody body, bool forward, bool setsWeights)
         {
-            var check = new Check(blockContext.ReportDiagnostic, blockContext.Options, model, blockContext.Compilation, blockContext.CancellationToken);
-            if (forward && DefaultInitMayReport(blockContext.Options, model.SyntaxTree))
+            var model = file.SemanticModel;
+            var blocks = ImmutableArray.Create(body.Operation);
+            var owner = body.Owner;
+            var check = new Check(file.ReportDiagnostic, file.Options, model, compilation, file.CancellationToken);
+            if (forward && DefaultInitMayReport(file.Options, model.SyntaxTree) &&
+                classes.MayBeDeepPlain(body.Operation, RuleOptions.MinDefaultInitLayers.Read(file.Options, model.SyntaxTree)) && classes.Elements(body.Operation) is { } forwardPath)
             {
                 // The class's members are bound only for a path deep enough to report.
-                var members = new Lazy<List<IOperation>>(() => MemberBodies(blockContext.OwningSymbol.ContainingType, model).ToList());
-                foreach (var body in blockContext.OperationBlocks)
-                {
-                    if (classes.MayBeDeepPlain(body, RuleOptions.MinDefaultInitLayers.Read(blockContext.Options, body.Syntax.SyntaxTree)) && classes.Elements(body) is { } path)
-                        check.DefaultInitDepth(path, () => InitCalls.Find(members.Value, torch), blockContext.OwningSymbol.Locations[0], () => members.Value.Any(ElsewhereInitialization.In));
-                }
+                var members = new Lazy<List<IOperation>>(() => MemberBodies(owner!.ContainingType, model).ToList());
+                check.DefaultInitDepth(forwardPath, () => InitCalls.Find(members.Value, torch), owner!.Locations[0], () => members.Value.Any(ElsewhereInitialization.In));
             }
 
             // Mismatched init calls: reported where they stand, judged against the path their layer is used in.
@@ -110,19 +113,19 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             // find something: a .weight or an init helper's call; an apply or a loop over parameters).
             if (!setsWeights)
                 return;
-            if (blockContext.OperationBlocks.Any(b => initMentions.MayInitLayers(b.Syntax)))
+            if (initMentions.MayInitLayers(body.Operation.Syntax))
             {
-                foreach (var holder in InitCalls.Find(blockContext.OperationBlocks, torch))
+                foreach (var holder in InitCalls.Find(blocks, torch))
                 {
-                    if (holder.Value.Any(c => c.CanMismatch) && PathOf(holder.Key, blockContext.OperationBlocks, model) is { } path)
+                    if (holder.Value.Any(c => c.CanMismatch) && PathOf(holder.Key, blocks, model) is { } path)
                         check.Mismatches(path, holder.Key, holder.Value);
                 }
             }
-            if (blockContext.OperationBlocks.Any(b => InitMentions.MayInitModel(b.Syntax)))
+            if (InitMentions.MayInitModel(body.Operation.Syntax))
             {
-                foreach (var init in ModelWideInits.Find(blockContext.OperationBlocks, torch))
+                foreach (var init in ModelWideInits.Find(blocks, torch))
                 {
-                    if (init.Call.CanMismatch && PathOfModel(init.Model, blockContext.OwningSymbol.ContainingType, blockContext.OperationBlocks, model) is { } path)
+                    if (init.Call.CanMismatch && PathOfModel(init.Model, owner?.ContainingType, blocks, model) is { } path)
                         check.ModelWide(path, init);
                 }
             }
@@ -175,16 +178,6 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         }
     }
 
-    private static SemanticModel? FirstModel(ImmutableArray<IOperation> blocks)
-    {
-        foreach (var block in blocks)
-        {
-            if (block.SemanticModel is { } model)
-                return model;
-        }
-        return null;
-    }
-
     // Every constructor and method of the class in the file: where its layers get initialized.
     // Only members whose tokens could set weights are bound: binding every member of every module class is the
     // costliest thing this rule could do (measured: benchmarks/results.md).
@@ -199,15 +192,8 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
 
     private static bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member);
 
-    private static bool AnyMaySetWeights(ImmutableArray<IOperation> blocks)
-    {
-        foreach (var block in blocks)
-        {
-            if (MaySetWeights(block.Syntax))
-                return true;
-        }
-        return false;
-    }
+    // A body the rule reads: a forward (looked up to know whether it is a module class's), or one whose text may set weights.
+    private static bool MayBeForwardOrSetWeights(SyntaxNode body) => body is MethodDeclarationSyntax { Identifier.ValueText: "forward" } || MaySetWeights(body);
 
     // nn.init.*, x.weight = ..., normal_/uniform_, apply(fn), load/load_state_dict/load_checkpoint, loops over (named_)parameters().
     private static readonly SourceMentions ModelFiles = SourceMentions.AnyOf("Sequential", "forward");

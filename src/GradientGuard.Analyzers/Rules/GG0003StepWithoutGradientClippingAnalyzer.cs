@@ -47,7 +47,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 return;
             // Only a body that can reach a step (itself, or through a helper of its file) is walked.
             foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, b => TrainingStepEvents.MayReach(b, "step"), file.CancellationToken))
-                Analyze(body, CollectCalls(body, events), file.Options, file.ReportDiagnostic, torch);
+                Analyze(body.Operation, CollectCalls(body.Operation, events), file.Options, file.ReportDiagnostic, torch);
         });
     }
 

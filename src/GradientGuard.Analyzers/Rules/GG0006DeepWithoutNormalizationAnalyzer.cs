@@ -33,34 +33,33 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
     {
         var paths = SequentialPaths.For(torch);
         var classes = ModuleClassPaths.For(torch);
-        SequentialPaths.RegisterForConstructions(context, operationContext =>
+        paths.RegisterForConstructions(context, (file, invocation) =>
         {
-            var invocation = (IInvocationOperation)operationContext.Operation;
-            if (!paths.IsConstruction(invocation) || paths.IsNested(invocation) ||
-                SequentialLayerBound.Of(invocation.Syntax)?.Weights < RuleOptions.MinPlainDepth.Read(operationContext.Options, invocation.Syntax.SyntaxTree) || // too few calls to be deep: not read
-                paths.Elements(invocation) is not { } path || !TooDeep(path, operationContext.Options, invocation.Syntax.SyntaxTree, out int depth))
+            if (paths.IsNested(invocation) ||
+                SequentialLayerBound.Of(invocation.Syntax)?.Weights < RuleOptions.MinPlainDepth.Read(file.Options, invocation.Syntax.SyntaxTree) || // too few calls to be deep: not read
+                paths.Elements(invocation) is not { } path || !TooDeep(path, file.Options, invocation.Syntax.SyntaxTree, out int depth))
             {
                 return;
             }
-            operationContext.ReportDiagnostic(Diagnostic.Create(Rule, SequentialPaths.NameLocation(invocation.Syntax), FixableLayers(path, invocation), depth));
+            file.ReportDiagnostic(Diagnostic.Create(Rule, SequentialPaths.NameLocation(invocation.Syntax), FixableLayers(path, invocation), depth));
         });
-        context.RegisterOperationBlockAction(blockContext =>
+        // Forwards are read per file, after the driver has bound its bodies (FileBodies): the members' creations a path
+        // reads are bound already.
+        context.RegisterSemanticModelAction(file =>
         {
-            if (classes.IsForward(blockContext.OwningSymbol))
-                CheckForward(blockContext, paths, classes); // in a method of its own: the lambda allocates nothing for the other bodies
+            foreach (var forward in classes.Forwards(file))
+                CheckForward(forward, file, paths, classes);
         });
     }
 
-    private static void CheckForward(OperationBlockAnalysisContext blockContext, SequentialPaths paths, ModuleClassPaths classes)
+    private static void CheckForward(FileBody forward, SemanticModelAnalysisContext file, SequentialPaths paths, ModuleClassPaths classes)
     {
-        foreach (var body in blockContext.OperationBlocks)
+        var body = forward.Operation;
+        if (classes.MayBeDeepPlain(body, RuleOptions.MinPlainDepth.Read(file.Options, body.Syntax.SyntaxTree)) &&
+            classes.Elements(body) is { } path && TooDeep(path, file.Options, body.Syntax.SyntaxTree, out int depth) &&
+            !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && TooDeep(own, file.Options, body.Syntax.SyntaxTree, out _)))
         {
-            if (classes.MayBeDeepPlain(body, RuleOptions.MinPlainDepth.Read(blockContext.Options, body.Syntax.SyntaxTree)) &&
-                classes.Elements(body) is { } path && TooDeep(path, blockContext.Options, body.Syntax.SyntaxTree, out int depth) &&
-                !classes.AppliedSequentials(body).Any(s => paths.Elements(s) is { } own && TooDeep(own, blockContext.Options, body.Syntax.SyntaxTree, out _)))
-            {
-                blockContext.ReportDiagnostic(Diagnostic.Create(Rule, blockContext.OwningSymbol.Locations[0], depth)); // unless a Sequential it applies is reported itself
-            }
+            file.ReportDiagnostic(Diagnostic.Create(Rule, forward.Owner!.Locations[0], depth)); // unless a Sequential it applies is reported itself
         }
     }
 
