@@ -170,6 +170,39 @@ public sealed class GG0007UnstableLossTests
     }
 
     [Fact]
+    public async Task A_Sigmoid_module_typed_through_a_global_alias_in_another_file_is_read_too()
+    {
+        // The rule reads only files that name a sigmoid or a softmax, unless a global using alias may name one from
+        // another file: this file never does.
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Aliases.cs", "global using Squash = TorchSharp.Modules.Sigmoid;\n"));
+        test.TestState.Sources.Add(("/Losses.cs", Usings + """
+            class Losses
+            {
+                Tensor Loss(Squash act, Tensor logits, Tensor y) => {|#0:nn.functional.binary_cross_entropy({|#1:act.call(logits)|}, y)|};
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithArguments("binary_cross_entropy"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_body_that_names_only_the_cross_entropy_function_is_read()
+    {
+        string source = Usings + """
+            class Losses
+            {
+                Tensor Loss(Tensor logits, Tensor y)
+                {
+                    var probabilities = torch.sigmoid(logits);
+                    return {|#0:nn.functional.binary_cross_entropy(probabilities, y)|};
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithArguments("binary_cross_entropy"));
+    }
+
+    [Fact]
     public async Task A_model_whose_last_layer_is_a_Sigmoid_fed_to_BCE_is_reported_without_a_fix()
     {
         string source = Usings + """

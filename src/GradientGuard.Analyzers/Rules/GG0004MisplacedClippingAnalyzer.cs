@@ -45,13 +45,14 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
         var events = TrainingStepEvents.For(torch);
         if (!Clipping.InAny(context.Compilation))
             return; // no file clips: not one callback per method
-        context.RegisterOperationBlockAction(block =>
+        // Read per file, like the other training-step rules (FileBodies): one callback per file, not one per body.
+        context.RegisterSemanticModelAction(file =>
         {
-            foreach (var body in block.OperationBlocks)
+            if (!Clipping.In(file.SemanticModel.SyntaxTree))
+                return;
+            foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, Clipping.In, file.CancellationToken))
             {
-                if (!Clipping.In(body.Syntax))
-                    continue;
-                var calls = body.Descendants().OfType<IInvocationOperation>()
+                var calls = body.Operation.Descendants().OfType<IInvocationOperation>()
                     .Select(i => (Call: i, Kind: events.Classify(i)))
                     .Where(c => c.Kind is not null && c.Kind != TrainingEventKind.ZeroGrad)
                     .Select(c => (c.Call, Kind: c.Kind!.Value))
@@ -60,7 +61,7 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
                 for (int i = 0; i < calls.Count; i++)
                 {
                     if (calls[i].Kind == TrainingEventKind.Clip)
-                        Check(block.ReportDiagnostic, calls, i);
+                        Check(file.ReportDiagnostic, calls, i);
                 }
             }
         });

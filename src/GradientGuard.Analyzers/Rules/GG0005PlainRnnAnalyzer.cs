@@ -34,9 +34,20 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
     {
         if (!RnnFiles.InAny(context.Compilation))
             return; // no file names RNN: not one callback per call
-        context.RegisterOperationAction(operationContext =>
+        // Read per file, like the other rules (FileBodies): only the bodies that name RNN are walked.
+        context.RegisterSemanticModelAction(file =>
         {
-            var call = (IInvocationOperation)operationContext.Operation;
+            if (!RnnFiles.In(file.SemanticModel.SyntaxTree))
+                return;
+            foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, NamesRnn, file.CancellationToken))
+            {
+                foreach (var call in body.Operation.Descendants().OfType<IInvocationOperation>())
+                    Check(call, file.ReportDiagnostic);
+            }
+        });
+
+        void Check(IInvocationOperation call, System.Action<Diagnostic> report)
+        {
             if (call.TargetMethod.Name != "RNN" || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, torch.Nn) ||
                 !SymbolEqualityComparer.Default.Equals(call.Type, torch.Rnn))
             {
@@ -45,9 +56,11 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
             var name = call.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } ? member.Name : (call.Syntax as InvocationExpressionSyntax)?.Expression;
             var declaredType = DeclaredRnnType(call, torch);
             var additional = declaredType is null ? Enumerable.Empty<Location>() : new[] { declaredType.GetLocation() };
-            operationContext.ReportDiagnostic(Diagnostic.Create(Rule, (name ?? call.Syntax).GetLocation(), additional));
-        }, OperationKind.Invocation);
+            report(Diagnostic.Create(Rule, (name ?? call.Syntax).GetLocation(), additional));
+        }
     }
+
+    private static bool NamesRnn(SyntaxNode body) => TreeText.ContainsName(TreeText.Of(body.SyntaxTree), body.FullSpan, "RNN");
 
     // "RNN rnn = nn.RNN(...)", a field typed RNN given the call in a constructor, or "RNN Create() => nn.RNN(...)": that
     // type must become GRU too.

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -56,12 +57,28 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         var classes = ModuleClassPaths.For(torch);
         var bceLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.BCELoss");
         var crossEntropyLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.CrossEntropyLoss");
-        context.RegisterOperationAction(operationContext =>
+        // Every pattern needs a sigmoid or softmax written in the file (the activation, or the last layer of a model whose
+        // path is read in the file) unless a global alias names one elsewhere.
+        var compilation = context.Compilation;
+        var aliased = new Lazy<bool>(() => compilation.SyntaxTrees.Any(t => TreeText.GlobalUsingMentions(t, "igmoid") || TreeText.GlobalUsingMentions(t, "oftmax")));
+        // Read per file, after the driver has bound its bodies (FileBodies): a model's forward or a member's creation the
+        // check reads is bound already.
+        context.RegisterSemanticModelAction(file =>
         {
-            var call = (IInvocationOperation)operationContext.Operation;
+            if (!ActivationNames.In(file.SemanticModel.SyntaxTree) && !aliased.Value)
+                return;
+            foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, MayCallALoss, file.CancellationToken))
+            {
+                foreach (var call in body.Operation.Descendants().OfType<IInvocationOperation>())
+                    Check(call, file.ReportDiagnostic);
+            }
+        });
+
+        void Check(IInvocationOperation call, Action<Diagnostic> report)
+        {
             var method = call.TargetMethod;
             if (method.Name is not ("log" or "binary_cross_entropy" or "cross_entropy" or "forward" or "call"))
-                return; // a name test before any symbol comparison: this runs for every call of the compilation
+                return; // a name test before any symbol comparison
             bool functional = SymbolEqualityComparer.Default.Equals(method.ContainingType, torch.Functional);
 
             // log(softmax(x)), log(softmax(x) + eps)
@@ -71,7 +88,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
                 if (argument is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } plusEps)
                     argument = plusEps.LeftOperand.WithoutConversions();
                 if (Activation(argument, "softmax", torch) is { } softmax)
-                    Report(operationContext, LogSoftmax, call, "LogSoftmax", softmax, creation: null, method.Name);
+                    Report(report, LogSoftmax, call, "LogSoftmax", softmax, creation: null, method.Name);
                 return;
             }
 
@@ -97,10 +114,22 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
 
             bool binary = lossName is "binary_cross_entropy" or "BCELoss";
             if (Activation(input.WithoutConversions(), binary ? "sigmoid" : "softmax", torch) is { } activation)
-                Report(operationContext, binary ? SigmoidBce : DoubleSoftmax, call, binary ? "SigmoidBce" : "DoubleSoftmax", activation, creation, lossName);
+                Report(report, binary ? SigmoidBce : DoubleSoftmax, call, binary ? "SigmoidBce" : "DoubleSoftmax", activation, creation, lossName);
             else if (binary && ModelEndingInSigmoid(input.WithoutConversions(), paths, classes) is not null)
-                operationContext.ReportDiagnostic(Diagnostic.Create(SigmoidBce, call.Syntax.GetLocation(), lossName)); // the model's own last layer: no automatic fix
-        }, OperationKind.Invocation);
+                report(Diagnostic.Create(SigmoidBce, call.Syntax.GetLocation(), lossName)); // the model's own last layer: no automatic fix
+        }
+    }
+
+    private static readonly SourceMentions ActivationNames = SourceMentions.AnyOf("igmoid", "oftmax");
+
+    // A body that may call log, a cross-entropy function or a loss module's forward/call: one of those names as a whole
+    // identifier of its text (a method name cannot be aliased).
+    private static bool MayCallALoss(SyntaxNode body)
+    {
+        string text = TreeText.Of(body.SyntaxTree);
+        var span = body.FullSpan;
+        return TreeText.ContainsName(text, span, "log") || TreeText.ContainsName(text, span, "forward") || TreeText.ContainsName(text, span, "call") ||
+               TreeText.Contains(text, span, "cross_entropy");
     }
 
     // model.call(x) / model.forward(x), possibly through a local holding its output, where the model's path ends in a
@@ -146,19 +175,19 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
     private static bool IsSigmoid(LayerElement element, SemanticModel model) =>
         model.GetOperation(element.Syntax) is IInvocationOperation call && (call.TargetMethod.Name == "sigmoid" || call.Type?.Name == "Sigmoid");
 
-    private static void Report(OperationAnalysisContext context, DiagnosticDescriptor descriptor, IInvocationOperation call, string pattern,
+    private static void Report(Action<Diagnostic> report, DiagnosticDescriptor descriptor, IInvocationOperation call, string pattern,
         IInvocationOperation activation, IOperation? creation, string lossName)
     {
         // The fix drops or rewrites the activation only where it is written inline: a local's value may be used elsewhere.
         bool inline = call.Syntax.Span.Contains(activation.Syntax.Span);
-        var additional = inline ? new[] { activation.Syntax.GetLocation() } : System.Array.Empty<Location>();
+        var additional = inline ? new[] { activation.Syntax.GetLocation() } : Array.Empty<Location>();
         if (inline && creation is not null && pattern == "SigmoidBce")
             additional = additional.Append(creation.Syntax.GetLocation()).ToArray();
         bool moduleCall = activation.TargetMethod.Name is "call" or "forward";
         bool fixable = inline && (pattern != "SigmoidBce" || call.TargetMethod.Name == "binary_cross_entropy" || creation is not null) &&
                        !(pattern == "LogSoftmax" && moduleCall); // a Softmax module carries its dim in its construction
         var properties = ImmutableDictionary<string, string?>.Empty.Add(PatternProperty, fixable ? pattern : null);
-        context.ReportDiagnostic(Diagnostic.Create(descriptor, call.Syntax.GetLocation(), additional, properties, lossName));
+        report(Diagnostic.Create(descriptor, call.Syntax.GetLocation(), additional, properties, lossName));
     }
 
     // sigmoid(x) / softmax(x, dim) as torch.*, nn.functional.* or a tensor method; through a local assigned in the same body.
@@ -171,7 +200,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         }
         // A Sigmoid/Softmax module applied to the logits: act.call(x).
         if (operation is IInvocationOperation { TargetMethod.Name: "call" or "forward", Instance: { } module } moduleCall &&
-            module.Type?.ContainingAssembly?.Name == "TorchSharp" && string.Equals(module.Type.Name, name, System.StringComparison.OrdinalIgnoreCase))
+            module.Type?.ContainingAssembly?.Name == "TorchSharp" && string.Equals(module.Type.Name, name, StringComparison.OrdinalIgnoreCase))
         {
             return moduleCall;
         }
