@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -79,8 +80,14 @@ internal static class FileBodies
         return false;
     }
 
-    // The nodes that own an executable body, from a walk of the file's types and members only (no body is entered).
-    private static IEnumerable<SyntaxNode> Declarations(SyntaxNode root)
+    // The nodes that own an executable body, from a walk of the file's types and members only (no body is entered):
+    // kept per file, since several rules read the same file (the answer depends on the text only).
+    private static readonly ConditionalWeakTable<SyntaxTree, List<SyntaxNode>> DeclarationsPerFile = new();
+
+    private static List<SyntaxNode> Declarations(SyntaxNode root) =>
+        DeclarationsPerFile.GetValue(root.SyntaxTree, _ => FindDeclarations(root).ToList());
+
+    private static IEnumerable<SyntaxNode> FindDeclarations(SyntaxNode root)
     {
         foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax or BasePropertyDeclarationSyntax or AccessorListSyntax or BaseFieldDeclarationSyntax or VariableDeclarationSyntax or VariableDeclaratorSyntax))
         {

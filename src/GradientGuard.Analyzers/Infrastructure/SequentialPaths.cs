@@ -63,8 +63,15 @@ internal sealed class SequentialPaths
 
     private List<IInvocationOperation> ConstructionsIn(SemanticModel model, Microsoft.CodeAnalysis.Text.TextSpan? filter, System.Threading.CancellationToken cancellation) =>
         FileBodies.Read(model, filter, MayConstruct, cancellation)
-            .SelectMany(body => body.Operation.Descendants().OfType<IInvocationOperation>().Where(IsConstruction))
+            .SelectMany(body => Searched(body.Operation).OfType<IInvocationOperation>().Where(IsConstruction))
             .ToList();
+
+    // A body whose text names Sequential is searched whole; a constructor that does not, only in its base call (most
+    // constructors of module classes call base("name") and create their layers in the body).
+    private static IEnumerable<IOperation> Searched(IOperation body) =>
+        SequentialFiles.In(body.Syntax) ? body.Descendants()
+        : body is IConstructorBodyOperation { Initializer: { } initializer } ? initializer.DescendantsAndSelf()
+        : Enumerable.Empty<IOperation>();
 
     // A call named Sequential (its text names it: a method name cannot be aliased), a constructor's ": base(...)" or a
     // primary constructor's base call (its body's syntax is the type's).
