@@ -302,6 +302,44 @@ public sealed class GG0003StepWithoutGradientClippingTests
             Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("Update()", ""));
     }
 
+    [Fact]
+    public async Task A_model_local_of_an_inner_block_is_out_of_scope_at_the_step_so_the_fix_clips_the_optimizer_parameters()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, Tensor y)
+                {
+                    optim.Optimizer optimizer;
+                    {
+                        var model = nn.Linear(4, 1);
+                        optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+                    }
+                    nn.functional.mse_loss(x, y).backward();
+                    {|#0:optimizer.step()|};
+                }
+            }
+            """;
+        string fixedSource = Usings + """
+            class Trainer
+            {
+                void Train(Tensor x, Tensor y)
+                {
+                    optim.Optimizer optimizer;
+                    {
+                        var model = nn.Linear(4, 1);
+                        optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+                    }
+                    nn.functional.mse_loss(x, y).backward();
+                    nn.utils.clip_grad_norm_(optimizer.parameters(), max_norm: 1.0);
+                    optimizer.step();
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
+    }
+
     // The rule reads each file's bodies itself (FileBodies): every kind of body that can hold a training step is read,
     // not only methods.
     [Fact]
