@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -22,6 +23,7 @@ internal sealed class ModuleClassPaths
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, List<LayerElement>?> cache = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, bool> mayBePlain = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, (int Weights, int Saturating)?> bounds = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxTree, List<FileBody>> forwards = new();
 
     private ModuleClassPaths(TorchSharpSymbols torch)
     {
@@ -40,11 +42,21 @@ internal sealed class ModuleClassPaths
     /// The forwards of a file's module classes, read at the file's semantic-model action (see <see cref="FileBodies"/>):
     /// only a method named forward is looked up, in a file whose text names one.
     /// </summary>
-    public IEnumerable<FileBody> Forwards(SemanticModelAnalysisContext file) =>
-        ForwardFiles.In(file.SemanticModel.SyntaxTree)
-            ? FileBodies.Read(file.SemanticModel, file.FilterSpan, body => body is MethodDeclarationSyntax { Identifier.ValueText: "forward" }, file.CancellationToken)
-                .Where(body => body.Owner is { } owner && IsForward(owner))
-            : Enumerable.Empty<FileBody>();
+    public IReadOnlyList<FileBody> Forwards(SemanticModelAnalysisContext file)
+    {
+        var tree = file.SemanticModel.SyntaxTree;
+        if (!ForwardFiles.In(tree))
+            return Array.Empty<FileBody>();
+        // Kept per file for the rules that read a file's forwards (GG0001, GG0002, GG0006); a span's (the IDE's) is not.
+        return file.FilterSpan is null
+            ? forwards.GetOrAdd(tree, _ => ReadForwards(file.SemanticModel, null, file.CancellationToken))
+            : ReadForwards(file.SemanticModel, file.FilterSpan, file.CancellationToken);
+    }
+
+    private List<FileBody> ReadForwards(SemanticModel model, Microsoft.CodeAnalysis.Text.TextSpan? filter, System.Threading.CancellationToken cancellation) =>
+        FileBodies.Read(model, filter, body => body is MethodDeclarationSyntax { Identifier.ValueText: "forward" }, cancellation)
+            .Where(body => body.Owner is { } owner && IsForward(owner))
+            .ToList();
 
     private static readonly SourceMentions ForwardFiles = SourceMentions.AnyOf("forward");
 

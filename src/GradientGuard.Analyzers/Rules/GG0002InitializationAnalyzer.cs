@@ -85,12 +85,14 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             var model = file.SemanticModel;
             if (!ModelFiles.In(model.SyntaxTree))
                 return;
-            foreach (var body in FileBodies.Read(model, file.FilterSpan, MayBeForwardOrSetWeights, file.CancellationToken))
+            // The bodies that may set weights (a forward among them is checked for both), then the other forwards (read
+            // once per file for the rules that read them).
+            foreach (var body in FileBodies.Read(model, file.FilterSpan, MaySetWeights, file.CancellationToken))
+                AnalyzeBody(file, body, forward: body.Owner is { } owner && classes.IsForward(owner), setsWeights: true);
+            foreach (var forward in classes.Forwards(file))
             {
-                bool forward = body.Owner is { } owner && classes.IsForward(owner);
-                bool setsWeights = MaySetWeights(body.Operation.Syntax); // asked once: a text search of the body per word
-                if (forward || setsWeights)
-                    AnalyzeBody(file, body, forward, setsWeights);
+                if (!MaySetWeights(forward.Operation.Syntax))
+                    AnalyzeBody(file, forward, forward: true, setsWeights: false);
             }
         });
 
@@ -191,9 +193,6 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             .Where(o => o is not null)!;
 
     private static bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member);
-
-    // A body the rule reads: a forward (looked up to know whether it is a module class's), or one whose text may set weights.
-    private static bool MayBeForwardOrSetWeights(SyntaxNode body) => body is MethodDeclarationSyntax { Identifier.ValueText: "forward" } || MaySetWeights(body);
 
     // nn.init.*, x.weight = ..., normal_/uniform_, apply(fn), load/load_state_dict/load_checkpoint, loops over (named_)parameters().
     private static readonly SourceMentions ModelFiles = SourceMentions.AnyOf("Sequential", "forward");
