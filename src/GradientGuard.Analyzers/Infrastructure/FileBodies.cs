@@ -12,16 +12,16 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// <summary>
 /// The executable bodies of one file, for rules that read them at the file's semantic-model action instead of being
 /// handed them one by one in operation-block actions: methods, constructors, destructors, operators, accessors,
-/// expression-bodied properties and indexers, field and property initializers, and the top-level statements (local
-/// functions and lambdas are inside these).
+/// expression-bodied properties and indexers, field and property initializers, a primary constructor's base call, and
+/// the top-level statements (local functions and lambdas are inside these).
 /// <para>
 /// Why: a training rule reads the same-file helpers a body calls (<see cref="TrainingStepEvents.ThroughHelper"/>), and
 /// most helpers are declared after their caller. Asked from the caller's block action, the first rule to ask binds the
 /// helper itself (its nullable analysis included, some milliseconds for a training method) and pays, in its own time,
 /// for binding the driver does anyway for the helper's own operation block. The driver runs a file's semantic-model
-/// actions after it has bound the file's bodies (of 11,301 bodies of real code asked for there, none took as long as
-/// binding one), so read there every operation tree, the helpers' too, is already built. Correctness does not depend
-/// on that order: a body not yet bound is bound here.
+/// actions after it has bound the file's bodies (of 11,301 bodies of real code asked for there, none took over 0.5 ms;
+/// binding one of the larger training methods took 6–41 ms), so read there every operation tree, the helpers' too, is
+/// already built. Correctness does not depend on that order: a body not yet bound is bound here.
 /// </para>
 /// </summary>
 internal static class FileBodies
