@@ -1,10 +1,6 @@
-using System.Collections.Immutable;
 using System.Linq;
 using System.Threading.Tasks;
 using GradientGuard.Analyzers.Tests.Verifiers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradientGuard.Analyzers.Tests;
 
@@ -39,7 +35,7 @@ public sealed class FileBodiesTests
     [Fact]
     public async Task An_editor_asking_about_one_method_gets_that_methods_diagnostics_only()
     {
-        var (analysis, model) = await Analysis(TwoSteps);
+        var (analysis, model) = await AllRules.On(TwoSteps);
         var first = model.SyntaxTree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().First();
 
         var inSpan = await analysis.GetAnalyzerSemanticDiagnosticsAsync(model, first.Span, default);
@@ -54,22 +50,11 @@ public sealed class FileBodiesTests
     public async Task A_method_marked_GeneratedCode_is_skipped_and_its_neighbour_is_not()
     {
         string source = TwoSteps.Replace("    void First(", "    [System.CodeDom.Compiler.GeneratedCode(\"tool\", \"1.0\")]\n    void First(", System.StringComparison.Ordinal);
-        var (analysis, _) = await Analysis(source);
+        var (analysis, _) = await AllRules.On(source);
 
         var diagnostics = await analysis.GetAnalyzerDiagnosticsAsync();
 
         var only = Assert.Single(diagnostics, d => d.Id == "GG0003");
         Assert.Equal(16, only.Location.GetLineSpan().StartLinePosition.Line); // Second's step, 0-based
-    }
-
-    private static async Task<(CompilationWithAnalyzers Analysis, SemanticModel Model)> Analysis(string source)
-    {
-        var references = (await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, default)).Add(TestReferences.TorchSharp);
-        var tree = CSharpSyntaxTree.ParseText(source, path: "Test.cs");
-        var compilation = CSharpCompilation.Create("Test", new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        var analyzers = RuleCatalogTests.Analyzers().ToImmutableArray();
-        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
-            concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
-        return (compilation.WithAnalyzers(analyzers, options), compilation.GetSemanticModel(tree));
     }
 }

@@ -1,10 +1,7 @@
 using System.Collections.Immutable;
-using System.Linq;
 using System.Threading.Tasks;
 using GradientGuard.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradientGuard.Analyzers.Tests;
 
@@ -92,16 +89,6 @@ public sealed class RobustnessTests
         Assert.Contains(control, d => d.Id == "GG0003"); // the same code, not generated, is reported
     }
 
-    private static async Task<ImmutableArray<Diagnostic>> RunAllAnalyzers(string source, bool withTorchSharp)
-    {
-        var references = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, default);
-        if (withTorchSharp)
-            references = references.Add(TestReferences.TorchSharp);
-        var compilation = CSharpCompilation.Create("Test", new[] { CSharpSyntaxTree.ParseText(source, path: "Test.cs") }, references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        var analyzers = RuleCatalogTests.Analyzers().ToImmutableArray();
-        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
-            concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
-        return await compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync();
-    }
+    private static async Task<ImmutableArray<Diagnostic>> RunAllAnalyzers(string source, bool withTorchSharp) =>
+        await (await AllRules.On(source, withTorchSharp)).Analysis.GetAnalyzerDiagnosticsAsync();
 }

@@ -1,0 +1,24 @@
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace GradientGuard.Analyzers.Tests.Verifiers;
+
+/// <summary>One file compiled against .NET 8 (and TorchSharp), with every GradientGuard analyzer, concurrent, as a compiler runs them.</summary>
+internal static class AllRules
+{
+    public static async Task<(CompilationWithAnalyzers Analysis, SemanticModel Model)> On(string source, bool withTorchSharp = true)
+    {
+        var references = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, default);
+        if (withTorchSharp)
+            references = references.Add(TestReferences.TorchSharp);
+        var tree = CSharpSyntaxTree.ParseText(source, path: "Test.cs");
+        var compilation = CSharpCompilation.Create("Test", new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
+            concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
+        return (compilation.WithAnalyzers(RuleCatalogTests.Analyzers().ToImmutableArray(), options), compilation.GetSemanticModel(tree));
+    }
+}
