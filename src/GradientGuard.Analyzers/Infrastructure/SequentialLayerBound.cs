@@ -36,11 +36,15 @@ internal static class SequentialLayerBound
     /// </summary>
     internal static readonly HashSet<string> SaturatingFactories = new(StringComparer.Ordinal) { "Sigmoid", "Tanh" };
 
-    /// <summary>The bound for <c>nn.Sequential(...)</c> or a derived class's <c>: base(...)</c>; null when it is open.</summary>
+    /// <summary>
+    /// The bound for <c>nn.Sequential(...)</c>, a derived class's <c>: base(...)</c> or a primary constructor's
+    /// <c>: Sequential(...)</c>; null when it is open.
+    /// </summary>
     public static (int Weights, int Saturating)? Of(SyntaxNode construction) => construction switch
     {
         InvocationExpressionSyntax call => Sum(call.ArgumentList.Arguments.Select(a => a.Expression)),
         ConstructorInitializerSyntax initializer => Sum(initializer.ArgumentList.Arguments.Select(a => a.Expression)),
+        PrimaryConstructorBaseTypeSyntax primary => Sum(primary.ArgumentList.Arguments.Select(a => a.Expression)),
         _ => null,
     };
 
