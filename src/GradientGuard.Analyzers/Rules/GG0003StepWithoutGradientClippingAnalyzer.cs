@@ -203,7 +203,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         var declaration = symbol.DeclaringSyntaxReferences[0].GetSyntax();
         return declaration switch
         {
-            ParameterSyntax { Parent.Parent: MemberDeclarationSyntax member } => member.Span.Contains(site.Span),
+            ParameterSyntax { Parent.Parent: BaseMethodDeclarationSyntax member } => member.Span.Contains(site.Span),
             VariableDeclaratorSyntax { Parent.Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } } =>
                 block.Span.Contains(site.Span) && declaration.Span.End <= site.SpanStart,
             _ => false,
