@@ -169,17 +169,37 @@ public sealed class GG0007UnstableLossTests
             Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithArguments("binary_cross_entropy"));
     }
 
+    // A file that never names a sigmoid or a softmax is still read: the activation module's type may be named only in
+    // another file (a global alias here, a base class's field below).
     [Fact]
     public async Task A_Sigmoid_module_typed_through_a_global_alias_in_another_file_is_read_too()
     {
-        // The rule reads only files that name a sigmoid or a softmax, unless a global using alias may name one from
-        // another file: this file never does.
         var test = new Verify.Test();
         test.TestState.Sources.Add(("/Aliases.cs", "global using Squash = TorchSharp.Modules.Sigmoid;\n"));
         test.TestState.Sources.Add(("/Losses.cs", Usings + """
             class Losses
             {
                 Tensor Loss(Squash act, Tensor logits, Tensor y) => {|#0:nn.functional.binary_cross_entropy({|#1:act.call(logits)|}, y)|};
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithArguments("binary_cross_entropy"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_Sigmoid_module_held_by_a_base_class_in_another_file_is_read_too()
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Base.cs", Usings + """
+            class LossesBase
+            {
+                protected readonly Sigmoid act = nn.Sigmoid();
+            }
+            """));
+        test.TestState.Sources.Add(("/Losses.cs", Usings + """
+            class Losses : LossesBase
+            {
+                Tensor Loss(Tensor logits, Tensor y) => {|#0:nn.functional.binary_cross_entropy({|#1:act.call(logits)|}, y)|};
             }
             """));
         test.ExpectedDiagnostics.Add(Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithArguments("binary_cross_entropy"));

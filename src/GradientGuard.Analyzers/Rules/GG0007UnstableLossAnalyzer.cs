@@ -57,16 +57,11 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         var classes = ModuleClassPaths.For(torch);
         var bceLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.BCELoss");
         var crossEntropyLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.CrossEntropyLoss");
-        // Every pattern needs a sigmoid or softmax written in the file (the activation, or the last layer of a model whose
-        // path is read in the file) unless a global alias names one elsewhere.
-        var compilation = context.Compilation;
-        var aliased = new Lazy<bool>(() => compilation.SyntaxTrees.Any(t => TreeText.GlobalUsingMentions(t, "igmoid") || TreeText.GlobalUsingMentions(t, "oftmax")));
         // Read per file, after the driver has bound its bodies (FileBodies): a model's forward or a member's creation the
-        // check reads is bound already.
+        // check reads is bound already. No file is skipped for naming no sigmoid or softmax: an activation module's type
+        // may be named only in another file (a base class's field, a factory's return type, a global alias).
         context.RegisterSemanticModelAction(file =>
         {
-            if (!ActivationNames.In(file.SemanticModel.SyntaxTree) && !aliased.Value)
-                return;
             foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, MayCallALoss, file.CancellationToken))
             {
                 foreach (var call in body.Operation.Descendants().OfType<IInvocationOperation>())
@@ -119,8 +114,6 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
                 report(Diagnostic.Create(SigmoidBce, call.Syntax.GetLocation(), lossName)); // the model's own last layer: no automatic fix
         }
     }
-
-    private static readonly SourceMentions ActivationNames = SourceMentions.AnyOf("igmoid", "oftmax");
 
     // A body that may call log, a cross-entropy function or a loss module's forward/call: one of those names as a whole
     // identifier of its text (a method name cannot be aliased).
