@@ -58,6 +58,17 @@ internal static class FileBodies
         }
     }
 
+    /// <summary>
+    /// What <paramref name="read"/> finds in the file of <paramref name="file"/>, kept in <paramref name="cache"/> for the
+    /// other rules that ask about the same file; an answer for an editor's span (<c>FilterSpan</c>) is read, not kept,
+    /// since it is not the whole file's.
+    /// </summary>
+    public static T KeptPerFile<T>(System.Collections.Concurrent.ConcurrentDictionary<SyntaxTree, T> cache, Microsoft.CodeAnalysis.Diagnostics.SemanticModelAnalysisContext file,
+        Func<SemanticModel, TextSpan?, CancellationToken, T> read) =>
+        file.FilterSpan is null
+            ? cache.GetOrAdd(file.SemanticModel.SyntaxTree, _ => read(file.SemanticModel, null, file.CancellationToken))
+            : read(file.SemanticModel, file.FilterSpan, file.CancellationToken);
+
     // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body (a
     // primary constructor's is found from its type's).
     private static SyntaxNode Owner(SyntaxNode body) => body is EqualsValueClauseSyntax or ArrowExpressionClauseSyntax ? body.Parent! : body;

@@ -47,10 +47,7 @@ internal sealed class ModuleClassPaths
         var tree = file.SemanticModel.SyntaxTree;
         if (!ForwardFiles.In(tree))
             return Array.Empty<FileBody>();
-        // Kept per file for the rules that read a file's forwards (GG0001, GG0002, GG0006); a span's (the IDE's) is not.
-        return file.FilterSpan is null
-            ? forwards.GetOrAdd(tree, _ => ReadForwards(file.SemanticModel, null, file.CancellationToken))
-            : ReadForwards(file.SemanticModel, file.FilterSpan, file.CancellationToken);
+        return FileBodies.KeptPerFile(forwards, file, ReadForwards); // for the three rules that read them (GG0001, GG0002, GG0006)
     }
 
     private List<FileBody> ReadForwards(SemanticModel model, Microsoft.CodeAnalysis.Text.TextSpan? filter, System.Threading.CancellationToken cancellation) =>

@@ -53,10 +53,7 @@ internal sealed class SequentialPaths
         {
             if (!aliased && !SequentialFiles.In(file.SemanticModel.SyntaxTree))
                 return;
-            var found = file.FilterSpan is null
-                ? constructions.GetOrAdd(file.SemanticModel.SyntaxTree, _ => ConstructionsIn(file.SemanticModel, null, file.CancellationToken))
-                : ConstructionsIn(file.SemanticModel, file.FilterSpan, file.CancellationToken); // a span's, the IDE's: not kept
-            foreach (var construction in found)
+            foreach (var construction in FileBodies.KeptPerFile(constructions, file, ConstructionsIn))
                 action(file, construction);
         });
     }
