@@ -34,27 +34,15 @@ internal static class FileBodies
     /// </summary>
     public static IEnumerable<FileBody> Read(SemanticModel model, TextSpan? filter, Func<SyntaxNode, bool> mayHold, CancellationToken cancellationToken)
     {
-        var root = model.SyntaxTree.GetRoot(cancellationToken);
-        bool topLevel = false;
-        foreach (var declaration in Declarations(root))
+        var file = Readings.GetValue(model, m => new FileReading(m));
+        for (int i = 0; i < file.Bodies.Length; i++)
         {
-            if (declaration is GlobalStatementSyntax)
-            {
-                if (topLevel)
-                    continue; // the top-level statements are one body, the file's
-                topLevel = true;
-            }
-            var body = declaration is GlobalStatementSyntax ? root : declaration;
+            var body = file.Bodies[i];
             if (filter is { } span && !body.FullSpan.IntersectsWith(span) || !mayHold(body))
                 continue;
             cancellationToken.ThrowIfCancellationRequested();
-            var owner = model.GetDeclaredSymbol(Owner(body), cancellationToken);
-            if (body is TypeDeclarationSyntax && owner is INamedTypeSymbol type)
-                owner = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == body)) ?? owner;
-            if (IsGenerated(owner))
-                continue;
-            if (model.GetOperation(body, cancellationToken) is { } operation)
-                yield return new FileBody(owner, operation);
+            if (file.Resolve(i, cancellationToken) is { } resolved)
+                yield return resolved;
         }
     }
 
@@ -68,6 +56,50 @@ internal static class FileBodies
         file.FilterSpan is null
             ? cache.GetOrAdd(file.SemanticModel.SyntaxTree, _ => read(file.SemanticModel, null, file.CancellationToken))
             : read(file.SemanticModel, file.FilterSpan, file.CancellationToken);
+
+    // Each model's owners and operation trees, looked up on first use and kept for the other rules that read the same
+    // file: the driver hands every analyzer of a file the same semantic model.
+    private static readonly ConditionalWeakTable<SemanticModel, FileReading> Readings = new();
+
+    private sealed class FileReading
+    {
+        // Stands for a body no rule reads: generated code, or syntax with no operation tree.
+        private static readonly FileBody Skipped = new(null, null!);
+
+        private readonly SemanticModel model;
+        private readonly FileBody?[] resolved;
+
+        public FileReading(SemanticModel model)
+        {
+            this.model = model;
+            Bodies = Declarations(model.SyntaxTree);
+            resolved = new FileBody?[Bodies.Length];
+        }
+
+        public SyntaxNode[] Bodies { get; }
+
+        // A racing thread resolves the same body to the same symbol and the same (cached) operation tree.
+        public FileBody? Resolve(int index, CancellationToken cancellationToken)
+        {
+            var known = Volatile.Read(ref resolved[index]);
+            if (known is null)
+            {
+                var found = Find(Bodies[index], cancellationToken);
+                known = Interlocked.CompareExchange(ref resolved[index], found, null) ?? found;
+            }
+            return ReferenceEquals(known, Skipped) ? null : known;
+        }
+
+        private FileBody Find(SyntaxNode body, CancellationToken cancellationToken)
+        {
+            var owner = model.GetDeclaredSymbol(Owner(body), cancellationToken);
+            if (body is TypeDeclarationSyntax && owner is INamedTypeSymbol type)
+                owner = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == body)) ?? owner;
+            if (IsGenerated(owner))
+                return Skipped;
+            return model.GetOperation(body, cancellationToken) is { } operation ? new FileBody(owner, operation) : Skipped;
+        }
+    }
 
     // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body (a
     // primary constructor's is found from its type's).
@@ -91,33 +123,79 @@ internal static class FileBodies
         return false;
     }
 
-    // The nodes that own an executable body, from a walk of the file's types and members only (no body is entered):
-    // kept per file, since several rules read the same file (the answer depends on the text only).
-    private static readonly ConditionalWeakTable<SyntaxTree, List<SyntaxNode>> DeclarationsPerFile = new();
+    // The nodes that own an executable body, in text order, the file itself standing once for its top-level statements:
+    // kept per file, since the answer depends on the text only (a tree may be in several compilations, in an editor).
+    private static readonly ConditionalWeakTable<SyntaxTree, SyntaxNode[]> DeclarationsPerFile = new();
 
-    private static List<SyntaxNode> Declarations(SyntaxNode root) =>
-        DeclarationsPerFile.GetValue(root.SyntaxTree, _ => FindDeclarations(root).ToList());
+    private static SyntaxNode[] Declarations(SyntaxTree tree) => DeclarationsPerFile.GetValue(tree, FindDeclarations);
 
-    private static IEnumerable<SyntaxNode> FindDeclarations(SyntaxNode root)
+    // A walk of the member lists only: no body, attribute, parameter or base list is entered (a generic walk of the
+    // same nodes visits every child of every declaration and cost as much as some rules).
+    private static SyntaxNode[] FindDeclarations(SyntaxTree tree)
     {
-        foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax or BasePropertyDeclarationSyntax or AccessorListSyntax or BaseFieldDeclarationSyntax or VariableDeclarationSyntax or VariableDeclaratorSyntax))
+        var root = tree.GetRoot();
+        var found = new List<SyntaxNode>();
+        bool topLevel = false;
+        if (root is CompilationUnitSyntax unit)
+            AddAll(unit.Members);
+        return found.ToArray();
+
+        void AddAll(SyntaxList<MemberDeclarationSyntax> members)
         {
-            switch (node)
+            foreach (var member in members)
+                Add(member);
+        }
+
+        void Add(MemberDeclarationSyntax member)
+        {
+            switch (member)
             {
-                case BaseMethodDeclarationSyntax { Body: not null } or BaseMethodDeclarationSyntax { ExpressionBody: not null }:
-                case AccessorDeclarationSyntax { Body: not null } or AccessorDeclarationSyntax { ExpressionBody: not null }:
-                case ArrowExpressionClauseSyntax { Parent: BasePropertyDeclarationSyntax }:
-                case EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax or VariableDeclaratorSyntax }:
                 case GlobalStatementSyntax:
-                    yield return node;
+                    if (!topLevel)
+                        found.Add(root); // the top-level statements are one body, the file's
+                    topLevel = true;
+                    break;
+                case BaseNamespaceDeclarationSyntax space:
+                    AddAll(space.Members);
+                    break;
+                case TypeDeclarationSyntax type:
+                    // A primary constructor's base call is the body of the constructor, whose syntax is the type's.
+                    if (type.ParameterList is not null && type.BaseList is { Types: { Count: > 0 } bases } && bases[0] is PrimaryConstructorBaseTypeSyntax)
+                        found.Add(type);
+                    AddAll(type.Members);
+                    break;
+                case BaseMethodDeclarationSyntax method:
+                    if (method.Body is not null || method.ExpressionBody is not null)
+                        found.Add(method);
+                    break;
+                case BasePropertyDeclarationSyntax property:
+                    foreach (var accessor in property.AccessorList?.Accessors ?? default)
+                    {
+                        if (accessor.Body is not null || accessor.ExpressionBody is not null)
+                            found.Add(accessor);
+                    }
+                    var arrow = property switch
+                    {
+                        PropertyDeclarationSyntax p => p.ExpressionBody,
+                        IndexerDeclarationSyntax i => i.ExpressionBody,
+                        _ => null,
+                    };
+                    if (arrow is not null)
+                        found.Add(arrow);
+                    if (property is PropertyDeclarationSyntax { Initializer: { } propertyInitializer })
+                        found.Add(propertyInitializer);
+                    break;
+                case BaseFieldDeclarationSyntax field:
+                    foreach (var variable in field.Declaration.Variables)
+                    {
+                        if (variable.Initializer is { } initializer)
+                            found.Add(initializer);
+                    }
                     break;
             }
-            // A primary constructor's base call is the body of the constructor, whose syntax is the type's.
-            if (node is TypeDeclarationSyntax { ParameterList: not null, BaseList.Types: { Count: > 0 } bases } && bases[0] is PrimaryConstructorBaseTypeSyntax)
-                yield return node;
         }
     }
 }
 
 /// <summary>An executable body of a file (<see cref="FileBodies"/>): its operation tree and the symbol that owns it.</summary>
-internal readonly record struct FileBody(ISymbol? Owner, IOperation Operation);
+internal sealed record FileBody(ISymbol? Owner, IOperation Operation);
