@@ -37,6 +37,20 @@ internal static class TreeText
         return text;
     }
 
+    // Per file and word, whether the text holds it anywhere: several gates search a file for the same word.
+    private static readonly ConditionalWeakTable<SyntaxTree, System.Collections.Concurrent.ConcurrentDictionary<string, bool>> Words = new();
+
+    /// <summary>Whether <paramref name="word"/> occurs anywhere in the text of <paramref name="tree"/> (searched once per file and word).</summary>
+    public static bool FileHolds(SyntaxTree tree, string word)
+    {
+        var words = Words.GetValue(tree, _ => new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
+        if (words.TryGetValue(word, out bool held))
+            return held;
+        held = Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0;
+        words.TryAdd(word, held);
+        return held;
+    }
+
     /// <summary>Whether <paramref name="word"/> occurs in <paramref name="span"/>, anywhere.</summary>
     public static bool Contains(string text, TextSpan span, string word) =>
         text.IndexOf(word, span.Start, span.Length, StringComparison.Ordinal) >= 0;

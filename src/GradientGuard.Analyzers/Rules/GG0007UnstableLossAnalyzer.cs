@@ -117,13 +117,9 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
 
     // A body that may call log, a cross-entropy function or a loss module's forward/call: one of those names as a whole
     // identifier of its text (a method name cannot be aliased).
-    private static bool MayCallALoss(SyntaxNode body)
-    {
-        string text = TreeText.Of(body.SyntaxTree);
-        var span = body.FullSpan;
-        return TreeText.ContainsName(text, span, "log") || TreeText.ContainsName(text, span, "forward") || TreeText.ContainsName(text, span, "call") ||
-               TreeText.Contains(text, span, "cross_entropy");
-    }
+    private static readonly SourceMentions LossCalls = SourceMentions.AnyName("log", "forward", "call", "cross_entropy", "binary_cross_entropy");
+
+    private static bool MayCallALoss(SyntaxNode body) => LossCalls.In(body);
 
     // model.call(x) / model.forward(x), possibly through a local holding its output, where the model's path ends in a
     // Sigmoid: a Sequential built in the same body, or held in a field or property given it in its initializer or
