@@ -340,6 +340,40 @@ public sealed class GG0003StepWithoutGradientClippingTests
             Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("optimizer.step()", ""));
     }
 
+    // A model field is named at the step without binding the name speculatively when the step's method belongs to the
+    // field's type and declares nothing of that name; a local of that name names something else, a loop variable's name
+    // is out of scope at the step, and a static method has no instance to take the field from.
+    [Theory]
+    [InlineData("void Train(Tensor x, Tensor y)", "", "model.parameters()")]
+    [InlineData("void Train(Tensor x, Tensor y)", "var model = nn.Linear(4, 1); ", "this.optimizer.parameters()")]
+    [InlineData("void Train(Tensor x, Tensor y)", "foreach (var model in new[] { 1 }) { } ", "model.parameters()")]
+    [InlineData("static void Train(Tensor x, Tensor y)", "", "this.optimizer.parameters()")]
+    public async Task A_model_field_is_clipped_where_the_steps_method_can_name_it(string signature, string declaration, string clipped)
+    {
+        string Source(string step) => Usings + $$"""
+            class Trainer
+            {
+                private readonly Sequential model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1));
+                private readonly optim.Optimizer optimizer;
+
+                public Trainer() { optimizer = optim.Adam(model.parameters(), lr: 1e-3); }
+
+                {{signature}}
+                {
+                    {{declaration}}nn.functional.mse_loss(x, y).backward();
+            {{step}}
+                }
+            }
+            """;
+        bool isStatic = signature.StartsWith("static", System.StringComparison.Ordinal);
+        string optimizer = isStatic ? "new Trainer().optimizer" : "this.optimizer";
+        clipped = clipped.Replace("this.optimizer", optimizer, System.StringComparison.Ordinal);
+        string source = Source($"        {{|#0:{optimizer}.step()|}};");
+        string fixedSource = Source($"        nn.utils.clip_grad_norm_({clipped}, max_norm: 1.0);\n        {optimizer}.step();");
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments($"{optimizer}.step()", ""));
+    }
+
     // The rule reads each file's bodies itself (FileBodies): every kind of body that can hold a training step is read,
     // not only methods.
     [Fact]

@@ -185,13 +185,34 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     // Whether the name means this symbol where the step stands (declared, and not shadowed). A parameter of the member
     // the site is in, or a local declared before the site by a statement of a block that holds it, does, when the site
     // is in no lambda or local function (which may declare the name again): C# lets nothing else in the same function
-    // declare it (CS0136). Any other symbol is bound speculatively, the one name: a hashed lookup, but a new binder
-    // each time (a tenth of the rule's time on the generated code base); LookupSymbols would enumerate every symbol in
-    // scope (all of torch, with `using static TorchSharp.torch`).
+    // declare it (CS0136). So does a field or property of the type whose method holds the site, when that method may
+    // use it (an instance member needs an instance method) and declares nothing of that name. Any other symbol is bound
+    // speculatively, the one name: a hashed lookup, but a new binder each time (a tenth of the rule's time on the
+    // generated code base, as much again on real code, where models are mostly fields); LookupSymbols would enumerate
+    // every symbol in scope (all of torch, with `using static TorchSharp.torch`).
+    // An instance field or property needs an instance where the site stands: speculative binding finds one from a static
+    // method too (the symbol, with CS0120 for the code).
     private static bool InScope(ISymbol symbol, IOperation site) =>
-        EnclosingBody(site) is null && DeclaredInTheSameFunction(symbol, site.Syntax) ||
-        site.SemanticModel?.GetSpeculativeSymbolInfo(site.Syntax.SpanStart, SyntaxFactory.IdentifierName(symbol.Name), SpeculativeBindingOption.BindAsExpression).Symbol is { } bound &&
-        SymbolEqualityComparer.Default.Equals(bound, symbol);
+        (EnclosingBody(site) is null && (DeclaredInTheSameFunction(symbol, site.Syntax) || MemberOfTheMethodsType(symbol, site)) ||
+         site.SemanticModel?.GetSpeculativeSymbolInfo(site.Syntax.SpanStart, SyntaxFactory.IdentifierName(symbol.Name), SpeculativeBindingOption.BindAsExpression).Symbol is { } bound &&
+         SymbolEqualityComparer.Default.Equals(bound, symbol)) &&
+        (symbol.IsStatic || symbol is not (IFieldSymbol or IPropertySymbol) || InInstanceContext(site.Syntax));
+
+    private static bool InInstanceContext(SyntaxNode site)
+    {
+        foreach (var node in site.Ancestors())
+        {
+            switch (node)
+            {
+                case AnonymousFunctionExpressionSyntax lambda when lambda.Modifiers.Any(SyntaxKind.StaticKeyword):
+                case LocalFunctionStatementSyntax function when function.Modifiers.Any(SyntaxKind.StaticKeyword):
+                    return false;
+                case MemberDeclarationSyntax member:
+                    return !member.Modifiers.Any(SyntaxKind.StaticKeyword);
+            }
+        }
+        return false;
+    }
 
     private static bool DeclaredInTheSameFunction(ISymbol symbol, SyntaxNode site)
     {
@@ -208,6 +229,27 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 block.Span.Contains(site.Span) && declaration.Span.End <= site.SpanStart,
             _ => false,
         };
+    }
+
+    // A field or property of the type declaring the method that holds the site, and no identifier of that name in the
+    // method that is not a use of a name (a local, a parameter, a pattern's or a loop's variable, a lambda's parameter,
+    // a local function, a type parameter declare one): the name finds the type's member first, and the type can declare
+    // nothing else of that name (CS0102).
+    private static bool MemberOfTheMethodsType(ISymbol symbol, IOperation site)
+    {
+        if (symbol is not (IFieldSymbol or IPropertySymbol { IsIndexer: false }) || site.SemanticModel is not { } model ||
+            FileDeclarations.MemberOf(site.Syntax) is not BaseMethodDeclarationSyntax method ||
+            method.Parent is not TypeDeclarationSyntax type ||
+            !SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(type), symbol.ContainingType))
+        {
+            return false;
+        }
+        foreach (var token in TreeText.CodeNames(method.SyntaxTree, method.Span, symbol.Name))
+        {
+            if (token.Parent is not IdentifierNameSyntax)
+                return false;
+        }
+        return true;
     }
 
     private static string? RecurrentPart(ITypeSymbol? modelType, TorchSharpSymbols torch)
