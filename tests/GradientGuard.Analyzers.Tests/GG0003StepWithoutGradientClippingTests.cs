@@ -302,6 +302,32 @@ public sealed class GG0003StepWithoutGradientClippingTests
             Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("Update()", ""));
     }
 
+    // The text gates find the helpers that lead to a step to any depth: Outer is known to lead there only once Middle
+    // is, and Middle only once Inner is (each declared after its caller).
+    [Fact]
+    public async Task Step_three_helpers_deep_is_reported_at_the_outer_call()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                private readonly optim.Optimizer optimizer;
+                public Trainer(nn.Module<Tensor, Tensor> model) { optimizer = optim.Adam(model.parameters()); }
+
+                void Train(Tensor loss)
+                {
+                    loss.backward();
+                    {|#0:Outer()|};
+                }
+
+                void Outer() => Middle();
+                void Middle() => Inner();
+                void Inner() => optimizer.step();
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("Outer()", ""));
+    }
+
     [Fact]
     public async Task A_model_local_of_an_inner_block_is_out_of_scope_at_the_step_so_the_fix_clips_the_optimizer_parameters()
     {
