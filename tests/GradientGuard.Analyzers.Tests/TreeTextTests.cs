@@ -27,6 +27,25 @@ public sealed class TreeTextTests
     public void A_name_counts_only_as_a_whole_identifier(string text, string name, bool expected) =>
         Assert.Equal(expected, TreeText.ContainsName(text, All(text), name));
 
+    // A file's answer per word is kept, and a word holding one the file lacks is known to be absent without a search:
+    // the answers must be those of a search, whichever word is asked first.
+    [Theory]
+    [InlineData("var l = nn.functional.binary_cross_entropy(p, y);", true, true)]
+    [InlineData("var l = nn.functional.cross_entropy(p, y);", true, false)]
+    [InlineData("var l = entropy(p, y);", false, false)]
+    public void A_file_holds_a_word_as_a_search_finds_it(string code, bool crossEntropy, bool binary)
+    {
+        foreach (bool shorterFirst in new[] { true, false })
+        {
+            var tree = CSharpSyntaxTree.ParseText(code);
+            if (shorterFirst)
+                Assert.Equal(crossEntropy, TreeText.FileHolds(tree, "cross_entropy"));
+            Assert.Equal(binary, TreeText.FileHolds(tree, "binary_cross_entropy"));
+            Assert.Equal(crossEntropy, TreeText.FileHolds(tree, "cross_entropy"));
+            Assert.Equal(binary, TreeText.FileHolds(tree, "binary_cross_entropy"));
+        }
+    }
+
     [Fact]
     public void A_name_outside_the_span_does_not_count()
     {

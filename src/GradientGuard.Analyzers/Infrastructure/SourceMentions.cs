@@ -15,12 +15,10 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// </summary>
 internal sealed class SourceMentions
 {
-    // One entry per file for all instances, a slot per instance holding which of its words the file's text holds: every
-    // rule asks several of them about the same file in turn, and a table lookup (or a table per instance, a weak handle
-    // per file each) costs more than the answer. The answers depend on the text only, so instances are static and
-    // shared by every compilation.
+    // One entry per file for all instances, a slot per instance: every rule asks several of them about the same file
+    // in turn, and a table lookup (or a table per instance, a weak handle per file each) costs more than the answer.
+    // The answers depend on the text only, so instances are static and shared by every compilation.
     private const int Slots = 32;
-    private const int Known = 1 << 30;
     private static readonly ConditionalWeakTable<SyntaxTree, Answers> Files = new();
     private static int instances;
 
@@ -28,16 +26,12 @@ internal sealed class SourceMentions
     private readonly bool all;
     private readonly bool wholeNames;
     private readonly int slot;
-    private readonly int every;
 
     private SourceMentions(string[] words, bool all, bool wholeNames)
     {
-        if (words.Length > 30)
-            throw new ArgumentException("At most 30 words.", nameof(words));
         this.words = words;
         this.all = all;
         this.wholeNames = wholeNames;
-        every = (1 << words.Length) - 1;
         slot = Interlocked.Increment(ref instances) - 1;
     }
 
@@ -50,11 +44,19 @@ internal sealed class SourceMentions
     /// <summary>Text that holds at least one of <paramref name="names"/> as a whole identifier (as any call of it writes it).</summary>
     public static SourceMentions AnyName(params string[] names) => new(names, all: false, wholeNames: true);
 
-    /// <summary>Whether the whole file mentions the words (computed once per file).</summary>
+    /// <summary>Whether the whole file mentions the words (computed once per file; each word searched for once per file, whichever instance asks).</summary>
     public bool In(SyntaxTree tree)
     {
-        int held = Held(tree);
-        return all ? held == every : held != 0;
+        if (slot >= Slots)
+            return Mentions(tree); // more instances than slots: not kept
+        var answers = ReferenceEquals(tree, lastTree) ? lastAnswers! : Files.GetValue(tree, _ => new Answers());
+        (lastTree, lastAnswers) = (tree, answers);
+        byte known = Volatile.Read(ref answers.Values[slot]);
+        if (known != Answers.Unknown)
+            return known == Answers.Yes;
+        bool answer = Mentions(tree);
+        Volatile.Write(ref answers.Values[slot], answer ? Answers.Yes : Answers.No); // a racing thread writes the same
+        return answer;
     }
 
     /// <summary>
@@ -64,52 +66,32 @@ internal sealed class SourceMentions
     public bool InAny(Compilation compilation) => compilation.SyntaxTrees.Any(In);
 
     /// <summary>
-    /// Whether the text of <paramref name="node"/> (a method, say) mentions the words: only the words its file holds are
-    /// searched for, so a body of a file that holds none costs no search at all.
+    /// Whether the text of <paramref name="node"/> (a method, say) mentions the words. A word its file does not hold is
+    /// not searched for in the node: that is known once per file, where every body of the file would search for it.
     /// </summary>
     public bool In(SyntaxNode node)
     {
         var tree = node.SyntaxTree;
-        int held = Held(tree);
-        if (all ? held != every : held == 0)
-            return false;
         string text = TreeText.Of(tree);
         var span = node.FullSpan;
-        for (int i = 0; i < words.Length; i++)
+        foreach (string word in words)
         {
-            if ((held & (1 << i)) == 0)
-                continue;
-            bool found = wholeNames ? TreeText.ContainsName(text, span, words[i]) : TreeText.Contains(text, span, words[i]);
+            bool found = TreeText.FileHolds(tree, word) &&
+                         (wholeNames ? TreeText.ContainsName(text, span, word) : TreeText.Contains(text, span, word));
             if (found != all)
                 return !all;
         }
         return all;
     }
 
-    // Which of the words the file holds, one bit each (a word inside a longer name or a comment counts).
-    private int Held(SyntaxTree tree)
+    private bool Mentions(SyntaxTree tree)
     {
-        if (slot >= Slots)
-            return Find(tree); // more instances than slots: not kept
-        var answers = ReferenceEquals(tree, lastTree) ? lastAnswers! : Files.GetValue(tree, _ => new Answers());
-        (lastTree, lastAnswers) = (tree, answers);
-        int known = Volatile.Read(ref answers.Values[slot]);
-        if (known != 0)
-            return known & ~Known;
-        int held = Find(tree);
-        Volatile.Write(ref answers.Values[slot], held | Known); // a racing thread writes the same
-        return held;
-    }
-
-    private int Find(SyntaxTree tree)
-    {
-        int held = 0;
-        for (int i = 0; i < words.Length; i++)
+        foreach (string word in words)
         {
-            if (TreeText.FileHolds(tree, words[i]))
-                held |= 1 << i;
+            if (TreeText.FileHolds(tree, word) != all)
+                return !all;
         }
-        return held;
+        return all;
     }
 
     // The last file asked about on this thread, whichever instance asked.
@@ -120,6 +102,7 @@ internal sealed class SourceMentions
 
     private sealed class Answers
     {
-        public readonly int[] Values = new int[Slots];
+        public const byte Unknown = 0, No = 1, Yes = 2;
+        public readonly byte[] Values = new byte[Slots];
     }
 }

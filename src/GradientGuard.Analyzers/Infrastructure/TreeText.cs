@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -46,7 +47,9 @@ internal static class TreeText
         var words = Words.GetValue(tree, _ => new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
         if (words.TryGetValue(word, out bool held))
             return held;
-        held = Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0;
+        // A word that holds a word the file does not hold (binary_cross_entropy, cross_entropy) needs no search.
+        held = !words.Any(known => !known.Value && word.IndexOf(known.Key, StringComparison.Ordinal) >= 0) &&
+               Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0;
         words.TryAdd(word, held);
         return held;
     }

@@ -38,7 +38,7 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Misplaced, UselessBound);
 
     // The rule judges direct clip calls only.
-    private static readonly SourceMentions Clipping = SourceMentions.AnyOf("clip_grad_norm_", "clip_grad_value_");
+    private static readonly SourceMentions Clipping = SourceMentions.AnyOf("clip_grad_"); // clip_grad_norm_ or clip_grad_value_, in one search
 
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
