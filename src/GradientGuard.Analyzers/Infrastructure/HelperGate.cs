@@ -99,8 +99,7 @@ internal sealed class HelperGate
             new HashSet<string>(StringComparer.Ordinal)));
 
     private HashSet<string> Closure(string text, SyntaxTree tree, Compilation compilation, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading) =>
-        NameClosure.Extend(declarations, leading, d => Seeds(text, d.Node, tree, compilation),
-            (name, span) => ImplicitlyCalled.Contains(name) ? null : TreeText.CodeNames(tree, span, name).Select(token => token.Span)); // as MayCall, place by place
+        NameClosure.Extend(declarations, leading, d => Seeds(text, d.Node, tree, compilation), (span, names) => MayCall(tree, span, names));
 
     // Per compilation: the methods whose declaration mentions a clip (any case) or zero_grad, by name, with their
     // files: the only methods of another file whose syntax gives a helper an event.

@@ -8,8 +8,7 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// <summary>
 /// The names of a file's declarations that lead somewhere, to any depth, found from text alone: those a seed test
 /// accepts, then those whose text may call a name already found, until no more are added. The text gates that spare
-/// binding (<see cref="TrainingStepEvents.MayReach"/>, <see cref="HelperGate"/>) differ only in the seed test and in
-/// where a name may be called.
+/// binding (<see cref="TrainingStepEvents.MayReach"/>, <see cref="HelperGate"/>) differ only in the seed and call tests.
 /// </summary>
 internal static class NameClosure
 {
@@ -17,17 +16,9 @@ internal static class NameClosure
     /// <param name="declarations">The methods, constructors or local functions to choose from.</param>
     /// <param name="leading">The names known to lead there already (a member's closure, extended by its local functions).</param>
     /// <param name="seeds">Whether a declaration leads there by itself.</param>
-    /// <param name="callSites">
-    /// Where in a span the code may call a name (each name's identifier tokens, say), or null when a call of it needs no
-    /// name in the text (then every declaration may call it).
-    /// </param>
-    /// <remarks>
-    /// Each name found is searched for once, in the span the declarations cover, and each place it is written adds the
-    /// declarations that hold it: a search per name, not one per name and declaration at every round (the rounds
-    /// searched the file's text again for every name found so far).
-    /// </remarks>
+    /// <param name="mayCall">Whether the text of a span may call one of the names found so far.</param>
     public static HashSet<string> Extend(IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading,
-        Func<FileDeclarations.Declaration, bool> seeds, Func<string, TextSpan, IEnumerable<TextSpan>?> callSites)
+        Func<FileDeclarations.Declaration, bool> seeds, Func<TextSpan, HashSet<string>, bool> mayCall)
     {
         foreach (var declaration in declarations)
         {
@@ -35,19 +26,14 @@ internal static class NameClosure
                 leading.Add(declaration.Name);
         }
         var rest = declarations.Where(d => !leading.Contains(d.Name)).ToList();
-        if (rest.Count == 0)
-            return leading;
-        var span = TextSpan.FromBounds(rest.Min(d => d.Node.Span.Start), rest.Max(d => d.Node.Span.End));
-        var pending = new Queue<string>(leading);
-        while (pending.Count > 0 && rest.Count > 0)
+        for (bool grew = true; grew;)
         {
-            var sites = callSites(pending.Dequeue(), span)?.ToList();
+            grew = false;
             foreach (var declaration in rest)
             {
-                if ((sites is null || sites.Any(site => declaration.Node.Span.Contains(site))) && leading.Add(declaration.Name))
-                    pending.Enqueue(declaration.Name);
+                if (!leading.Contains(declaration.Name) && mayCall(declaration.Node.Span, leading))
+                    grew |= leading.Add(declaration.Name);
             }
-            rest.RemoveAll(d => leading.Contains(d.Name));
         }
         return leading;
     }

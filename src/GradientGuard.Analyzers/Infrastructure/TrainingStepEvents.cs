@@ -94,14 +94,7 @@ internal sealed class TrainingStepEvents
 
     // Adds to `leading` the names of the declarations that mention the word, or may call one that does, to any depth.
     private static HashSet<string> Closure(SyntaxTree tree, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading, string word) =>
-        NameClosure.Extend(declarations, leading, d => Mentions(d.Node, word), (name, span) => CallSites(tree, name, span));
-
-    // Where the code of a span may call a name (MayCall, place by place): its identifier tokens, or for the constructors
-    // each `base` and `this`.
-    private static IEnumerable<Microsoft.CodeAnalysis.Text.TextSpan> CallSites(SyntaxTree tree, string name, Microsoft.CodeAnalysis.Text.TextSpan span) =>
-        name == FileDeclarations.ConstructorName
-            ? TreeText.CodeNames(tree, span, "base").Concat(TreeText.CodeNames(tree, span, "this")).Select(token => token.Span)
-            : TreeText.CodeNames(tree, span, name).Select(token => token.Span);
+        NameClosure.Extend(declarations, leading, d => Mentions(d.Node, word), (span, names) => MayCall(tree, span, names));
 
     /// <summary>Whether a call of this name can be a training event at all (<see cref="Classify(IMethodSymbol)"/> knows no other).</summary>
     public static bool IsEventName(string? name) => name is "backward" or "clip_grad_norm_" or "clip_grad_value_" or "step" or "zero_grad";
