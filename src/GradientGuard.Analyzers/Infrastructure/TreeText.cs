@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -38,19 +37,28 @@ internal static class TreeText
         return text;
     }
 
-    // Per file and word, whether the text holds it anywhere: several gates search a file for the same word.
-    private static readonly ConditionalWeakTable<SyntaxTree, System.Collections.Concurrent.ConcurrentDictionary<string, bool>> Words = new();
+    // Per file and word, whether the text holds it anywhere: several gates search a file for the same word. A plain
+    // dictionary under a lock: a concurrent one, and enumerating it, allocated more per file than its answers are worth.
+    private static readonly ConditionalWeakTable<SyntaxTree, Dictionary<string, bool>> Words = new();
 
     /// <summary>Whether <paramref name="word"/> occurs anywhere in the text of <paramref name="tree"/> (searched once per file and word).</summary>
     public static bool FileHolds(SyntaxTree tree, string word)
     {
-        var words = Words.GetValue(tree, _ => new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
-        if (words.TryGetValue(word, out bool held))
-            return held;
-        // A word that holds a word the file does not hold (binary_cross_entropy, cross_entropy) needs no search.
-        held = !words.Any(known => !known.Value && word.IndexOf(known.Key, StringComparison.Ordinal) >= 0) &&
-               Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0;
-        words.TryAdd(word, held);
+        var words = Words.GetValue(tree, _ => new Dictionary<string, bool>(StringComparer.Ordinal));
+        lock (words)
+        {
+            if (words.TryGetValue(word, out bool known))
+                return known;
+            // A word that holds a word the file does not hold (binary_cross_entropy, cross_entropy) needs no search.
+            foreach (var answer in words)
+            {
+                if (!answer.Value && word.IndexOf(answer.Key, StringComparison.Ordinal) >= 0)
+                    return words[word] = false;
+            }
+        }
+        bool held = Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0; // outside the lock: a racing thread finds the same
+        lock (words)
+            words[word] = held;
         return held;
     }
 
