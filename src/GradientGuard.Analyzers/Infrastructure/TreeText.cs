@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -37,28 +38,43 @@ internal static class TreeText
         return text;
     }
 
-    // Per file and word, whether the text holds it anywhere: several gates search a file for the same word. A plain
-    // dictionary under a lock: a concurrent one, and enumerating it, allocated more per file than its answers are worth.
-    private static readonly ConditionalWeakTable<SyntaxTree, Dictionary<string, bool>> Words = new();
+    // Per file and word, whether the text holds it anywhere: several gates search a file for the same word, and several
+    // analyzers ask about the same file at once. Words get a number once for all files (the gates' words are a few
+    // dozen), and a file's answers are a byte per number, read and written without a lock.
+    private const int MaxWords = 64;
+    private const byte Unknown = 0, Absent = 1, Held = 2;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> WordNumbers = new(StringComparer.Ordinal);
+    private static readonly string[] NumberedWords = new string[MaxWords];
+    private static readonly ConditionalWeakTable<SyntaxTree, byte[]> Answers = new();
 
     /// <summary>Whether <paramref name="word"/> occurs anywhere in the text of <paramref name="tree"/> (searched once per file and word).</summary>
     public static bool FileHolds(SyntaxTree tree, string word)
     {
-        var words = Words.GetValue(tree, _ => new Dictionary<string, bool>(StringComparer.Ordinal));
-        lock (words)
+        int number = WordNumbers.GetOrAdd(word, w =>
         {
-            if (words.TryGetValue(word, out bool known))
-                return known;
-            // A word that holds a word the file does not hold (binary_cross_entropy, cross_entropy) needs no search.
-            foreach (var answer in words)
+            lock (NumberedWords)
             {
-                if (!answer.Value && word.IndexOf(answer.Key, StringComparison.Ordinal) >= 0)
-                    return words[word] = false;
+                int next = Array.IndexOf(NumberedWords, null);
+                if (next >= 0)
+                    NumberedWords[next] = w;
+                return next; // -1: too many words to keep answers for
             }
+        });
+        if (number < 0)
+            return Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0;
+        var answers = Answers.GetValue(tree, _ => new byte[MaxWords]);
+        byte known = Volatile.Read(ref answers[number]);
+        if (known != Unknown)
+            return known == Held;
+        // A word that holds a word the file lacks (binary_cross_entropy, cross_entropy) needs no search.
+        bool held = true;
+        for (int i = 0; i < MaxWords && held; i++)
+        {
+            if (Volatile.Read(ref answers[i]) == Absent && NumberedWords[i] is { } shorter && word.IndexOf(shorter, StringComparison.Ordinal) >= 0)
+                held = false;
         }
-        bool held = Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0; // outside the lock: a racing thread finds the same
-        lock (words)
-            words[word] = held;
+        held = held && Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0;
+        Volatile.Write(ref answers[number], held ? Held : Absent); // a racing thread writes the same
         return held;
     }
 
