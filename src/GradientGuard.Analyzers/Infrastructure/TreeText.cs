@@ -54,6 +54,9 @@ internal static class TreeText
         {
             lock (NumberedWords)
             {
+                int numbered = Array.IndexOf(NumberedWords, w); // a racing thread's factory may have numbered it first
+                if (numbered >= 0)
+                    return numbered;
                 int next = Array.IndexOf(NumberedWords, null);
                 if (next >= 0)
                     NumberedWords[next] = w;
