@@ -27,8 +27,9 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
-    // nn.RNN(...) is named RNN wherever it is called (a method name cannot be aliased).
-    private static readonly SourceMentions RnnFiles = SourceMentions.AnyOf("RNN");
+    // nn.RNN(...) is named RNN wherever it is called (a method name cannot be aliased): a file must hold the word, a body
+    // the whole name.
+    private static readonly SourceMentions RnnFiles = SourceMentions.AnyName("RNN");
 
     internal override void Register(CompilationStartAnalysisContext context, TorchSharpSymbols torch)
     {
@@ -39,7 +40,7 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
         {
             if (!RnnFiles.In(file.SemanticModel.SyntaxTree))
                 return;
-            foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, NamesRnn, file.CancellationToken))
+            foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, RnnFiles.In, file.CancellationToken))
             {
                 foreach (var call in body.Operation.Descendants().OfType<IInvocationOperation>())
                     Check(call, file.ReportDiagnostic);
@@ -59,8 +60,6 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
             report(Diagnostic.Create(Rule, (name ?? call.Syntax).GetLocation(), additional));
         }
     }
-
-    private static bool NamesRnn(SyntaxNode body) => TreeText.ContainsName(TreeText.Of(body.SyntaxTree), body.FullSpan, "RNN");
 
     // "RNN rnn = nn.RNN(...)", a field typed RNN given the call in a constructor, or "RNN Create() => nn.RNN(...)": that
     // type must become GRU too.
