@@ -22,6 +22,7 @@ internal sealed class SourceMentions
     private static int instances;
 
     private readonly string[] words;
+    private readonly int[] numbers; // the words' numbers for TreeText.FileHolds
     private readonly bool all;
     private readonly bool wholeNames;
     private readonly int slot;
@@ -29,6 +30,7 @@ internal sealed class SourceMentions
     private SourceMentions(string[] words, bool all, bool wholeNames)
     {
         this.words = words;
+        numbers = Array.ConvertAll(words, TreeText.WordNumber);
         this.all = all;
         this.wholeNames = wholeNames;
         slot = Interlocked.Increment(ref instances) - 1;
@@ -40,7 +42,10 @@ internal sealed class SourceMentions
     /// <summary>Text that mentions at least one of <paramref name="words"/>.</summary>
     public static SourceMentions AnyOf(params string[] words) => new(words, all: false, wholeNames: false);
 
-    /// <summary>Text that holds at least one of <paramref name="names"/> as a whole identifier (as any call of it writes it).</summary>
+    /// <summary>
+    /// Text that holds at least one of <paramref name="names"/> as a whole identifier (as any call of it writes it); for
+    /// a whole file, anywhere (a file's answer only ever lets too much through).
+    /// </summary>
     public static SourceMentions AnyName(params string[] names) => new(names, all: false, wholeNames: true);
 
     /// <summary>Whether the whole file mentions the words (computed once per file; each word searched for once per file, whichever instance asks).</summary>
@@ -73,9 +78,10 @@ internal sealed class SourceMentions
         var tree = node.SyntaxTree;
         string text = TreeText.Of(tree);
         var span = node.FullSpan;
-        foreach (string word in words)
+        for (int i = 0; i < words.Length; i++)
         {
-            bool found = TreeText.FileHolds(tree, word) &&
+            string word = words[i];
+            bool found = TreeText.FileHolds(tree, word, numbers[i]) &&
                          (wholeNames ? TreeText.ContainsName(text, span, word) : TreeText.Contains(text, span, word));
             if (found != all)
                 return !all;
@@ -85,9 +91,9 @@ internal sealed class SourceMentions
 
     private bool Mentions(SyntaxTree tree)
     {
-        foreach (string word in words)
+        for (int i = 0; i < words.Length; i++)
         {
-            if (TreeText.FileHolds(tree, word) != all)
+            if (TreeText.FileHolds(tree, words[i], numbers[i]) != all)
                 return !all;
         }
         return all;

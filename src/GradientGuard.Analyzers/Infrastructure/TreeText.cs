@@ -48,9 +48,11 @@ internal static class TreeText
     private static readonly ConditionalWeakTable<SyntaxTree, byte[]> Answers = new();
 
     /// <summary>Whether <paramref name="word"/> occurs anywhere in the text of <paramref name="tree"/> (searched once per file and word).</summary>
-    public static bool FileHolds(SyntaxTree tree, string word)
-    {
-        int number = WordNumbers.GetOrAdd(word, w =>
+    public static bool FileHolds(SyntaxTree tree, string word) => FileHolds(tree, word, WordNumber(word));
+
+    /// <summary>The number <see cref="FileHolds(SyntaxTree, string, int)"/> keeps a word's answers under (-1: not kept), given once for all files.</summary>
+    public static int WordNumber(string word) =>
+        WordNumbers.GetOrAdd(word, w =>
         {
             lock (NumberedWords)
             {
@@ -63,6 +65,13 @@ internal static class TreeText
                 return next; // -1: too many words to keep answers for
             }
         });
+
+    /// <summary>
+    /// <see cref="FileHolds(SyntaxTree, string)"/> for a word numbered beforehand (<see cref="WordNumber"/>): the gates
+    /// ask for every body of a file, and number their words once.
+    /// </summary>
+    public static bool FileHolds(SyntaxTree tree, string word, int number)
+    {
         if (number < 0)
             return Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0;
         var answers = Answers.GetValue(tree, _ => new byte[MaxWords]);
