@@ -15,7 +15,7 @@ namespace GradientGuard.Analyzers.Infrastructure;
 internal static class ElsewhereInitialization
 {
     /// <summary>Within one body (a method, or a class's members).</summary>
-    public static bool In(IOperation root) => root.DescendantsAndSelf().Any(o => o switch
+    public static bool In(IOperation root) => OperationIndex.Descendants(root).Prepend(root).Any(o => o switch
     {
         IInvocationOperation { TargetMethod.Name: "apply" or "load" or "load_state_dict" or "load_checkpoint" } => true,
         ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "weight" } } => true,

@@ -73,7 +73,7 @@ internal static class InitCalls
     public static Dictionary<ISymbol, List<InitCall>> Find(IEnumerable<IOperation> roots, TorchSharpSymbols torch)
     {
         var found = new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default);
-        foreach (var operation in roots.SelectMany(r => r.DescendantsAndSelf()))
+        foreach (var operation in roots.SelectMany(r => OperationIndex.Descendants(r).Prepend(r)))
         {
             foreach (var (weight, layerGiven, call) in Initializations(operation, torch))
             {

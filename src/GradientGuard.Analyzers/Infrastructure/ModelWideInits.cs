@@ -52,7 +52,7 @@ internal static class ModelWideInits
     public static List<ModelWideInit> Find(IEnumerable<IOperation> roots, TorchSharpSymbols torch)
     {
         var found = new List<ModelWideInit>();
-        foreach (var operation in roots.SelectMany(r => r.DescendantsAndSelf()))
+        foreach (var operation in roots.SelectMany(r => OperationIndex.Descendants(r).Prepend(r)))
         {
             switch (operation)
             {

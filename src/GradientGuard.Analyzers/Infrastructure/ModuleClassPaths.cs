@@ -95,7 +95,7 @@ internal sealed class ModuleClassPaths
     private (int Weights, int Saturating)? Bound(IOperation forwardBody) => bounds.GetOrAdd(forwardBody.Syntax, _ =>
     {
         int weights = 0, saturating = 0;
-        foreach (var operation in forwardBody.Descendants())
+        foreach (var operation in OperationIndex.Descendants(forwardBody))
         {
             if (operation is ILoopOperation)
                 return null;
@@ -185,7 +185,7 @@ internal sealed class ModuleClassPaths
     // none, and its operations are not walked for one.
     private bool HasResidualAddition(IOperation forwardBody) =>
         TreeText.Contains(TreeText.Of(forwardBody.Syntax.SyntaxTree), forwardBody.Syntax.Span, "+") &&
-        forwardBody.Descendants().Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type));
+        OperationIndex.Descendants(forwardBody).Any(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add && IsTensor(add.Type));
 
     /// <summary>
     /// The Sequentials held in fields or properties that <paramref name="forwardBody"/> applies: a rule that reports such a
@@ -194,7 +194,7 @@ internal sealed class ModuleClassPaths
     public IEnumerable<IInvocationOperation> AppliedSequentials(IOperation forwardBody) =>
         forwardBody.SemanticModel is not { } model
             ? Enumerable.Empty<IInvocationOperation>()
-            : forwardBody.Descendants().OfType<IInvocationOperation>()
+            : OperationIndex.Invocations(forwardBody)
                 .Where(c => c.TargetMethod.Name is "call" or "forward")
                 .Select(c => c.Instance.WithoutConversions().MemberOfThis())
                 .Where(m => m is not null)

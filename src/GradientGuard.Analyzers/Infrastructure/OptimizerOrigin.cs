@@ -73,7 +73,7 @@ internal sealed class OptimizerOrigin
     private static bool FromTorchSharp(IMethodSymbol method) => method.ContainingAssembly?.Name == "TorchSharp";
 
     private static IOperation? Creation(IOperation root, ISymbol symbol) =>
-        root.Descendants()
+        OperationIndex.Descendants(root)
             .Select(o => o switch
             {
                 IVariableDeclaratorOperation d when SymbolEqualityComparer.Default.Equals(d.Symbol, symbol) => d.GetVariableInitializer()?.Value,

@@ -60,15 +60,15 @@ internal sealed class SequentialPaths
 
     private List<IInvocationOperation> ConstructionsIn(SemanticModel model, Microsoft.CodeAnalysis.Text.TextSpan? filter, System.Threading.CancellationToken cancellation) =>
         FileBodies.Read(model, filter, MayConstruct, cancellation)
-            .SelectMany(body => Searched(body.Operation).OfType<IInvocationOperation>().Where(IsConstruction))
+            .SelectMany(body => Searched(body.Operation).Where(IsConstruction))
             .ToList();
 
     // A body whose text names Sequential is searched whole; a constructor that does not, only in its base call (most
     // constructors of module classes call base("name") and create their layers in the body).
-    private static IEnumerable<IOperation> Searched(IOperation body) =>
-        SequentialFiles.In(body.Syntax) ? body.Descendants()
-        : body is IConstructorBodyOperation { Initializer: { } initializer } ? initializer.DescendantsAndSelf()
-        : Enumerable.Empty<IOperation>();
+    private static IEnumerable<IInvocationOperation> Searched(IOperation body) =>
+        SequentialFiles.In(body.Syntax) ? OperationIndex.Invocations(body)
+        : body is IConstructorBodyOperation { Initializer: { } initializer } ? initializer.DescendantsAndSelf().OfType<IInvocationOperation>()
+        : Enumerable.Empty<IInvocationOperation>();
 
     // A call named Sequential (its text names it: a method name cannot be aliased), a constructor's ": base(...)" or a
     // primary constructor's base call (its body's syntax is the type's).
@@ -266,7 +266,7 @@ internal sealed class SequentialPaths
         var root = use.Root();
         if (local.Type is IArrayTypeSymbol || IsCollection(local.Type))
             return CollectionFill.Replay(local, new[] { root }, use.Syntax.SpanStart) is { } values && values.All(v => Add(v, path, use));
-        var value = root.Descendants().OfType<IVariableDeclaratorOperation>()
+        var value = OperationIndex.Descendants(root).OfType<IVariableDeclaratorOperation>()
             .FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local) && d.Syntax.SpanStart < use.Syntax.SpanStart)
             ?.GetVariableInitializer()?.Value;
         int before = path.Count;

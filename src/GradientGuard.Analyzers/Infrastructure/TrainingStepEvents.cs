@@ -173,7 +173,7 @@ internal sealed class TrainingStepEvents
             var body = model.GetOperation(declaration);
             if (body is null)
                 continue;
-            foreach (var inner in body.Descendants().OfType<IInvocationOperation>())
+            foreach (var inner in OperationIndex.Invocations(body))
             {
                 if (Classify(inner) is { } kind)
                     found.Add(kind);

@@ -147,7 +147,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         {
             if (holder is ILocalSymbol local)
             {
-                return blocks.SelectMany(b => b.Descendants()).OfType<IVariableDeclaratorOperation>()
+                return blocks.SelectMany(OperationIndex.Descendants).OfType<IVariableDeclaratorOperation>()
                     .Where(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local))
                     .Select(d => d.GetVariableInitializer()?.Value.WithoutConversions())
                     .OfType<IInvocationOperation>()
@@ -163,7 +163,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         {
             if (holder is ILocalSymbol)
             {
-                return blocks.SelectMany(b => b.Descendants()).OfType<IInvocationOperation>()
+                return blocks.SelectMany(OperationIndex.Invocations)
                     .Where(i => paths.IsConstruction(i) && !paths.IsNested(i))
                     .Select(paths.Elements)
                     .FirstOrDefault(p => p is not null && p.Any(e => SymbolEqualityComparer.Default.Equals(e.Holder, holder)));

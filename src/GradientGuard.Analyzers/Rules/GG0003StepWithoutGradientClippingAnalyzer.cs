@@ -56,8 +56,10 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
     private static List<TrainingCall> CollectCalls(IOperation root, TrainingStepEvents events)
     {
         var calls = new List<TrainingCall>();
-        foreach (var operation in root.Descendants())
+        foreach (var operation in OperationIndex.Descendants(root))
         {
+            if (operation.Kind is not (OperationKind.Invocation or OperationKind.Invalid))
+                continue; // a kind test is cheaper than the type tests below, for the many operations that are neither
             switch (operation)
             {
                 case IInvocationOperation invocation:

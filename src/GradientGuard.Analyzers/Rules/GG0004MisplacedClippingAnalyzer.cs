@@ -52,7 +52,7 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
                 return;
             foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, Clipping.In, file.CancellationToken))
             {
-                var calls = body.Operation.Descendants().OfType<IInvocationOperation>()
+                var calls = OperationIndex.Invocations(body.Operation)
                     .Select(i => (Call: i, Kind: events.Classify(i)))
                     .Where(c => c.Kind is not null && c.Kind != TrainingEventKind.ZeroGrad)
                     .Select(c => (c.Call, Kind: c.Kind!.Value))

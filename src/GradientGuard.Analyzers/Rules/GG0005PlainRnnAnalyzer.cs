@@ -42,7 +42,7 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
                 return;
             foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, RnnFiles.In, file.CancellationToken))
             {
-                foreach (var call in body.Operation.Descendants().OfType<IInvocationOperation>())
+                foreach (var call in OperationIndex.Invocations(body.Operation))
                     Check(call, file.ReportDiagnostic);
             }
         });
@@ -98,7 +98,7 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
     private static TypeSyntax? ReturnedRnnType(IReturnOperation returned, TorchSharpSymbols torch)
     {
         var body = returned.Root();
-        if (body.Descendants().OfType<IReturnOperation>().Count() != 1)
+        if (OperationIndex.Descendants(body).Count(o => o.Kind == OperationKind.Return) != 1)
             return null; // other returns would keep producing an RNN
         var declaration = returned.Syntax.Ancestors().FirstOrDefault(n => n is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax);
         var type = declaration switch

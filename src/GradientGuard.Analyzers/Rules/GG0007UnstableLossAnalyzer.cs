@@ -64,7 +64,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         {
             foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, MayCallALoss, file.CancellationToken))
             {
-                foreach (var call in body.Operation.Descendants().OfType<IInvocationOperation>())
+                foreach (var call in OperationIndex.Invocations(body.Operation))
                     Check(call, file.ReportDiagnostic);
             }
         });
@@ -150,7 +150,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
 
     // The value a local holds where it is used: its last declaration or assignment before the use, in the same body.
     private static IOperation? ValueAt(ILocalSymbol local, IOperation use) =>
-        use.Root().Descendants()
+        OperationIndex.Descendants(use.Root())
             .Select(o => o switch
             {
                 IVariableDeclaratorOperation d when SymbolEqualityComparer.Default.Equals(d.Symbol, local) => (o, d.GetVariableInitializer()?.Value),
@@ -184,7 +184,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
     {
         if (operation is ILocalReferenceOperation local)
         {
-            operation = operation.Root().Descendants().OfType<IVariableDeclaratorOperation>()
+            operation = OperationIndex.Descendants(operation.Root()).OfType<IVariableDeclaratorOperation>()
                 .FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local))?.GetVariableInitializer()?.Value.WithoutConversions();
         }
         // A Sigmoid/Softmax module applied to the logits: act.call(x).
@@ -214,7 +214,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         if (symbol is null || instance is null)
             return null;
         var value = symbol is ILocalSymbol
-            ? instance.Root().Descendants().OfType<IVariableDeclaratorOperation>().FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, symbol))?.GetVariableInitializer()?.Value
+            ? OperationIndex.Descendants(instance.Root()).OfType<IVariableDeclaratorOperation>().FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, symbol))?.GetVariableInitializer()?.Value
             : symbol.DeclaringSyntaxReferences.FirstOrDefault() is { } reference && reference.SyntaxTree == instance.Syntax.SyntaxTree &&
               reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: var initializer }
                 ? instance.SemanticModel?.GetOperation(initializer)

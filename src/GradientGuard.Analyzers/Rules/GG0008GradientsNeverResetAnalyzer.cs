@@ -50,7 +50,7 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
             // in a body that can.
             foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, MayReachBoth, file.CancellationToken))
             {
-                foreach (var loop in body.Operation.Descendants().OfType<ILoopOperation>())
+                foreach (var loop in OperationIndex.Descendants(body.Operation).Where(o => o.Kind == OperationKind.Loop).Cast<ILoopOperation>())
                 {
                     if (MayReachBoth(loop.Syntax))
                         Check(loop, CallsOf, events, file.ReportDiagnostic);

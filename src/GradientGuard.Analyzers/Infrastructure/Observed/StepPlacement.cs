@@ -70,7 +70,7 @@ internal static class StepPlacement
     }
 
     private static List<(IInvocationOperation Call, TrainingEventKind? Kind)> Events(IOperation body, TrainingStepEvents events) =>
-        body.Descendants().OfType<IInvocationOperation>()
+        OperationIndex.Invocations(body)
             .Select(c => (Call: c, Kind: events.Classify(c)))
             .Where(c => c.Kind is not null)
             .OrderBy(c => c.Call.Syntax.SpanStart)
