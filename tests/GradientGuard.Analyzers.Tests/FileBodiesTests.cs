@@ -57,4 +57,20 @@ public sealed class FileBodiesTests
         var only = Assert.Single(diagnostics, d => d.Id == "GG0003");
         Assert.Equal(16, only.Location.GetLineSpan().StartLinePosition.Line); // Second's step, 0-based
     }
+
+    // The attribute is found without looking the owners up when the file never names it: a global alias in another file
+    // must still count.
+    [Theory]
+    [InlineData("using Gen = System.CodeDom.Compiler.GeneratedCodeAttribute;\n", "")]
+    [InlineData("", "global using Gen = System.CodeDom.Compiler.GeneratedCodeAttribute;")]
+    public async Task A_method_marked_GeneratedCode_through_an_alias_is_skipped(string aliasInFile, string otherFile)
+    {
+        string source = aliasInFile + TwoSteps.Replace("    void First(", "    [Gen(\"tool\", \"1.0\")]\n    void First(", System.StringComparison.Ordinal);
+        var (analysis, _) = await AllRules.On(source, withTorchSharp: true, otherFile);
+
+        var diagnostics = await analysis.GetAnalyzerDiagnosticsAsync();
+
+        var only = Assert.Single(diagnostics, d => d.Id == "GG0003");
+        Assert.Equal(aliasInFile.Length == 0 ? 16 : 17, only.Location.GetLineSpan().StartLinePosition.Line); // Second's step, 0-based
+    }
 }

@@ -64,7 +64,7 @@ internal static class FileBodies
     private sealed class FileReading
     {
         // Stands for a body no rule reads: generated code, or syntax with no operation tree.
-        private static readonly FileBody Skipped = new(null, null!);
+        private static readonly FileBody Skipped = new(null!, null!, null!);
 
         private readonly SemanticModel model;
         private readonly FileBody?[] resolved;
@@ -92,14 +92,32 @@ internal static class FileBodies
 
         private FileBody Find(SyntaxNode body, CancellationToken cancellationToken)
         {
-            var owner = model.GetDeclaredSymbol(Owner(body), cancellationToken);
-            if (body is TypeDeclarationSyntax && owner is INamedTypeSymbol type)
-                owner = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == body)) ?? owner;
-            if (IsGenerated(owner))
+            // Most files mark nothing generated: their bodies' owners are looked up only for a rule that asks (a forward's
+            // rules do), not for the test.
+            if (MayMarkGenerated(model, cancellationToken) && IsGenerated(OwnerOf(model, body, cancellationToken)))
                 return Skipped;
-            return model.GetOperation(body, cancellationToken) is { } operation ? new FileBody(owner, operation) : Skipped;
+            return model.GetOperation(body, cancellationToken) is { } operation ? new FileBody(model, body, operation) : Skipped;
         }
     }
+
+    /// <summary>The symbol that owns <paramref name="body"/> (a member, or a primary constructor for a type's base call).</summary>
+    internal static ISymbol? OwnerOf(SemanticModel model, SyntaxNode body, CancellationToken cancellationToken)
+    {
+        var owner = model.GetDeclaredSymbol(Owner(body), cancellationToken);
+        if (body is TypeDeclarationSyntax && owner is INamedTypeSymbol type)
+            owner = type.InstanceConstructors.FirstOrDefault(c => c.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) == body)) ?? owner;
+        return owner;
+    }
+
+    // Whether a symbol of the model's file may be marked [GeneratedCode]: the attribute is written on the declaration of a
+    // symbol declared in one part (one declared in several parts is not generated, see IsGenerated), so in this file,
+    // under its name or an alias's; a global alias may stand in another file.
+    private static bool MayMarkGenerated(SemanticModel model, CancellationToken cancellationToken) =>
+        TreeText.FileHolds(model.SyntaxTree, GeneratedCode) ||
+        GlobalAliases.GetValue(model.Compilation, c => new StrongBox<bool>(c.SyntaxTrees.Any(t => TreeText.GlobalUsingMentions(t, GeneratedCode)))).Value;
+
+    private const string GeneratedCode = "GeneratedCode";
+    private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> GlobalAliases = new();
 
     // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body (a
     // primary constructor's is found from its type's).
@@ -198,4 +216,29 @@ internal static class FileBodies
 }
 
 /// <summary>An executable body of a file (<see cref="FileBodies"/>): its operation tree and the symbol that owns it.</summary>
-internal sealed record FileBody(ISymbol? Owner, IOperation Operation);
+internal sealed class FileBody
+{
+    private readonly SemanticModel model;
+    private readonly SyntaxNode body;
+    private ISymbol? owner;
+    private volatile bool ownerKnown;
+
+    public FileBody(SemanticModel model, SyntaxNode body, IOperation operation) => (this.model, this.body, Operation) = (model, body, operation);
+
+    /// <summary>The body's operation tree.</summary>
+    public IOperation Operation { get; }
+
+    /// <summary>The symbol that owns the body, looked up on first use (most rules never ask).</summary>
+    public ISymbol? Owner
+    {
+        get
+        {
+            if (!ownerKnown)
+            {
+                owner = FileBodies.OwnerOf(model, body, CancellationToken.None); // a racing thread finds the same symbol
+                ownerKnown = true;
+            }
+            return owner;
+        }
+    }
+}

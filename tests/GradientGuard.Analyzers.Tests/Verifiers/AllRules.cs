@@ -7,16 +7,20 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GradientGuard.Analyzers.Tests.Verifiers;
 
-/// <summary>One file compiled against .NET 8 (and TorchSharp), with every GradientGuard analyzer, concurrent, as a compiler runs them.</summary>
+/// <summary>
+/// One file (and any <c>others</c> beside it) compiled against .NET 8 (and TorchSharp), with every GradientGuard analyzer,
+/// concurrent, as a compiler runs them; the model is the first file's.
+/// </summary>
 internal static class AllRules
 {
-    public static async Task<(CompilationWithAnalyzers Analysis, SemanticModel Model)> On(string source, bool withTorchSharp = true)
+    public static async Task<(CompilationWithAnalyzers Analysis, SemanticModel Model)> On(string source, bool withTorchSharp = true, params string[] others)
     {
         var references = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, default);
         if (withTorchSharp)
             references = references.Add(TestReferences.TorchSharp);
         var tree = CSharpSyntaxTree.ParseText(source, path: "Test.cs");
-        var compilation = CSharpCompilation.Create("Test", new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var trees = others.Select((other, i) => CSharpSyntaxTree.ParseText(other, path: $"Other{i}.cs")).Prepend(tree);
+        var compilation = CSharpCompilation.Create("Test", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
             concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
         return (compilation.WithAnalyzers(RuleCatalogTests.Analyzers().ToImmutableArray(), options), compilation.GetSemanticModel(tree));
