@@ -34,6 +34,13 @@ internal sealed class ModuleClassPaths
     /// <summary>The compilation's one instance: every rule reads a forward once.</summary>
     public static ModuleClassPaths For(TorchSharpSymbols torch) => torch.Shared(t => new ModuleClassPaths(t));
 
+    /// <summary>
+    /// Whether a file's body is the forward of a module class: its declaration is named forward (read first: the owner's
+    /// symbol is looked up only then).
+    /// </summary>
+    public bool IsForward(FileBody body) =>
+        body.Operation.Syntax is MethodDeclarationSyntax { Identifier.ValueText: "forward" } && body.Owner is { } owner && IsForward(owner);
+
     /// <summary>Whether this method is the forward of a module class.</summary>
     public bool IsForward(ISymbol symbol) =>
         symbol is IMethodSymbol { Name: "forward", IsStatic: false } method && TorchSharpSymbols.DerivesFrom(method.ContainingType, torch.Module);
@@ -52,7 +59,7 @@ internal sealed class ModuleClassPaths
 
     private List<FileBody> ReadForwards(SemanticModel model, Microsoft.CodeAnalysis.Text.TextSpan? filter, System.Threading.CancellationToken cancellation) =>
         FileBodies.Read(model, filter, body => body is MethodDeclarationSyntax { Identifier.ValueText: "forward" }, cancellation)
-            .Where(body => body.Owner is { } owner && IsForward(owner))
+            .Where(IsForward)
             .ToList();
 
     private static readonly SourceMentions ForwardFiles = SourceMentions.AnyOf("forward");

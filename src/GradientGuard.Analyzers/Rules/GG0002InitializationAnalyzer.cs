@@ -88,7 +88,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             // The bodies that may set weights (a forward among them is checked for both), then the other forwards (read
             // once per file for the rules that read them).
             foreach (var body in FileBodies.Read(model, file.FilterSpan, MaySetWeights, file.CancellationToken))
-                AnalyzeBody(file, body, forward: body.Owner is { } owner && classes.IsForward(owner), setsWeights: true);
+                AnalyzeBody(file, body, forward: classes.IsForward(body), setsWeights: true);
             foreach (var forward in classes.Forwards(file))
             {
                 if (!MaySetWeights(forward.Operation.Syntax))
