@@ -114,10 +114,9 @@ internal static class FileBodies
     // under its name or an alias's; a global alias may stand in another file.
     private static bool MayMarkGenerated(SemanticModel model, CancellationToken cancellationToken) =>
         TreeText.FileHolds(model.SyntaxTree, GeneratedCode) ||
-        GlobalAliases.GetValue(model.Compilation, c => new StrongBox<bool>(c.SyntaxTrees.Any(t => TreeText.GlobalUsingMentions(t, GeneratedCode)))).Value;
+        TreeText.GlobalUsingsMention(model.Compilation, GeneratedCode);
 
     private const string GeneratedCode = "GeneratedCode";
-    private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> GlobalAliases = new();
 
     // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body (a
     // primary constructor's is found from its type's).

@@ -48,7 +48,7 @@ internal sealed class SequentialPaths
     /// </summary>
     public void RegisterForConstructions(CompilationStartAnalysisContext context, Action<SemanticModelAnalysisContext, IInvocationOperation> action)
     {
-        bool aliased = context.Compilation.SyntaxTrees.Any(tree => TreeText.GlobalUsingMentions(tree, "Sequential"));
+        bool aliased = TreeText.GlobalUsingsMention(context.Compilation, "Sequential");
         context.RegisterSemanticModelAction(file =>
         {
             if (!aliased && !SequentialFiles.In(file.SemanticModel.SyntaxTree))

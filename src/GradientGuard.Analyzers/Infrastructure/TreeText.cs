@@ -150,20 +150,31 @@ internal static class TreeText
     }
 
     /// <summary>
-    /// Whether a <c>global using</c> directive of <paramref name="tree"/> mentions <paramref name="word"/>: the only way a
-    /// file can give another file a name for a type it does not write (an alias, which must spell its target). Global
-    /// usings stand at the top of the file, so only those directives are read, not the whole text.
+    /// Whether a <c>global using</c> directive of any file of <paramref name="compilation"/> mentions
+    /// <paramref name="word"/>: the only way a file can give another file a name for a type it does not write (an alias,
+    /// which must spell its target). Global usings stand at the top of the file, so only those directives are read, not
+    /// the whole text, and once per compilation for every word (several rules ask at every compilation's start).
     /// </summary>
-    public static bool GlobalUsingMentions(SyntaxTree tree, string word)
+    public static bool GlobalUsingsMention(Compilation compilation, string word) =>
+        GlobalUsings.GetValue(compilation, ReadGlobalUsings).IndexOf(word, StringComparison.Ordinal) >= 0;
+
+    private static readonly ConditionalWeakTable<Compilation, string> GlobalUsings = new();
+
+    // The text of every global using directive of the compilation, one per line.
+    private static string ReadGlobalUsings(Compilation compilation)
     {
-        if (tree.GetRoot() is not CompilationUnitSyntax unit)
-            return false;
-        foreach (var directive in unit.Usings)
+        var text = new System.Text.StringBuilder();
+        foreach (var tree in compilation.SyntaxTrees)
         {
-            if (directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword) && Contains(Of(tree), directive.Span, word))
-                return true;
+            if (tree.GetRoot() is not CompilationUnitSyntax unit)
+                continue;
+            foreach (var directive in unit.Usings)
+            {
+                if (directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword))
+                    text.Append(Of(tree), directive.Span.Start, directive.Span.Length).Append('\n');
+            }
         }
-        return false;
+        return text.ToString();
     }
 
     /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> may hold a <c>: base(...)</c> or <c>: this(...)</c> call.</summary>

@@ -48,7 +48,7 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
         // A global alias may name Sigmoid or Tanh in a file that does not: then every module class is read. The files are
         // searched for one only when a class's own files name neither, not at every compilation's start.
         var compilation = context.Compilation;
-        var aliased = new Lazy<bool>(() => compilation.SyntaxTrees.Any(t => TreeText.GlobalUsingMentions(t, "igmoid") || TreeText.GlobalUsingMentions(t, "anh")));
+        var aliased = new Lazy<bool>(() => TreeText.GlobalUsingsMention(compilation, "igmoid") || TreeText.GlobalUsingsMention(compilation, "anh"));
         // Forwards are read per file, after the driver has bound its bodies (FileBodies): the members' creations a path
         // reads are bound already.
         context.RegisterSemanticModelAction(file =>
