@@ -527,6 +527,65 @@ public sealed class GG0002InitializationTests
         await test.RunAsync();
     }
 
+    // The body names no weight: only the compilation's search for init helpers lets it be read.
+    [Fact]
+    public async Task An_init_helper_of_another_file_is_read_in_a_body_that_names_no_weight()
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Models.cs", Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(16, 32);
+                    Inits.Glorot(fc1);
+                    return nn.Sequential(fc1, nn.ReLU(), nn.Linear(32, 1));
+                }
+            }
+            """));
+        test.TestState.Sources.Add(("/Inits.cs", Usings + """
+            static class Inits
+            {
+                public static void Glorot(Linear layer) => nn.init.xavier_uniform_(layer.weight);
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.Mismatch)
+            .WithSpan("/Models.cs", 11, 9, 11, 26).WithArguments("Glorot", "fc1", XavierBeforeReLU));
+        await test.RunAsync();
+    }
+
+    // The same for the default-init check: layers a helper initializes do not keep the default init.
+    [Fact]
+    public async Task Layers_an_init_helper_of_another_file_initializes_are_no_default_init_stack()
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Models.cs", Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(8, 64);
+                    var fc2 = nn.Linear(64, 64);
+                    var fc3 = nn.Linear(64, 64);
+                    var fc4 = nn.Linear(64, 1);
+                    Inits.He(fc1);
+                    Inits.He(fc2);
+                    Inits.He(fc3);
+                    Inits.He(fc4);
+                    return nn.Sequential(fc1, nn.ReLU(), fc2, nn.ReLU(), fc3, nn.ReLU(), fc4);
+                }
+            }
+            """));
+        test.TestState.Sources.Add(("/Inits.cs", Usings + """
+            static class Inits
+            {
+                public static void He(Linear layer) => nn.init.kaiming_normal_(layer.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+            }
+            """));
+        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n[*.cs]\n" + FourLayers));
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task He_init_before_a_Tanh_of_a_stack_GG0001_reports_is_left_to_GG0001_while_it_is_on()
     {

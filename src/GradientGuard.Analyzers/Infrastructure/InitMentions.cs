@@ -26,10 +26,17 @@ internal sealed class InitMentions
         helpers = new Lazy<(HashSet<string>, bool)>(() => FindHelpers(compilation, cancellation));
 
     /// <summary>Whether <see cref="InitCalls.Find"/> can find an init of a layer in <paramref name="body"/>.</summary>
-    public bool MayInitLayers(SyntaxNode body)
+    public bool MayInitLayers(SyntaxNode body) =>
+        TreeText.ContainsCodeName(body, "weight") || // a whole identifier, as a reference of the property must write it (weight_decay is none)
+        MayCallInitHelper(body);
+
+    /// <summary>
+    /// Whether <paramref name="body"/> may call an init helper (<see cref="InitHelpers"/>): a method of the compilation
+    /// whose declaration calls xavier_/glorot_/kaiming_, or a constructor that does. A body can set weights this way
+    /// while it writes none of the words of an init (<c>Inits.He(fc1)</c>).
+    /// </summary>
+    public bool MayCallInitHelper(SyntaxNode body)
     {
-        if (TreeText.ContainsCodeName(body, "weight"))
-            return true; // a whole identifier, as a reference of the property must write it (weight_decay is none)
         var (methods, constructors) = helpers.Value;
         if (methods.Count == 0 && !constructors)
             return false;
@@ -56,6 +63,8 @@ internal sealed class InitMentions
             SyntaxNode? root = null;
             foreach (string word in HelperWords)
             {
+                if (!TreeText.FileHolds(tree, word))
+                    continue; // answered once per file for InitHelpers' gate too, which asks for the same words
                 for (int at = text.IndexOf(word, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + 1, StringComparison.Ordinal))
                 {
                     root ??= tree.GetRoot(cancellation);

@@ -60,6 +60,8 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
         var initializedElsewhere = new Lazy<bool>(() => ElsewhereInitialization.Anywhere(compilation, context.CancellationToken));
         // Both checks judge a layer against a path in the same file: a Sequential, or a module class's forward.
         var initMentions = new InitMentions(compilation, context.CancellationToken);
+        // A body may set weights by what it writes, or through an init helper (of any file) whose name it writes.
+        bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member) || initMentions.MayCallInitHelper(member);
 
         // A deep path at the default init: reported on the Sequential, or on forward() for a module class.
         paths.RegisterForConstructions(context, (file, invocation) =>
@@ -106,7 +108,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
                 classes.MayBeDeepPlain(body.Operation, RuleOptions.MinDefaultInitLayers.Read(file.Options, model.SyntaxTree)) && classes.Elements(body.Operation) is { } forwardPath)
             {
                 // The class's members are bound only for a path deep enough to report.
-                var members = new Lazy<List<IOperation>>(() => MemberBodies(owner!.ContainingType, model).ToList());
+                var members = new Lazy<List<IOperation>>(() => MemberBodies(owner!.ContainingType, model, MaySetWeights).ToList());
                 check.DefaultInitDepth(forwardPath, () => InitCalls.Find(members.Value, torch), owner!.Locations[0], () => members.Value.Any(ElsewhereInitialization.In));
             }
 
@@ -183,16 +185,14 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
     // Every constructor and method of the class in the file: where its layers get initialized.
     // Only members whose tokens could set weights are bound: binding every member of every module class is the
     // costliest thing this rule could do (measured: benchmarks/results.md).
-    private static IEnumerable<IOperation> MemberBodies(INamedTypeSymbol type, SemanticModel model) =>
+    private static IEnumerable<IOperation> MemberBodies(INamedTypeSymbol type, SemanticModel model, Func<SyntaxNode, bool> maySetWeights) =>
         type.GetMembers().OfType<IMethodSymbol>()
             .SelectMany(m => m.DeclaringSyntaxReferences)
             .Where(r => r.SyntaxTree == model.SyntaxTree)
             .Select(r => r.GetSyntax())
-            .Where(MaySetWeights)
+            .Where(maySetWeights)
             .Select(syntax => model.GetOperation(syntax))
             .Where(o => o is not null)!;
-
-    private static bool MaySetWeights(SyntaxNode member) => WeightSetters.In(member);
 
     // nn.init.*, x.weight = ..., normal_/uniform_, apply(fn), load/load_state_dict/load_checkpoint, loops over (named_)parameters().
     private static readonly SourceMentions ModelFiles = SourceMentions.AnyOf("Sequential", "forward");
