@@ -498,11 +498,19 @@ public sealed class GG0002InitializationTests
         await Verify.VerifyAnalyzerAsync(source, Mismatch(0, "xavier_uniform_", "fc1", XavierBeforeReLU));
     }
 
+    // A test of two files: /Models.cs, and the init helpers of /Inits.cs.
+    private static Verify.Test ModelsAndInits(string models, string inits)
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Models.cs", Usings + models));
+        test.TestState.Sources.Add(("/Inits.cs", Usings + inits));
+        return test;
+    }
+
     [Fact]
     public async Task Init_helpers_in_another_file_are_read_and_reported_at_their_call()
     {
-        var test = new Verify.Test();
-        test.TestState.Sources.Add(("/Models.cs", Usings + """
+        var test = ModelsAndInits("""
             class Models
             {
                 Sequential Build()
@@ -514,14 +522,13 @@ public sealed class GG0002InitializationTests
                     return nn.Sequential(fc1, nn.ReLU(), fc2);
                 }
             }
-            """));
-        test.TestState.Sources.Add(("/Inits.cs", Usings + """
+            """, """
             static class Inits
             {
                 public static void Glorot(Linear layer) => nn.init.xavier_uniform_(layer.weight);
                 public static void He(Tensor weight) => nn.init.kaiming_normal_(weight);
             }
-            """));
+            """);
         test.ExpectedDiagnostics.Add(Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.Mismatch)
             .WithSpan("/Models.cs", 12, 9, 12, 26).WithArguments("Glorot", "fc1", XavierBeforeReLU));
         await test.RunAsync();
@@ -531,8 +538,7 @@ public sealed class GG0002InitializationTests
     [Fact]
     public async Task An_init_helper_of_another_file_is_read_in_a_body_that_names_no_weight()
     {
-        var test = new Verify.Test();
-        test.TestState.Sources.Add(("/Models.cs", Usings + """
+        var test = ModelsAndInits("""
             class Models
             {
                 Sequential Build()
@@ -542,13 +548,12 @@ public sealed class GG0002InitializationTests
                     return nn.Sequential(fc1, nn.ReLU(), nn.Linear(32, 1));
                 }
             }
-            """));
-        test.TestState.Sources.Add(("/Inits.cs", Usings + """
+            """, """
             static class Inits
             {
                 public static void Glorot(Linear layer) => nn.init.xavier_uniform_(layer.weight);
             }
-            """));
+            """);
         test.ExpectedDiagnostics.Add(Verify.Diagnostic(GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer.Mismatch)
             .WithSpan("/Models.cs", 11, 9, 11, 26).WithArguments("Glorot", "fc1", XavierBeforeReLU));
         await test.RunAsync();
@@ -558,8 +563,7 @@ public sealed class GG0002InitializationTests
     [Fact]
     public async Task Layers_an_init_helper_of_another_file_initializes_are_no_default_init_stack()
     {
-        var test = new Verify.Test();
-        test.TestState.Sources.Add(("/Models.cs", Usings + """
+        var test = ModelsAndInits("""
             class Models
             {
                 Sequential Build()
@@ -575,13 +579,12 @@ public sealed class GG0002InitializationTests
                     return nn.Sequential(fc1, nn.ReLU(), fc2, nn.ReLU(), fc3, nn.ReLU(), fc4);
                 }
             }
-            """));
-        test.TestState.Sources.Add(("/Inits.cs", Usings + """
+            """, """
             static class Inits
             {
                 public static void He(Linear layer) => nn.init.kaiming_normal_(layer.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
             }
-            """));
+            """);
         test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n[*.cs]\n" + FourLayers));
         await test.RunAsync();
     }
