@@ -58,19 +58,42 @@ public sealed class FileBodiesTests
         Assert.Equal(16, only.Location.GetLineSpan().StartLinePosition.Line); // Second's step, 0-based
     }
 
-    // The attribute is found without looking the owners up when the file never names it: a global alias in another file
-    // must still count.
+    // The attribute is found without looking the owners up when the file never names it: an alias (a global one in another
+    // file), an escaped name, and a partial method's definition in another file must still count.
     [Theory]
-    [InlineData("using Gen = System.CodeDom.Compiler.GeneratedCodeAttribute;\n", "")]
-    [InlineData("", "global using Gen = System.CodeDom.Compiler.GeneratedCodeAttribute;")]
-    public async Task A_method_marked_GeneratedCode_through_an_alias_is_skipped(string aliasInFile, string otherFile)
+    [InlineData("using Gen = System.CodeDom.Compiler.GeneratedCodeAttribute;\n", "Gen", "")]
+    [InlineData("", "Gen", "global using Gen = System.CodeDom.Compiler.GeneratedCodeAttribute;")]
+    [InlineData("", "System.CodeDom.Compiler.Generated\\u0043ode", "")]
+    public async Task A_method_marked_GeneratedCode_through_an_alias_or_an_escape_is_skipped(string aliasInFile, string attribute, string otherFile)
     {
-        string source = aliasInFile + TwoSteps.Replace("    void First(", "    [Gen(\"tool\", \"1.0\")]\n    void First(", System.StringComparison.Ordinal);
+        string source = aliasInFile + TwoSteps.Replace("    void First(", $"    [{attribute}(\"tool\", \"1.0\")]\n    void First(", System.StringComparison.Ordinal);
         var (analysis, _) = await AllRules.On(source, withTorchSharp: true, otherFile);
 
         var diagnostics = await analysis.GetAnalyzerDiagnosticsAsync();
 
         var only = Assert.Single(diagnostics, d => d.Id == "GG0003");
         Assert.Equal(aliasInFile.Length == 0 ? 16 : 17, only.Location.GetLineSpan().StartLinePosition.Line); // Second's step, 0-based
+    }
+
+    [Fact]
+    public async Task A_partial_method_whose_definition_in_another_file_is_marked_GeneratedCode_is_skipped()
+    {
+        string source = TwoSteps.Replace("class Trainer", "partial class Trainer", System.StringComparison.Ordinal)
+            .Replace("    void First(", "    partial void First(", System.StringComparison.Ordinal);
+        const string definition = """
+            using TorchSharp;
+            using static TorchSharp.torch;
+            partial class Trainer
+            {
+                [System.CodeDom.Compiler.GeneratedCode("tool", "1.0")]
+                partial void First(nn.Module<Tensor, Tensor> model, Tensor loss);
+            }
+            """;
+        var (analysis, _) = await AllRules.On(source, withTorchSharp: true, definition);
+
+        var diagnostics = await analysis.GetAnalyzerDiagnosticsAsync();
+
+        var only = Assert.Single(diagnostics, d => d.Id == "GG0003");
+        Assert.Equal(15, only.Location.GetLineSpan().StartLinePosition.Line); // Second's step, 0-based (no line added)
     }
 }

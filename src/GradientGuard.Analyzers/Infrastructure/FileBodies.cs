@@ -94,7 +94,7 @@ internal static class FileBodies
         {
             // Most files mark nothing generated: their bodies' owners are looked up only for a rule that asks (a forward's
             // rules do), not for the test.
-            if (MayMarkGenerated(model, cancellationToken) && IsGenerated(OwnerOf(model, body, cancellationToken)))
+            if (MayMarkGenerated(model) && IsGenerated(OwnerOf(model, body, cancellationToken)))
                 return Skipped;
             return model.GetOperation(body, cancellationToken) is { } operation ? new FileBody(model, body, operation) : Skipped;
         }
@@ -109,14 +109,24 @@ internal static class FileBodies
         return owner;
     }
 
-    // Whether a symbol of the model's file may be marked [GeneratedCode]: the attribute is written on the declaration of a
-    // symbol declared in one part (one declared in several parts is not generated, see IsGenerated), so in this file,
-    // under its name or an alias's; a global alias may stand in another file.
-    private static bool MayMarkGenerated(SemanticModel model, CancellationToken cancellationToken) =>
-        TreeText.FileHolds(model.SyntaxTree, GeneratedCode) ||
-        TreeText.GlobalUsingsMention(model.Compilation, GeneratedCode);
+    // Whether a symbol of the model's file may be marked [GeneratedCode]. A symbol declared in one part (one declared in
+    // several parts is not generated, see IsGenerated) carries the attribute on its own declaration, so in this file,
+    // under its name, an escaped spelling of it (\u0043) or an alias's; a global alias may stand in another file. A
+    // partial method's (or property's) implementation is the exception: it also carries the attributes of its
+    // definition, which may be in another file, so a file that writes "partial" counts when any file may name it.
+    private static bool MayMarkGenerated(SemanticModel model)
+    {
+        var compilation = model.Compilation;
+        return MayNameGeneratedCode(model.SyntaxTree) ||
+               TreeText.GlobalUsingsMention(compilation, GeneratedCode) || TreeText.GlobalUsingsMention(compilation, Escape) ||
+               TreeText.FileHolds(model.SyntaxTree, "partial") &&
+               AnyFileMayName.GetValue(compilation, c => new StrongBox<bool>(c.SyntaxTrees.Any(MayNameGeneratedCode))).Value;
+    }
 
-    private const string GeneratedCode = "GeneratedCode";
+    private static bool MayNameGeneratedCode(SyntaxTree tree) => TreeText.FileHolds(tree, GeneratedCode) || TreeText.FileHolds(tree, Escape);
+
+    private const string GeneratedCode = "GeneratedCode", Escape = "\\u";
+    private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> AnyFileMayName = new();
 
     // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body (a
     // primary constructor's is found from its type's).

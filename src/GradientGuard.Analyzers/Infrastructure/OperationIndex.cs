@@ -18,12 +18,6 @@ internal static class OperationIndex
     // Weak keys: a tree's lists live as long as the tree (its semantic model), whichever rule asked first.
     private static readonly ConditionalWeakTable<IOperation, Lists> Trees = new();
 
-    // The last tree asked about on this thread: a rule asks about the body it reads several times in a row.
-    [ThreadStatic]
-    private static IOperation? lastRoot;
-    [ThreadStatic]
-    private static Lists? lastLists;
-
     // A walk's working space, kept per thread (a walk calls nothing that could walk again).
     [ThreadStatic]
     private static Walker? walker;
@@ -34,14 +28,10 @@ internal static class OperationIndex
     /// <summary>The invocations under <paramref name="root"/>, in the order <c>root.Descendants()</c> gives them.</summary>
     public static Operations<IInvocationOperation> Invocations(IOperation root) => ListsOf(root).Invocations;
 
-    private static Lists ListsOf(IOperation root)
-    {
-        if (ReferenceEquals(root, lastRoot))
-            return lastLists!;
-        var lists = Trees.GetValue(root, r => (walker ??= new Walker()).Walk(r)); // a racing thread may walk the same tree; either list serves
-        (lastRoot, lastLists) = (root, lists);
-        return lists;
-    }
+    // No last-asked cache per thread, as TreeText keeps for trees: an operation holds its semantic model, and so its
+    // compilation, which a long-lived host's threads would keep alive between builds.
+    private static Lists ListsOf(IOperation root) =>
+        Trees.GetValue(root, r => (walker ??= new Walker()).Walk(r)); // a racing thread may walk the same tree; either list serves
 
     private sealed class Lists
     {
@@ -64,7 +54,21 @@ internal static class OperationIndex
         public Lists Walk(IOperation root)
         {
             int allCount = 0, invocationCount = 0;
-            stack.Clear();
+            try
+            {
+                return Walk(root, ref allCount, ref invocationCount);
+            }
+            finally
+            {
+                // The working space holds no tree after a walk, even one that threw.
+                stack.Clear();
+                Array.Clear(all, 0, allCount);
+                Array.Clear(invocations, 0, invocationCount);
+            }
+        }
+
+        private Lists Walk(IOperation root, ref int allCount, ref int invocationCount)
+        {
             stack.Add(root.ChildOperations.GetEnumerator());
             while (stack.Count > 0)
             {
@@ -82,9 +86,7 @@ internal static class OperationIndex
                     Add(ref invocations, ref invocationCount, operation);
                 stack.Add(operation.ChildOperations.GetEnumerator());
             }
-            stack.Clear(); // hold no tree after the walk
-            var lists = new Lists(new Operations<IOperation>(Take(all, allCount)), new Operations<IInvocationOperation>(Take(invocations, invocationCount)));
-            return lists;
+            return new Lists(new Operations<IOperation>(Take(all, allCount)), new Operations<IInvocationOperation>(Take(invocations, invocationCount)));
         }
 
         private static void Add(ref object[] items, ref int count, object item)
@@ -94,14 +96,13 @@ internal static class OperationIndex
             items[count++] = item;
         }
 
-        // The gathered operations, copied out; the working array is cleared so that it holds no tree.
+        // The gathered operations, copied out.
         private static object[] Take(object[] items, int count)
         {
             if (count == 0)
                 return Array.Empty<object>();
             var taken = new object[count];
             Array.Copy(items, taken, count);
-            Array.Clear(items, 0, count);
             return taken;
         }
     }

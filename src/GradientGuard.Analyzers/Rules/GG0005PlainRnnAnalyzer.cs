@@ -98,7 +98,7 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
     private static TypeSyntax? ReturnedRnnType(IReturnOperation returned, TorchSharpSymbols torch)
     {
         var body = returned.Root();
-        if (OperationIndex.Descendants(body).Count(o => o.Kind == OperationKind.Return) != 1)
+        if (OperationIndex.Descendants(body).Count(o => o is IReturnOperation) != 1) // yield return and yield break too
             return null; // other returns would keep producing an RNN
         var declaration = returned.Syntax.Ancestors().FirstOrDefault(n => n is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax);
         var type = declaration switch
