@@ -113,14 +113,15 @@ internal static class FileBodies
     // several parts is not generated, see IsGenerated) carries the attribute on its own declaration, so in this file,
     // under its name, an escaped spelling of it (\u0043) or an alias's; a global alias may stand in another file. A
     // partial method's (or property's) implementation is the exception: it also carries the attributes of its
-    // definition, which may be in another file, so a file that writes "partial" counts when any file may name it.
+    // definition, which may be in another file, so a file that writes "partial" counts. None of it can be when no file
+    // of the compilation names the attribute (an alias must spell it too), which most compilations show once.
     private static bool MayMarkGenerated(SemanticModel model)
     {
         var compilation = model.Compilation;
-        return MayNameGeneratedCode(model.SyntaxTree) ||
-               TreeText.GlobalUsingsMention(compilation, GeneratedCode) || TreeText.GlobalUsingsMention(compilation, Escape) ||
-               TreeText.FileHolds(model.SyntaxTree, "partial") &&
-               AnyFileMayName.GetValue(compilation, c => new StrongBox<bool>(c.SyntaxTrees.Any(MayNameGeneratedCode))).Value;
+        var tree = model.SyntaxTree;
+        return AnyFileMayName.GetValue(compilation, c => new StrongBox<bool>(c.SyntaxTrees.Any(MayNameGeneratedCode))).Value &&
+               (MayNameGeneratedCode(tree) || TreeText.FileHolds(tree, "partial") ||
+                TreeText.GlobalUsingsMention(compilation, GeneratedCode) || TreeText.GlobalUsingsMention(compilation, Escape));
     }
 
     private static bool MayNameGeneratedCode(SyntaxTree tree) => TreeText.FileHolds(tree, GeneratedCode) || TreeText.FileHolds(tree, Escape);
