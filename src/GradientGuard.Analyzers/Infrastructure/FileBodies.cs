@@ -119,14 +119,13 @@ internal static class FileBodies
     {
         var compilation = model.Compilation;
         var tree = model.SyntaxTree;
-        return AnyFileMayName.GetValue(compilation, c => new StrongBox<bool>(c.SyntaxTrees.Any(MayNameGeneratedCode))).Value &&
-               (MayNameGeneratedCode(tree) || TreeText.FileHolds(tree, "partial") ||
+        return AnyFileMayName.GetValue(compilation, c => new StrongBox<bool>(GeneratedCodeNames.InAny(c))).Value &&
+               (GeneratedCodeNames.In(tree) || TreeText.FileHolds(tree, "partial") ||
                 TreeText.GlobalUsingsMention(compilation, GeneratedCode) || TreeText.GlobalUsingsMention(compilation, Escape));
     }
 
-    private static bool MayNameGeneratedCode(SyntaxTree tree) => TreeText.FileHolds(tree, GeneratedCode) || TreeText.FileHolds(tree, Escape);
-
     private const string GeneratedCode = "GeneratedCode", Escape = "\\u";
+    private static readonly SourceMentions GeneratedCodeNames = SourceMentions.AnyOf(GeneratedCode, Escape);
     private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> AnyFileMayName = new();
 
     // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body (a
