@@ -280,34 +280,14 @@ public sealed class GG0003StepWithoutGradientClippingTests
             Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("opt.step()", ""));
     }
 
-    [Fact]
-    public async Task Step_in_a_helper_called_after_backward_is_reported_at_the_helper_call()
-    {
-        string source = Usings + """
-            class Trainer
-            {
-                private readonly optim.Optimizer optimizer;
-                public Trainer(nn.Module<Tensor, Tensor> model) { optimizer = optim.Adam(model.parameters()); }
-
-                void Train(Tensor loss)
-                {
-                    loss.backward();
-                    {|#0:Update()|};
-                }
-
-                void Update() => optimizer.step();
-            }
-            """;
-        await Verify.VerifyAnalyzerAsync(source,
-            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("Update()", ""));
-    }
-
     // The text gates find the helpers that lead to a step to any depth: Outer is known to lead there only once Middle
     // is, and Middle only once Inner is (each declared after its caller).
-    [Fact]
-    public async Task Step_three_helpers_deep_is_reported_at_the_outer_call()
+    [Theory]
+    [InlineData("Update()", "void Update() => optimizer.step();")]
+    [InlineData("Outer()", "void Outer() => Middle(); void Middle() => Inner(); void Inner() => optimizer.step();")]
+    public async Task Step_in_a_helper_called_after_backward_is_reported_at_the_outermost_call(string call, string helpers)
     {
-        string source = Usings + """
+        string source = Usings + $$"""
             class Trainer
             {
                 private readonly optim.Optimizer optimizer;
@@ -316,16 +296,14 @@ public sealed class GG0003StepWithoutGradientClippingTests
                 void Train(Tensor loss)
                 {
                     loss.backward();
-                    {|#0:Outer()|};
+                    {|#0:{{call}}|};
                 }
 
-                void Outer() => Middle();
-                void Middle() => Inner();
-                void Inner() => optimizer.step();
+                {{helpers}}
             }
             """;
         await Verify.VerifyAnalyzerAsync(source,
-            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments("Outer()", ""));
+            Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments(call, ""));
     }
 
     [Fact]
