@@ -90,11 +90,23 @@ internal static class FileBodies
             return ReferenceEquals(known, Skipped) ? null : known;
         }
 
+        // Whether a symbol of this file may be marked [GeneratedCode] (FileBodies.MayMarkGenerated), asked once per file,
+        // not per body: a racing thread finds the same answer. 0: not asked yet, 1: no, 2: yes.
+        private int mayMarkGenerated;
+
+        private bool MayMarkGenerated()
+        {
+            int known = Volatile.Read(ref mayMarkGenerated);
+            if (known == 0)
+                Volatile.Write(ref mayMarkGenerated, known = FileBodies.MayMarkGenerated(model) ? 2 : 1);
+            return known == 2;
+        }
+
         private FileBody Find(SyntaxNode body, CancellationToken cancellationToken)
         {
             // Most files mark nothing generated: their bodies' owners are looked up only for a rule that asks (a forward's
             // rules do), not for the test.
-            if (MayMarkGenerated(model) && IsGenerated(OwnerOf(model, body, cancellationToken)))
+            if (MayMarkGenerated() && IsGenerated(OwnerOf(model, body, cancellationToken)))
                 return Skipped;
             return model.GetOperation(body, cancellationToken) is { } operation ? new FileBody(model, body, operation) : Skipped;
         }
