@@ -16,9 +16,16 @@ public abstract class GradientGuardAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCode);
         context.RegisterCompilationStartAction(start =>
         {
-            var torch = TorchSharpSymbols.For(start.Compilation);
-            if (torch is not null)
-                Register(start, torch);
+            try
+            {
+                var torch = TorchSharpSymbols.For(start.Compilation);
+                if (torch is not null)
+                    Register(start, torch);
+            }
+            finally
+            {
+                LastFileCaches.Forget(); // a rule's registration may ask about every file (SourceMentions.InAny)
+            }
         });
     }
 

@@ -49,7 +49,7 @@ internal sealed class SequentialPaths
     public void RegisterForConstructions(CompilationStartAnalysisContext context, Action<SemanticModelAnalysisContext, IInvocationOperation> action)
     {
         bool aliased = TreeText.GlobalUsingsMention(context.Compilation, "Sequential");
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             if (!aliased && !SequentialFiles.In(file.SemanticModel.SyntaxTree))
                 return;

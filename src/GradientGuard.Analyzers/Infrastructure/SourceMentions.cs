@@ -99,7 +99,10 @@ internal sealed class SourceMentions
         return all;
     }
 
-    // The last file asked about on this thread, whichever instance asked.
+    /// <summary>Forgets the file this thread asked about last (<see cref="LastFileCaches"/>).</summary>
+    public static void ForgetLastFile() => (lastTree, lastAnswers) = (null, null);
+
+    // The last file asked about on this thread, whichever instance asked; forgotten when the callback ends (LastFileCaches).
     [ThreadStatic]
     private static SyntaxTree? lastTree;
     [ThreadStatic]

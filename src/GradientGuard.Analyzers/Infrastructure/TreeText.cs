@@ -21,11 +21,14 @@ internal static class TreeText
     private static readonly ConditionalWeakTable<SyntaxTree, string> Texts = new();
 
     // The last tree asked about on this thread: a callback asks about one file many times, and a table lookup costs
-    // more than the text test it serves.
+    // more than the text test it serves. Forgotten when the callback ends (LastFileCaches).
     [ThreadStatic]
     private static SyntaxTree? lastTree;
     [ThreadStatic]
     private static string? lastText;
+
+    /// <summary>Forgets the tree this thread asked about last (<see cref="LastFileCaches"/>).</summary>
+    public static void ForgetLastFile() => (lastTree, lastText) = (null, null);
 
     /// <summary>The whole text of <paramref name="tree"/>, read once.</summary>
     public static string Of(SyntaxTree tree)

@@ -51,7 +51,7 @@ public sealed class GG0001SaturatingActivationStackAnalyzer : GradientGuardAnaly
         var aliased = new Lazy<bool>(() => TreeText.GlobalUsingsMention(compilation, "igmoid") || TreeText.GlobalUsingsMention(compilation, "anh"));
         // Forwards are read per file, after the driver has bound its bodies (FileBodies): the members' creations a path
         // reads are bound already.
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             foreach (var forward in classes.Forwards(file))
             {

@@ -82,7 +82,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
 
         // Bodies are read per file, after the driver has bound them (FileBodies): the class's other members a check
         // reads (its forward, the constructors that set weights) are bound already.
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             var model = file.SemanticModel;
             if (!ModelFiles.In(model.SyntaxTree))

@@ -41,7 +41,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
             return; // no file has a training step: not one callback per method
         // Read per file, after the driver has bound its bodies (FileBodies): the helpers a body calls are summarized
         // from their operation trees, which a block action would often have to bind first.
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             if (!TrainingStepEvents.MayHoldTrainingStep(file.SemanticModel.SyntaxTree))
                 return;

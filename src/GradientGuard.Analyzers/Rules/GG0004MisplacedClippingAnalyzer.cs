@@ -46,7 +46,7 @@ public sealed class GG0004MisplacedClippingAnalyzer : GradientGuardAnalyzer
         if (!Clipping.InAny(context.Compilation))
             return; // no file clips: not one callback per method
         // Read per file, like the other training-step rules (FileBodies): one callback per file, not one per body.
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             if (!Clipping.In(file.SemanticModel.SyntaxTree))
                 return;

@@ -36,7 +36,7 @@ public sealed class GG0005PlainRnnAnalyzer : GradientGuardAnalyzer
         if (!RnnFiles.InAny(context.Compilation))
             return; // no file names RNN: not one callback per call
         // Read per file, like the other rules (FileBodies): only the bodies that name RNN are walked.
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             if (!RnnFiles.In(file.SemanticModel.SyntaxTree))
                 return;

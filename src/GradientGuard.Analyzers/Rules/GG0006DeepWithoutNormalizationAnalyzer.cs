@@ -45,7 +45,7 @@ public sealed class GG0006DeepWithoutNormalizationAnalyzer : GradientGuardAnalyz
         });
         // Forwards are read per file, after the driver has bound its bodies (FileBodies): the members' creations a path
         // reads are bound already.
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             foreach (var forward in classes.Forwards(file))
                 CheckForward(forward, file, paths, classes);

@@ -60,7 +60,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         // Read per file, after the driver has bound its bodies (FileBodies): a model's forward or a member's creation the
         // check reads is bound already. No file is skipped for naming no sigmoid or softmax: an activation module's type
         // may be named only in another file (a base class's field, a factory's return type, a global alias).
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             foreach (var body in FileBodies.Read(file.SemanticModel, file.FilterSpan, MayCallALoss, file.CancellationToken))
             {

@@ -38,7 +38,7 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
             return; // no file has a training step: not one callback per loop
         // Read per file, after the driver has bound its bodies (FileBodies): the helpers a loop calls are summarized
         // from their operation trees, which an operation action would often have to bind first.
-        context.RegisterSemanticModelAction(file =>
+        LastFileCaches.RegisterFileAction(context, file =>
         {
             if (!TrainingStepEvents.MayHoldTrainingStep(file.SemanticModel.SyntaxTree))
                 return;

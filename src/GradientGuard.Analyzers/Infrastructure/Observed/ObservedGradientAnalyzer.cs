@@ -69,7 +69,7 @@ public abstract class ObservedGradientAnalyzer : GradientGuardAnalyzer
             return;
 
         var events = TrainingStepEvents.For(torch);
-        context.RegisterSemanticModelAction(semantic =>
+        LastFileCaches.RegisterFileAction(context, semantic =>
         {
             var tree = semantic.SemanticModel.SyntaxTree;
             var now = DateTimeOffset.UtcNow;
