@@ -165,6 +165,23 @@ public sealed class RealCodeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Keystroke_edits_each_file_that_names_torch_and_times_the_rules_for_it_alone()
+    {
+        File.WriteAllText(Path.Combine(folder, "Rnn.cs"), RnnAndTanhStack);
+        File.WriteAllText(Path.Combine(folder, "Other.cs"), "class Other { }\n");
+
+        var (exitCode, output) = Run(folder, "--keystroke", "--runs", "2", "--only", "GG0001,GG0005");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("Keystrokes (1 files that name torch, each edited and analyzed alone, 2 runs; analyzer exceptions: 0):", output, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^  per keystroke \(median\): the file's compile \d+\.\d\d ms, GradientGuard \d+\.\d\d ms$", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  every file once \(median of runs\): compile \d+ ms, GradientGuard \d+ ms \(\d+\.\d % of compile\)$", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  per analyzer, every file once: GG000[15] \d+ ms, GG000[15] \d+ ms$", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  costliest keystrokes \(median of runs\): Rnn\.cs \d+\.\d ms \(compile \d+\.\d ms\)$", RegexOptions.Multiline), output);
+        Assert.DoesNotContain("Other.cs", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_versus_file_that_is_no_assembly_is_refused_with_a_clear_error()
     {
         string notAnAssembly = Path.Combine(folder, "Model.cs");
@@ -187,6 +204,7 @@ public sealed class RealCodeCommandTests : IDisposable
     [InlineData("error: --only takes rule ids, comma-separated (GG0003,GG0001).", "{0}", "--only", ", ")]
     [InlineData("error: --only: no rule has the id 'GG0042'.", "{0}", "--only", "GG0003,GG0042")]
     [InlineData("error: no FOLDER given.")]
+    [InlineData("error: --keystroke measures one build's telemetry per keystroke: not with --versus, --wall or --cpu.", "{0}", "--keystroke", "--wall")]
     public void Bad_arguments_are_refused_with_a_clear_error_and_the_usage(string expected, params string[] arguments)
     {
         var (exitCode, output) = Run(arguments.Select(a => string.Format(System.Globalization.CultureInfo.InvariantCulture, a, folder)).ToArray());

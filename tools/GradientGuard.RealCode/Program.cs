@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GradientGuard.RealCode;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--wall] [--cpu] [--serial] [--only IDS] [--versus DLL] [--reference PATH]...</c>:
+/// <c>dotnet run -c Release --project tools/GradientGuard.RealCode -- FOLDER [--each] [--runs N] [--wall] [--cpu] [--serial] [--only IDS] [--versus DLL] [--keystroke] [--reference PATH]...</c>:
 /// every GradientGuard analyzer over a folder of C# sources that has no project file. Prints each diagnostic as
 /// <c>file:line id severity message</c>, the count per rule, every analyzer exception (exit code 2 when there is one),
 /// and the analyzers' time next to the compile time.
@@ -18,7 +18,7 @@ namespace GradientGuard.RealCode;
 internal static class Program
 {
     private const string Usage = """
-        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--cpu] [--serial] [--only IDS] [--versus DLL] [--reference PATH]...
+        usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--cpu] [--serial] [--only IDS] [--versus DLL] [--keystroke] [--reference PATH]...
           FOLDER            C# sources (every .cs file below it; bin/ and obj/ skipped), compiled against .NET and TorchSharp;
                             compile errors are tolerated
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
@@ -36,6 +36,9 @@ internal static class Program
           --versus DLL      another build of GradientGuard.Analyzers.dll (an older commit's) run on the same compilations,
                             interleaved in each run: whether its diagnostics differ, and its telemetry, analysis wall clock,
                             CPU time and bytes allocated against this build's
+          --keystroke       what an editor pays per keystroke instead of a build's cost: each file that names torch is edited
+                            (a space at its end) and analyzed alone on a new compilation, as an editor analyzes the
+                            document being typed in; GradientGuard's telemetry next to the compiler's time for the file
           --reference PATH  one more assembly, or a folder of them, to compile against (repeatable)
         exit code: 0 done, 1 bad arguments, 2 an analyzer threw
         """;
@@ -77,6 +80,12 @@ internal static class Program
         string root = System.IO.Path.GetFullPath(options.Folder);
         AnalyzerRun Analyze(SourceFolder project, ImmutableArray<DiagnosticAnalyzer> set) =>
             AnalyzerRun.Analyze(project.Compile(references), set, analyzerOptions, concurrent: !options.Serial, cpuLedger);
+
+        if (options.Keystroke)
+        {
+            int threw = Keystrokes.Measure(projects, references, rules, beside, options.Runs, concurrent: !options.Serial, path => System.IO.Path.GetRelativePath(root, path).Replace('\\', '/'));
+            return threw == 0 ? 0 : 2;
+        }
 
         // The first pass finds the diagnostics (and JIT-compiles everything); timed passes follow, compile and analysis interleaved.
         var first = projects.Select(p => Analyze(p, analyzers)).ToList();
@@ -285,12 +294,12 @@ internal static class Program
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, bool Cpu, bool Serial, IReadOnlyList<string> Only, string? Versus, IReadOnlyList<string> References)
+    private sealed record Options(string Folder, bool Each, int Runs, bool Wall, bool Cpu, bool Serial, IReadOnlyList<string> Only, string? Versus, bool Keystroke, IReadOnlyList<string> References)
     {
         public static Options Parse(string[] args, IEnumerable<string> ruleIds)
         {
             string? folder = null, versus = null;
-            bool each = false, wall = false, cpu = false, serial = false;
+            bool each = false, wall = false, cpu = false, serial = false, keystroke = false;
             var only = new List<string>();
             int runs = 3;
             var references = new List<string>();
@@ -311,6 +320,9 @@ internal static class Program
                         break;
                     case "--serial":
                         serial = true;
+                        break;
+                    case "--keystroke":
+                        keystroke = true;
                         break;
                     case "--only":
                         string[] ids = i + 1 < args.Length && !args[i + 1].StartsWith('-')
@@ -344,7 +356,9 @@ internal static class Program
             var known = ruleIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
             if (only.FirstOrDefault(id => !known.Contains(id)) is { } unknown)
                 throw new ArgumentException($"--only: no rule has the id '{unknown}'.");
-            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, cpu, serial, only, versus, references);
+            if (keystroke && (versus is not null || wall || cpu))
+                throw new ArgumentException("--keystroke measures one build's telemetry per keystroke: not with --versus, --wall or --cpu.");
+            return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, cpu, serial, only, versus, keystroke, references);
         }
     }
 }

@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace GradientGuard.RealCode;
+
+/// <summary>
+/// <c>--keystroke</c>: what GradientGuard costs an editor per keystroke. Each file that names <c>torch</c> is edited in
+/// turn (a space at its end) and analyzed alone, as an editor analyzes the document being typed in: a new compilation
+/// (every other file's syntax tree the same object as before, as in an editor's next snapshot), the file's own compiler
+/// diagnostics (its bodies bound), then the analyzers on that file's semantic model. Each analyzer's compilation-start
+/// work runs again for every keystroke; what it keeps per syntax tree is found again. Reported: GradientGuard's
+/// telemetry next to the compiler's time for the file, per keystroke.
+/// </summary>
+internal static class Keystrokes
+{
+    /// <summary>Measures and prints; returns how many keystrokes an analyzer threw on (AD0001).</summary>
+    public static int Measure(IReadOnlyList<SourceFolder> projects, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> rules,
+        DiagnosticAnalyzer beside, int runs, bool concurrent, Func<string, string> relative)
+    {
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
+            concurrentAnalysis: concurrent, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false);
+        var analyzers = rules.Add(beside);
+        var keystrokes = new List<Keystroke>();
+        int exceptions = 0;
+        foreach (var project in projects)
+        {
+            var compilation = project.Compile(references);
+            var edits = compilation.SyntaxTrees.Where(t => t.GetText().ToString().Contains("torch", StringComparison.Ordinal)).ToList();
+            // The first round JIT-compiles and warms what an editor has warm after its first keystrokes; it is not counted.
+            for (int run = 0; run <= runs; run++)
+            {
+                foreach (var tree in edits)
+                {
+                    var text = tree.GetText();
+                    var edited = tree.WithChangedText(text.WithChanges(new TextChange(new TextSpan(text.Length, 0), " ")));
+                    var withAnalyzers = compilation.ReplaceSyntaxTree(tree, edited).WithAnalyzers(analyzers, options);
+                    var model = withAnalyzers.Compilation.GetSemanticModel(edited);
+                    var clock = Stopwatch.StartNew();
+                    model.GetDiagnostics(cancellationToken: CancellationToken.None);
+                    double compile = clock.Elapsed.TotalMilliseconds;
+                    var diagnostics = withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(model, null, CancellationToken.None).GetAwaiter().GetResult();
+                    exceptions += diagnostics.Count(d => d.Id == "AD0001");
+                    if (run == 0)
+                        continue;
+                    var times = rules.ToDictionary(AnalyzerRun.NameOf, r => withAnalyzers.GetAnalyzerTelemetryInfoAsync(r, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalMilliseconds);
+                    keystrokes.Add(new Keystroke(relative(tree.FilePath), run, compile, times));
+                }
+            }
+        }
+
+        Console.WriteLine();
+        if (keystrokes.Count == 0)
+        {
+            Console.WriteLine("Keystrokes: no file names torch.");
+            return exceptions;
+        }
+        int files = keystrokes.Select(k => k.File).Distinct().Count();
+        // Per run, every file's keystroke summed: the run's total, then the median over runs.
+        var perRun = keystrokes.GroupBy(k => k.Run).Select(g => (Compile: g.Sum(k => k.Compile), Rules: g.Sum(k => k.Rules))).ToList();
+        double compileSum = Program.Median(perRun.Select(r => r.Compile).ToList()), rulesSum = Program.Median(perRun.Select(r => r.Rules).ToList());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Keystrokes ({files} files that name torch, each edited and analyzed alone, {runs} runs; analyzer exceptions: {exceptions}):"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  per keystroke (median): the file's compile {Program.Median(keystrokes.Select(k => k.Compile).ToList()):F2} ms, GradientGuard {Program.Median(keystrokes.Select(k => k.Rules).ToList()):F2} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  every file once (median of runs): compile {compileSum:F0} ms, GradientGuard {rulesSum:F0} ms ({100 * rulesSum / compileSum:F1} % of compile)"));
+        var perAnalyzer = rules.Select(AnalyzerRun.NameOf).Select(name =>
+            (Name: name, Ms: Program.Median(keystrokes.GroupBy(k => k.Run).Select(g => g.Sum(k => k.Times[name])).ToList())));
+        Console.WriteLine("  per analyzer, every file once: " + string.Join(", ", perAnalyzer.OrderByDescending(a => a.Ms)
+            .Select(a => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, a.Name)} {a.Ms:F0} ms"))));
+        Console.WriteLine("  costliest keystrokes (median of runs): " + string.Join("; ", keystrokes.GroupBy(k => k.File)
+            .Select(g => (File: g.Key, Rules: Program.Median(g.Select(k => k.Rules).ToList()), Compile: Program.Median(g.Select(k => k.Compile).ToList())))
+            .OrderByDescending(f => f.Rules).Take(5)
+            .Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.File} {f.Rules:F1} ms (compile {f.Compile:F1} ms)"))));
+        return exceptions;
+    }
+
+    private static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
+        rules.FirstOrDefault(r => AnalyzerRun.NameOf(r) == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
+
+    private sealed record Keystroke(string File, int Run, double Compile, IReadOnlyDictionary<string, double> Times)
+    {
+        public double Rules => Times.Values.Sum();
+    }
+}
