@@ -8,15 +8,16 @@ namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>
 /// The TorchSharp types the rules recognize, resolved by metadata name inside the TorchSharp assembly only (user code
-/// may declare look-alikes, even inside namespace TorchSharp.Modules). Created once per compilation and shared by every
-/// rule, with the per-compilation caches the rules share (<see cref="Shared{T}"/>): a layer path read for one rule is not
-/// read again for the next.
+/// may declare look-alikes, even inside namespace TorchSharp.Modules), once per TorchSharp assembly symbol (an editor's
+/// compilations share it from keystroke to keystroke). One instance per compilation is shared by every rule, with the
+/// per-compilation caches the rules share (<see cref="Shared{T}"/>): a layer path read for one rule is not read again for
+/// the next.
 /// </summary>
 internal sealed class TorchSharpSymbols
 {
     private const string AssemblyName = "TorchSharp";
     private static readonly ConditionalWeakTable<Compilation, Holder> PerCompilation = new();
-    private readonly ConcurrentDictionary<Type, Lazy<object>> shared = new();
+    private ConcurrentDictionary<Type, Lazy<object>> shared = new(); // replaced in each compilation's copy (ForCompilation)
     private static readonly string[] RectifierNames = { "ReLU", "ReLU6", "LeakyReLU", "RReLU", "PReLU", "GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardswish" };
 
     private TorchSharpSymbols(IAssemblySymbol assembly, INamedTypeSymbol optimizer, INamedTypeSymbol tensor, INamedTypeSymbol module)
@@ -128,13 +129,28 @@ internal sealed class TorchSharpSymbols
         // Looking in the one assembly is cheaper than a compilation-wide lookup, which searches every reference.
         var assembly = compilation.Assembly.Name == AssemblyName
             ? compilation.Assembly
-            : compilation.References.Select(compilation.GetAssemblyOrModuleSymbol).OfType<IAssemblySymbol>().FirstOrDefault(a => a.Name == AssemblyName);
+            : compilation.SourceModule.ReferencedAssemblySymbols.FirstOrDefault(a => a.Name == AssemblyName);
         if (assembly is null)
             return null;
-        var optimizer = Resolve(assembly, "TorchSharp.torch+optim+Optimizer");
-        var tensor = Resolve(assembly, "TorchSharp.torch+Tensor");
-        var module = Resolve(assembly, "TorchSharp.torch+nn+Module");
-        return optimizer is null || tensor is null || module is null ? null : new TorchSharpSymbols(assembly, optimizer, tensor, module);
+        // An editor makes a new compilation at every keystroke, and each keeps the symbols of the referenced assemblies
+        // of the one before (the references did not change): the types are resolved once per TorchSharp assembly symbol,
+        // not once per compilation: that was a fifth of what the rules cost a keystroke (benchmarks/README.md, session 18).
+        var types = Resolved.GetValue(assembly, a => new Holder(Resolve(a, "TorchSharp.torch+optim+Optimizer") is { } optimizer &&
+            Resolve(a, "TorchSharp.torch+Tensor") is { } tensor && Resolve(a, "TorchSharp.torch+nn+Module") is { } module
+                ? new TorchSharpSymbols(a, optimizer, tensor, module)
+                : null)).Symbols;
+        return types?.ForCompilation();
+    }
+
+    // Per TorchSharp assembly symbol: its types. Never handed out: each compilation gets a copy with caches of its own.
+    private static readonly ConditionalWeakTable<IAssemblySymbol, Holder> Resolved = new();
+
+    // A compilation's own instance: every type copied, whatever properties are added, and no cache of another's.
+    private TorchSharpSymbols ForCompilation()
+    {
+        var own = (TorchSharpSymbols)MemberwiseClone();
+        own.shared = new ConcurrentDictionary<Type, Lazy<object>>();
+        return own;
     }
 
     /// <summary>Whether <paramref name="type"/> is or derives from <paramref name="baseType"/>.</summary>
