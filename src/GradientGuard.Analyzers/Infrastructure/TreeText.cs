@@ -162,20 +162,27 @@ internal static class TreeText
         GlobalUsings.GetValue(compilation, ReadGlobalUsings).IndexOf(word, StringComparison.Ordinal) >= 0;
 
     private static readonly ConditionalWeakTable<Compilation, string> GlobalUsings = new();
+    private static readonly ConditionalWeakTable<SyntaxTree, string> TreeGlobalUsings = new();
 
-    // The text of every global using directive of the compilation, one per line.
+    // The text of every global using directive of the compilation, one per line. Each tree's directives are read once
+    // for every compilation that holds it: an editor's next compilation holds every tree but the one being typed in.
     private static string ReadGlobalUsings(Compilation compilation)
     {
         var text = new System.Text.StringBuilder();
         foreach (var tree in compilation.SyntaxTrees)
+            text.Append(TreeGlobalUsings.GetValue(tree, ReadGlobalUsings));
+        return text.ToString();
+    }
+
+    private static string ReadGlobalUsings(SyntaxTree tree)
+    {
+        if (tree.GetRoot() is not CompilationUnitSyntax unit)
+            return "";
+        var text = new System.Text.StringBuilder();
+        foreach (var directive in unit.Usings)
         {
-            if (tree.GetRoot() is not CompilationUnitSyntax unit)
-                continue;
-            foreach (var directive in unit.Usings)
-            {
-                if (directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword))
-                    text.Append(Of(tree), directive.Span.Start, directive.Span.Length).Append('\n');
-            }
+            if (directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword))
+                text.Append(Of(tree), directive.Span.Start, directive.Span.Length).Append('\n');
         }
         return text.ToString();
     }
