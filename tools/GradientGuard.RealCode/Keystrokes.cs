@@ -17,18 +17,22 @@ namespace GradientGuard.RealCode;
 /// (every other file's syntax tree the same object as before, as in an editor's next snapshot), the file's own compiler
 /// diagnostics (its bodies bound), then the analyzers on that file's semantic model. Each analyzer's compilation-start
 /// work runs again for every keystroke; what it keeps per syntax tree is found again. Reported: GradientGuard's
-/// telemetry next to the compiler's time for the file, per keystroke.
+/// telemetry next to the compiler's time for the file, per keystroke, and against another build's with <c>--versus</c>.
 /// </summary>
 internal static class Keystrokes
 {
-    /// <summary>Measures and prints; returns how many keystrokes an analyzer threw on (AD0001).</summary>
+    /// <summary>
+    /// Measures and prints; returns how many keystrokes an analyzer threw on (AD0001). With <paramref name="otherRules"/>
+    /// (another build's, <c>--versus</c>), each keystroke is analyzed by both builds in turn, each on a compilation of its
+    /// own, the order alternating from run to run.
+    /// </summary>
     public static int Measure(IReadOnlyList<SourceFolder> projects, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> rules,
-        DiagnosticAnalyzer beside, int runs, bool concurrent, Func<string, string> relative)
+        ImmutableArray<DiagnosticAnalyzer> otherRules, DiagnosticAnalyzer beside, int runs, bool concurrent, Func<string, string> relative)
     {
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
             concurrentAnalysis: concurrent, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false);
-        var analyzers = rules.Add(beside);
         var keystrokes = new List<Keystroke>();
+        var others = new List<Keystroke>();
         int exceptions = 0;
         foreach (var project in projects)
         {
@@ -41,17 +45,30 @@ internal static class Keystrokes
                 {
                     var text = tree.GetText();
                     var edited = tree.WithChangedText(text.WithChanges(new TextChange(new TextSpan(text.Length, 0), " ")));
-                    var withAnalyzers = compilation.ReplaceSyntaxTree(tree, edited).WithAnalyzers(analyzers, options);
-                    var model = withAnalyzers.Compilation.GetSemanticModel(edited);
-                    var clock = Stopwatch.StartNew();
-                    model.GetDiagnostics(cancellationToken: CancellationToken.None);
-                    double compile = clock.Elapsed.TotalMilliseconds;
-                    var diagnostics = withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(model, null, CancellationToken.None).GetAwaiter().GetResult();
-                    exceptions += diagnostics.Count(d => d.Id == "AD0001");
+                    Keystroke? other = null;
+                    if (!otherRules.IsEmpty && run % 2 == 1)
+                        other = Type(otherRules);
+                    var mine = Type(rules);
+                    if (!otherRules.IsEmpty && run % 2 == 0)
+                        other = Type(otherRules);
                     if (run == 0)
                         continue;
-                    var times = rules.ToDictionary(AnalyzerRun.NameOf, r => withAnalyzers.GetAnalyzerTelemetryInfoAsync(r, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalMilliseconds);
-                    keystrokes.Add(new Keystroke(relative(tree.FilePath), run, compile, times));
+                    keystrokes.Add(mine);
+                    if (other is not null)
+                        others.Add(other);
+
+                    Keystroke Type(ImmutableArray<DiagnosticAnalyzer> set)
+                    {
+                        var withAnalyzers = compilation.ReplaceSyntaxTree(tree, edited).WithAnalyzers(set.Add(beside), options);
+                        var model = withAnalyzers.Compilation.GetSemanticModel(edited);
+                        var clock = Stopwatch.StartNew();
+                        model.GetDiagnostics(cancellationToken: CancellationToken.None);
+                        double compile = clock.Elapsed.TotalMilliseconds;
+                        var diagnostics = withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(model, null, CancellationToken.None).GetAwaiter().GetResult();
+                        exceptions += diagnostics.Count(d => d.Id == "AD0001");
+                        var times = set.ToDictionary(AnalyzerRun.NameOf, r => withAnalyzers.GetAnalyzerTelemetryInfoAsync(r, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalMilliseconds);
+                        return new Keystroke(relative(tree.FilePath), run, compile, times);
+                    }
                 }
             }
         }
@@ -80,6 +97,16 @@ internal static class Keystrokes
             .Select(g => (File: g.Key, Rules: Program.Median(g.Select(k => k.Rules).ToList()), Compile: Program.Median(g.Select(k => k.Compile).ToList())))
             .OrderByDescending(f => f.Rules).Take(5)
             .Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.File} {f.Rules:F1} ms (compile {f.Compile:F1} ms)"))));
+        if (others.Count > 0)
+        {
+            var otherPerRun = others.GroupBy(k => k.Run).Select(g => g.Sum(k => k.Rules)).ToList();
+            var differences = perRun.Zip(otherPerRun, (m, o) => m.Rules - o).ToList();
+            var paired = keystrokes.Zip(others, (m, o) => m.Rules - o.Rules).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  versus the other build: per keystroke (median) this {Program.Median(keystrokes.Select(k => k.Rules).ToList()):F2} ms, other {Program.Median(others.Select(k => k.Rules).ToList()):F2} ms, this − other {Program.Median(paired):F2} ms (paired per keystroke)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  versus the other build: every file once, this {rulesSum:F0} ms, other {Program.Median(otherPerRun):F0} ms; this − other by run {string.Join(", ", differences.Select(d => d.ToString("F0", CultureInfo.InvariantCulture)))} ms (median {Program.Median(differences):F0})"));
+        }
         return exceptions;
     }
 

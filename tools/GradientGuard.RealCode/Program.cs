@@ -39,6 +39,7 @@ internal static class Program
           --keystroke       what an editor pays per keystroke instead of a build's cost: each file that names torch is edited
                             (a space at its end) and analyzed alone on a new compilation, as an editor analyzes the
                             document being typed in; GradientGuard's telemetry next to the compiler's time for the file
+                            (and against another build's, each keystroke analyzed by both, with --versus)
           --reference PATH  one more assembly, or a folder of them, to compile against (repeatable)
         exit code: 0 done, 1 bad arguments, 2 an analyzer threw
         """;
@@ -83,7 +84,7 @@ internal static class Program
 
         if (options.Keystroke)
         {
-            int threw = Keystrokes.Measure(projects, references, rules, beside, options.Runs, concurrent: !options.Serial, path => System.IO.Path.GetRelativePath(root, path).Replace('\\', '/'));
+            int threw = Keystrokes.Measure(projects, references, rules, otherRules, beside, options.Runs, concurrent: !options.Serial, path => System.IO.Path.GetRelativePath(root, path).Replace('\\', '/'));
             return threw == 0 ? 0 : 2;
         }
 
@@ -356,8 +357,8 @@ internal static class Program
             var known = ruleIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
             if (only.FirstOrDefault(id => !known.Contains(id)) is { } unknown)
                 throw new ArgumentException($"--only: no rule has the id '{unknown}'.");
-            if (keystroke && (versus is not null || wall || cpu))
-                throw new ArgumentException("--keystroke measures one build's telemetry per keystroke: not with --versus, --wall or --cpu.");
+            if (keystroke && (wall || cpu))
+                throw new ArgumentException("--keystroke measures the rules' telemetry per keystroke: not with --wall or --cpu.");
             return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, cpu, serial, only, versus, keystroke, references);
         }
     }
