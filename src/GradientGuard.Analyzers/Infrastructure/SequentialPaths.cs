@@ -24,13 +24,7 @@ internal sealed class SequentialPaths
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ISymbol Type, SyntaxTree Tree), Dictionary<string, List<ExpressionSyntax>>> assignments = new(SymbolInFile.Comparer);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxTree, List<IInvocationOperation>> constructions = new();
 
-    private readonly Dictionary<ISymbol, LayerKind> knownKinds;
-
-    private SequentialPaths(TorchSharpSymbols torch)
-    {
-        this.torch = torch;
-        knownKinds = KnownKinds(torch);
-    }
+    private SequentialPaths(TorchSharpSymbols torch) => this.torch = torch;
 
     /// <summary>The compilation's one instance: every rule reads a Sequential once.</summary>
     public static SequentialPaths For(TorchSharpSymbols torch) => torch.Shared(t => new SequentialPaths(t));
@@ -167,7 +161,7 @@ internal sealed class SequentialPaths
         for (var current = type; current is not null; current = current.BaseType)
         {
             var definition = current.OriginalDefinition;
-            if (knownKinds.TryGetValue(definition, out var kind) && (known is not { } found || Rank(kind) < Rank(found)))
+            if (torch.LayerKinds.TryGetValue(definition, out var kind) && (known is not { } found || Rank(kind) < Rank(found)))
                 known = kind;
             sequential |= SymbolEqualityComparer.Default.Equals(definition, torch.Sequential);
         }
@@ -187,25 +181,6 @@ internal sealed class SequentialPaths
         LayerKind.Rectifier => 2,
         _ => 3,
     };
-
-    // The TorchSharp types that decide a module's kind, each with its kind.
-    private static Dictionary<ISymbol, LayerKind> KnownKinds(TorchSharpSymbols torch)
-    {
-        var kinds = new Dictionary<ISymbol, LayerKind>(SymbolEqualityComparer.Default);
-        foreach (var (types, kind) in new[]
-                 {
-                     (torch.WeightLayers, LayerKind.Weight), (torch.Saturating, LayerKind.Saturating),
-                     (torch.Rectifiers, LayerKind.Rectifier), (torch.Normalization, LayerKind.Normalization),
-                 })
-        {
-            foreach (var known in types)
-            {
-                if (known is not null && !kinds.ContainsKey(known))
-                    kinds[known] = kind;
-            }
-        }
-        return kinds;
-    }
 
     private bool Add(IOperation? value, List<LayerElement> path, IOperation use)
     {

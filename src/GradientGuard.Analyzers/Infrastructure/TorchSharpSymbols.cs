@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -57,6 +58,24 @@ internal sealed class TorchSharpSymbols
             Resolve(assembly, "TorchSharp.Modules.TransformerDecoder"), Resolve(assembly, "TorchSharp.Modules.TransformerEncoderLayer"),
             Resolve(assembly, "TorchSharp.Modules.TransformerDecoderLayer"), Resolve(assembly, "TorchSharp.Modules.MultiheadAttention"),
         };
+        BceLoss = Resolve(assembly, "TorchSharp.Modules.BCELoss");
+        CrossEntropyLoss = Resolve(assembly, "TorchSharp.Modules.CrossEntropyLoss");
+        LayerKinds = KnownLayerKinds();
+    }
+
+    // The types that decide a module's kind, each with its kind (a type of two lists keeps the first).
+    private Dictionary<ISymbol, LayerKind> KnownLayerKinds()
+    {
+        var kinds = new Dictionary<ISymbol, LayerKind>(SymbolEqualityComparer.Default);
+        foreach (var (types, kind) in new[] { (WeightLayers, LayerKind.Weight), (Saturating, LayerKind.Saturating), (Rectifiers, LayerKind.Rectifier), (Normalization, LayerKind.Normalization) })
+        {
+            foreach (var known in types)
+            {
+                if (known is not null && !kinds.ContainsKey(known))
+                    kinds[known] = kind;
+            }
+        }
+        return kinds;
     }
 
     /// <summary><c>torch.optim.Optimizer</c>: the base of every optimizer (not of LR schedulers).</summary>
@@ -109,6 +128,15 @@ internal sealed class TorchSharpSymbols
 
     /// <summary>Recurrent and attention modules, whose gradients explode most readily.</summary>
     public INamedTypeSymbol?[] Recurrent { get; }
+
+    /// <summary><c>TorchSharp.Modules.BCELoss</c>.</summary>
+    public INamedTypeSymbol? BceLoss { get; }
+
+    /// <summary><c>TorchSharp.Modules.CrossEntropyLoss</c>.</summary>
+    public INamedTypeSymbol? CrossEntropyLoss { get; }
+
+    /// <summary>The weight layers, saturating and rectifying activations and normalizations, each with its kind.</summary>
+    public IReadOnlyDictionary<ISymbol, LayerKind> LayerKinds { get; }
 
     /// <summary>
     /// The symbols of this compilation, resolved on the first call and shared by every rule after it; null when the

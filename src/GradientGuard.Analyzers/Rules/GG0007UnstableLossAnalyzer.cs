@@ -55,8 +55,8 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
     {
         var paths = SequentialPaths.For(torch);
         var classes = ModuleClassPaths.For(torch);
-        var bceLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.BCELoss");
-        var crossEntropyLoss = torch.Module.ContainingAssembly.GetTypeByMetadataName("TorchSharp.Modules.CrossEntropyLoss");
+        var bceLoss = torch.BceLoss;
+        var crossEntropyLoss = torch.CrossEntropyLoss;
         // Read per file, after the driver has bound its bodies (FileBodies): a model's forward or a member's creation the
         // check reads is bound already. No file is skipped for naming no sigmoid or softmax: an activation module's type
         // may be named only in another file (a base class's field, a factory's return type, a global alias).
