@@ -22,9 +22,10 @@ namespace GradientGuard.RealCode;
 internal static class Keystrokes
 {
     /// <summary>
-    /// Measures and prints; returns how many keystrokes an analyzer threw on (AD0001). With <paramref name="otherRules"/>
-    /// (another build's, <c>--versus</c>), each keystroke is analyzed by both builds in turn, each on a compilation of its
-    /// own, the order alternating from run to run.
+    /// Measures and prints; returns on how many keystrokes this build's analyzers threw (AD0001), the uncounted first
+    /// round included. With <paramref name="otherRules"/> (another build's, <c>--versus</c>), each keystroke is analyzed by
+    /// both builds in turn, each on a compilation of its own, which goes first alternating from keystroke to keystroke
+    /// and from run to run; the other build's exceptions are printed, not counted.
     /// </summary>
     public static int Measure(IReadOnlyList<SourceFolder> projects, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> rules,
         ImmutableArray<DiagnosticAnalyzer> otherRules, DiagnosticAnalyzer beside, int runs, bool concurrent, Func<string, string> relative)
@@ -33,7 +34,7 @@ internal static class Keystrokes
             concurrentAnalysis: concurrent, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false);
         var keystrokes = new List<Keystroke>();
         var others = new List<Keystroke>();
-        int exceptions = 0;
+        int threw = 0, otherThrew = 0;
         foreach (var project in projects)
         {
             var compilation = project.Compile(references);
@@ -41,23 +42,23 @@ internal static class Keystrokes
             // The first round JIT-compiles and warms what an editor has warm after its first keystrokes; it is not counted.
             for (int run = 0; run <= runs; run++)
             {
-                foreach (var tree in edits)
+                for (int i = 0; i < edits.Count; i++)
                 {
+                    var tree = edits[i];
                     var text = tree.GetText();
                     var edited = tree.WithChangedText(text.WithChanges(new TextChange(new TextSpan(text.Length, 0), " ")));
-                    Keystroke? other = null;
-                    if (!otherRules.IsEmpty && run % 2 == 1)
-                        other = Type(otherRules);
-                    var mine = Type(rules);
-                    if (!otherRules.IsEmpty && run % 2 == 0)
-                        other = Type(otherRules);
+                    bool otherFirst = (run + i) % 2 == 1;
+                    var other = !otherRules.IsEmpty && otherFirst ? Type(otherRules, ref otherThrew) : null;
+                    var mine = Type(rules, ref threw);
+                    if (!otherRules.IsEmpty && !otherFirst)
+                        other = Type(otherRules, ref otherThrew);
                     if (run == 0)
                         continue;
                     keystrokes.Add(mine);
                     if (other is not null)
                         others.Add(other);
 
-                    Keystroke Type(ImmutableArray<DiagnosticAnalyzer> set)
+                    Keystroke Type(ImmutableArray<DiagnosticAnalyzer> set, ref int exceptions)
                     {
                         var withAnalyzers = compilation.ReplaceSyntaxTree(tree, edited).WithAnalyzers(set.Add(beside), options);
                         var model = withAnalyzers.Compilation.GetSemanticModel(edited);
@@ -65,7 +66,8 @@ internal static class Keystrokes
                         model.GetDiagnostics(cancellationToken: CancellationToken.None);
                         double compile = clock.Elapsed.TotalMilliseconds;
                         var diagnostics = withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(model, null, CancellationToken.None).GetAwaiter().GetResult();
-                        exceptions += diagnostics.Count(d => d.Id == "AD0001");
+                        if (diagnostics.Any(d => d.Id == "AD0001"))
+                            exceptions++;
                         var times = set.ToDictionary(AnalyzerRun.NameOf, r => withAnalyzers.GetAnalyzerTelemetryInfoAsync(r, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalMilliseconds);
                         return new Keystroke(relative(tree.FilePath), run, compile, times);
                     }
@@ -76,23 +78,24 @@ internal static class Keystrokes
         Console.WriteLine();
         if (keystrokes.Count == 0)
         {
-            Console.WriteLine("Keystrokes: no file names torch.");
-            return exceptions;
+            Console.WriteLine($"Keystrokes: no file names torch; analyzer exceptions: {threw}.");
+            return threw;
         }
         int files = keystrokes.Select(k => k.File).Distinct().Count();
         // Per run, every file's keystroke summed: the run's total, then the median over runs.
-        var perRun = keystrokes.GroupBy(k => k.Run).Select(g => (Compile: g.Sum(k => k.Compile), Rules: g.Sum(k => k.Rules))).ToList();
-        double compileSum = Program.Median(perRun.Select(r => r.Compile).ToList()), rulesSum = Program.Median(perRun.Select(r => r.Rules).ToList());
+        var runsOfMine = keystrokes.GroupBy(k => k.Run).ToList();
+        double compileSum = Program.Median(runsOfMine.Select(g => g.Sum(k => k.Compile)).ToList());
+        var rulesPerRun = runsOfMine.Select(g => g.Sum(k => k.Rules)).ToList();
+        double rulesSum = Program.Median(rulesPerRun), rulesPerKeystroke = Program.Median(keystrokes.Select(k => k.Rules).ToList());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Keystrokes ({files} files that name torch, each edited and analyzed alone, {runs} runs; analyzer exceptions: {exceptions}):"));
+            $"Keystrokes ({files} {(files == 1 ? "file that names" : "files that name")} torch, each edited and analyzed alone, {runs} runs; analyzer exceptions: {threw}):"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  per keystroke (median): the file's compile {Program.Median(keystrokes.Select(k => k.Compile).ToList()):F2} ms, GradientGuard {Program.Median(keystrokes.Select(k => k.Rules).ToList()):F2} ms"));
+            $"  per keystroke (median): the file's compile {Program.Median(keystrokes.Select(k => k.Compile).ToList()):F2} ms, GradientGuard {rulesPerKeystroke:F2} ms"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  every file once (median of runs): compile {compileSum:F0} ms, GradientGuard {rulesSum:F0} ms ({100 * rulesSum / compileSum:F1} % of compile)"));
-        var perAnalyzer = rules.Select(AnalyzerRun.NameOf).Select(name =>
-            (Name: name, Ms: Program.Median(keystrokes.GroupBy(k => k.Run).Select(g => g.Sum(k => k.Times[name])).ToList())));
+        var perAnalyzer = rules.Select(AnalyzerRun.NameOf).Select(name => (Name: name, Ms: Program.Median(runsOfMine.Select(g => g.Sum(k => k.Times[name])).ToList())));
         Console.WriteLine("  per analyzer, every file once: " + string.Join(", ", perAnalyzer.OrderByDescending(a => a.Ms)
-            .Select(a => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, a.Name)} {a.Ms:F0} ms"))));
+            .Select(a => string.Create(CultureInfo.InvariantCulture, $"{Program.RuleId(rules, a.Name)} {a.Ms:F0} ms"))));
         Console.WriteLine("  costliest keystrokes (median of runs): " + string.Join("; ", keystrokes.GroupBy(k => k.File)
             .Select(g => (File: g.Key, Rules: Program.Median(g.Select(k => k.Rules).ToList()), Compile: Program.Median(g.Select(k => k.Compile).ToList())))
             .OrderByDescending(f => f.Rules).Take(5)
@@ -100,18 +103,15 @@ internal static class Keystrokes
         if (others.Count > 0)
         {
             var otherPerRun = others.GroupBy(k => k.Run).Select(g => g.Sum(k => k.Rules)).ToList();
-            var differences = perRun.Zip(otherPerRun, (m, o) => m.Rules - o).ToList();
-            var paired = keystrokes.Zip(others, (m, o) => m.Rules - o.Rules).ToList();
+            var differences = rulesPerRun.Zip(otherPerRun, (m, o) => m - o).ToList();
+            var paired = keystrokes.Zip(others, (m, o) => m.Rules - o.Rules).ToList(); // the same (run, file) at each index
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  versus the other build: per keystroke (median) this {Program.Median(keystrokes.Select(k => k.Rules).ToList()):F2} ms, other {Program.Median(others.Select(k => k.Rules).ToList()):F2} ms, this − other {Program.Median(paired):F2} ms (paired per keystroke)"));
+                $"  versus the other build: per keystroke (median) this {rulesPerKeystroke:F2} ms, other {Program.Median(others.Select(k => k.Rules).ToList()):F2} ms, this − other {Program.Median(paired):F2} ms (paired per keystroke)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  versus the other build: every file once, this {rulesSum:F0} ms, other {Program.Median(otherPerRun):F0} ms; this − other by run {string.Join(", ", differences.Select(d => d.ToString("F0", CultureInfo.InvariantCulture)))} ms (median {Program.Median(differences):F0})"));
+                $"  versus the other build: every file once, this {rulesSum:F0} ms, other {Program.Median(otherPerRun):F0} ms; this − other by run {string.Join(", ", differences.Select(d => d.ToString("F0", CultureInfo.InvariantCulture)))} ms (median {Program.Median(differences):F0}); the other build's analyzer exceptions: {otherThrew}"));
         }
-        return exceptions;
+        return threw;
     }
-
-    private static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
-        rules.FirstOrDefault(r => AnalyzerRun.NameOf(r) == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
 
     private sealed record Keystroke(string File, int Run, double Compile, IReadOnlyDictionary<string, double> Times)
     {

@@ -284,7 +284,7 @@ internal static class Program
         return $"{file}:{span.StartLinePosition.Line + 1} {diagnostic.Id} {diagnostic.Severity.ToString().ToLowerInvariant()} {diagnostic.GetMessage(CultureInfo.InvariantCulture)}";
     }
 
-    private static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
+    internal static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>
         rules.FirstOrDefault(r => AnalyzerRun.NameOf(r) == analyzer)?.SupportedDiagnostics.FirstOrDefault()?.Id ?? analyzer;
 
     internal static double Mebibytes(double bytes) => bytes / (1024.0 * 1024.0);
@@ -359,6 +359,8 @@ internal static class Program
                 throw new ArgumentException($"--only: no rule has the id '{unknown}'.");
             if (keystroke && (wall || cpu))
                 throw new ArgumentException("--keystroke measures the rules' telemetry per keystroke: not with --wall or --cpu.");
+            if (keystroke && runs == 0)
+                throw new ArgumentException("--keystroke needs a timed run after the first (--runs 1 or more).");
             return new Options(folder ?? throw new ArgumentException("no FOLDER given."), each, runs, wall, cpu, serial, only, versus, keystroke, references);
         }
     }
