@@ -54,7 +54,6 @@ public sealed class LastFileCachesTests
 
     private static void AssertCollected(WeakReference<SyntaxTree>[] files)
     {
-
         for (int i = 0; i < 3 && files.Any(f => f.TryGetTarget(out _)); i++)
         {
             GC.Collect();

@@ -7,7 +7,9 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// The text tests remember the file last asked about on each thread (<see cref="TreeText"/>, <see cref="SourceMentions"/>):
 /// a callback asks about one file many times, and a table lookup per question cost more than the tests. Every callback
 /// that may ask forgets that file when it ends, so that an idle thread of a long-lived host (an IDE's, a build server's)
-/// keeps no file's tree and text alive after the callback that read it.
+/// keeps no file's tree and text alive after the callback that read it. The rules ask the text tests only in file actions
+/// registered here (the raw registration is banned, BannedSymbols.txt) and at a compilation's start
+/// (<see cref="GradientGuardAnalyzer"/>); another kind of callback that asks them must call <see cref="Forget"/> too.
 /// </summary>
 internal static class LastFileCaches
 {

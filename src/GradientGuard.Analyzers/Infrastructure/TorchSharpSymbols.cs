@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -18,7 +19,9 @@ internal sealed class TorchSharpSymbols
 {
     private const string AssemblyName = "TorchSharp";
     private static readonly ConditionalWeakTable<Compilation, Holder> PerCompilation = new();
-    private ConcurrentDictionary<Type, Lazy<object>> shared = new(); // replaced in each compilation's copy (ForCompilation)
+    // Every other field is resolved once per TorchSharp assembly and shared by every compilation's copy (ForCompilation):
+    // keep them immutable. A cache of what a compilation's code says belongs in Shared<T>, replaced in each copy.
+    private ConcurrentDictionary<Type, Lazy<object>> shared = new();
     private static readonly string[] RectifierNames = { "ReLU", "ReLU6", "LeakyReLU", "RReLU", "PReLU", "GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardswish" };
 
     private TorchSharpSymbols(IAssemblySymbol assembly, INamedTypeSymbol optimizer, INamedTypeSymbol tensor, INamedTypeSymbol module)
@@ -33,23 +36,23 @@ internal sealed class TorchSharpSymbols
         Functional = Resolve(assembly, "TorchSharp.torch+nn+functional");
         Torch = Resolve(assembly, "TorchSharp.torch");
         Sequential = Resolve(assembly, "TorchSharp.Modules.Sequential");
-        WeightLayers = new[]
+        WeightLayers = ImmutableArray.Create(new[]
         {
             Resolve(assembly, "TorchSharp.Modules.Linear"), Resolve(assembly, "TorchSharp.Modules.Convolution"),
             Resolve(assembly, "TorchSharp.Modules.Bilinear"),
-        };
+        });
         Init = Resolve(assembly, "TorchSharp.torch+nn+init");
         Rectifiers = RectifierNames
             .Select(n => Resolve(assembly, "TorchSharp.Modules." + n))
-            .ToArray();
-        Saturating = new[] { Resolve(assembly, "TorchSharp.Modules.Sigmoid"), Resolve(assembly, "TorchSharp.Modules.Tanh") };
-        Normalization = new[]
+            .ToImmutableArray();
+        Saturating = ImmutableArray.Create(Resolve(assembly, "TorchSharp.Modules.Sigmoid"), Resolve(assembly, "TorchSharp.Modules.Tanh"));
+        Normalization = ImmutableArray.Create(new[]
         {
             Resolve(assembly, "TorchSharp.Modules.NormBase"), Resolve(assembly, "TorchSharp.Modules.LayerNorm"),
             Resolve(assembly, "TorchSharp.Modules.GroupNorm"), Resolve(assembly, "TorchSharp.Modules.LocalResponseNorm"),
-        };
+        });
         Rnn = Resolve(assembly, "TorchSharp.Modules.RNN");
-        Recurrent = new[]
+        Recurrent = ImmutableArray.Create(new[]
         {
             Resolve(assembly, "TorchSharp.Modules.RNN"), Resolve(assembly, "TorchSharp.Modules.LSTM"),
             Resolve(assembly, "TorchSharp.Modules.GRU"), Resolve(assembly, "TorchSharp.Modules.RNNCell"),
@@ -57,7 +60,7 @@ internal sealed class TorchSharpSymbols
             Resolve(assembly, "TorchSharp.Modules.Transformer"), Resolve(assembly, "TorchSharp.Modules.TransformerEncoder"),
             Resolve(assembly, "TorchSharp.Modules.TransformerDecoder"), Resolve(assembly, "TorchSharp.Modules.TransformerEncoderLayer"),
             Resolve(assembly, "TorchSharp.Modules.TransformerDecoderLayer"), Resolve(assembly, "TorchSharp.Modules.MultiheadAttention"),
-        };
+        });
         BceLoss = Resolve(assembly, "TorchSharp.Modules.BCELoss");
         CrossEntropyLoss = Resolve(assembly, "TorchSharp.Modules.CrossEntropyLoss");
         LayerKinds = KnownLayerKinds();
@@ -109,25 +112,25 @@ internal sealed class TorchSharpSymbols
     public INamedTypeSymbol? Sequential { get; }
 
     /// <summary>Layers with a weight matrix: Linear, every convolution, Bilinear.</summary>
-    public INamedTypeSymbol?[] WeightLayers { get; }
+    public ImmutableArray<INamedTypeSymbol?> WeightLayers { get; }
 
     /// <summary><c>torch.nn.init</c>.</summary>
     public INamedTypeSymbol? Init { get; }
 
     /// <summary>ReLU-family activations, which pass the gradient on unchanged where active.</summary>
-    public INamedTypeSymbol?[] Rectifiers { get; }
+    public ImmutableArray<INamedTypeSymbol?> Rectifiers { get; }
 
     /// <summary>Saturating activations: Sigmoid and Tanh.</summary>
-    public INamedTypeSymbol?[] Saturating { get; }
+    public ImmutableArray<INamedTypeSymbol?> Saturating { get; }
 
     /// <summary>Normalization layers: BatchNorm, InstanceNorm, LayerNorm, GroupNorm, LocalResponseNorm.</summary>
-    public INamedTypeSymbol?[] Normalization { get; }
+    public ImmutableArray<INamedTypeSymbol?> Normalization { get; }
 
     /// <summary><c>TorchSharp.Modules.RNN</c>, the plain (Elman) recurrent layer.</summary>
     public INamedTypeSymbol? Rnn { get; }
 
     /// <summary>Recurrent and attention modules, whose gradients explode most readily.</summary>
-    public INamedTypeSymbol?[] Recurrent { get; }
+    public ImmutableArray<INamedTypeSymbol?> Recurrent { get; }
 
     /// <summary><c>TorchSharp.Modules.BCELoss</c>.</summary>
     public INamedTypeSymbol? BceLoss { get; }
@@ -139,8 +142,9 @@ internal sealed class TorchSharpSymbols
     public IReadOnlyDictionary<ISymbol, LayerKind> LayerKinds { get; }
 
     /// <summary>
-    /// The symbols of this compilation, resolved on the first call and shared by every rule after it; null when the
-    /// compilation does not reference TorchSharp (then no rule registers anything).
+    /// The symbols of this compilation, made on the first call (the types resolved once per TorchSharp assembly, with
+    /// caches of this compilation's own) and shared by every rule after it; null when the compilation does not reference
+    /// TorchSharp (then no rule registers anything).
     /// </summary>
     public static TorchSharpSymbols? For(Compilation compilation) =>
         PerCompilation.GetValue(compilation, c => new Holder(Create(c))).Symbols;
@@ -193,7 +197,7 @@ internal sealed class TorchSharpSymbols
     }
 
     /// <summary>Whether <paramref name="type"/> is or derives from any of <paramref name="candidates"/>.</summary>
-    public static bool DerivesFromAny(ITypeSymbol? type, INamedTypeSymbol?[] candidates)
+    public static bool DerivesFromAny(ITypeSymbol? type, ImmutableArray<INamedTypeSymbol?> candidates)
     {
         foreach (var candidate in candidates)
         {

@@ -176,7 +176,7 @@ internal static class TreeText
 
     private static string ReadGlobalUsings(SyntaxTree tree)
     {
-        if (tree.GetRoot() is not CompilationUnitSyntax unit)
+        if (tree.GetRoot() is not CompilationUnitSyntax { Usings.Count: > 0 } unit)
             return "";
         var text = new System.Text.StringBuilder();
         foreach (var directive in unit.Usings)
