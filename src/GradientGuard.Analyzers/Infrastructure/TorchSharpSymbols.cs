@@ -19,8 +19,9 @@ internal sealed class TorchSharpSymbols
 {
     private const string AssemblyName = "TorchSharp";
     private static readonly ConditionalWeakTable<Compilation, Holder> PerCompilation = new();
-    // Every other field is resolved once per TorchSharp assembly and shared by every compilation's copy (ForCompilation):
-    // keep them immutable. A cache of what a compilation's code says belongs in Shared<T>, replaced in each copy.
+    // Every other instance field is resolved once per TorchSharp assembly and shared by every compilation's copy
+    // (ForCompilation): keep them immutable. A cache of what a compilation's code says belongs in Shared<T>, replaced in
+    // each copy.
     private ConcurrentDictionary<Type, Lazy<object>> shared = new();
     private static readonly string[] RectifierNames = { "ReLU", "ReLU6", "LeakyReLU", "RReLU", "PReLU", "GELU", "SiLU", "ELU", "SELU", "CELU", "Mish", "Hardswish" };
 
