@@ -179,6 +179,8 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Matches(new Regex(@"^  per analyzer, every file once: GG000[15] \d+ ms, GG000[15] \d+ ms$", RegexOptions.Multiline), output);
         Assert.Matches(new Regex(@"^  costliest keystrokes \(median of runs\): Rnn\.cs \d+\.\d ms \(compile \d+\.\d ms\)$", RegexOptions.Multiline), output);
         Assert.DoesNotContain("Other.cs", output, StringComparison.Ordinal);
+        // Rnn.cs holds a GG0001 and a GG0005 diagnostic: an editor must show the two a build reports.
+        Assert.Contains("  diagnostics per keystroke: the same as a build's, in every file", output, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"^  versus the other build: per keystroke \(median\) this \d+\.\d\d ms, other \d+\.\d\d ms, this − other -?\d+\.\d\d ms \(paired per keystroke\)$", RegexOptions.Multiline), output);
         Assert.Matches(new Regex(@"^  versus the other build: every file once, this \d+ ms, other \d+ ms; this − other by run -?\d+, -?\d+ ms \(median -?\d+\); the other build's analyzer exceptions: 0$", RegexOptions.Multiline), output);
     }

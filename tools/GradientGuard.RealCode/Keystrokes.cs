@@ -23,22 +23,28 @@ internal static class Keystrokes
 {
     /// <summary>
     /// Measures and prints; returns on how many keystrokes this build's analyzers threw (AD0001), the uncounted first
-    /// round included. With <paramref name="otherRules"/> (another build's, <c>--versus</c>), each keystroke is analyzed by
+    /// round included, and in how many files a keystroke's diagnostics differ from a build's (this build's, first round). With <paramref name="otherRules"/> (another build's, <c>--versus</c>), each keystroke is analyzed by
     /// both builds in turn, each on a compilation of its own, which goes first alternating from keystroke to keystroke
     /// and from run to run; the other build's exceptions are printed, not counted.
     /// </summary>
-    public static int Measure(IReadOnlyList<SourceFolder> projects, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> rules,
+    public static (int Threw, int Differing) Measure(IReadOnlyList<SourceFolder> projects, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> rules,
         ImmutableArray<DiagnosticAnalyzer> otherRules, DiagnosticAnalyzer beside, int runs, bool concurrent, Func<string, string> relative)
     {
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
             concurrentAnalysis: concurrent, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false);
         var keystrokes = new List<Keystroke>();
         var others = new List<Keystroke>();
+        var differing = new List<string>();
         int threw = 0, otherThrew = 0;
         foreach (var project in projects)
         {
             var compilation = project.Compile(references);
             var edits = compilation.SyntaxTrees.Where(t => t.GetText().ToString().Contains("torch", StringComparison.Ordinal)).ToList();
+            // What a build reports in each file: an editor must show the same in the file being typed in (a space at its
+            // end moves no line). Compared once per file, at the first round.
+            var built = compilation.WithAnalyzers(rules, options).GetAnalyzerDiagnosticsAsync(CancellationToken.None).GetAwaiter().GetResult()
+                .Where(d => d.Location.SourceTree is not null)
+                .ToLookup(d => d.Location.SourceTree!.FilePath, Describe);
             // The first round JIT-compiles and warms what an editor has warm after its first keystrokes; it is not counted.
             for (int run = 0; run <= runs; run++)
             {
@@ -68,6 +74,8 @@ internal static class Keystrokes
                         var diagnostics = withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(model, null, CancellationToken.None).GetAwaiter().GetResult();
                         if (diagnostics.Any(d => d.Id == "AD0001"))
                             exceptions++;
+                        if (run == 0 && set == rules)
+                            Compare(relative(tree.FilePath), built[tree.FilePath], diagnostics.Where(d => d.Location.SourceTree == edited).Select(Describe), differing);
                         var times = set.ToDictionary(AnalyzerRun.NameOf, r => withAnalyzers.GetAnalyzerTelemetryInfoAsync(r, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime.TotalMilliseconds);
                         return new Keystroke(relative(tree.FilePath), run, compile, times);
                     }
@@ -79,7 +87,7 @@ internal static class Keystrokes
         if (keystrokes.Count == 0)
         {
             Console.WriteLine($"Keystrokes: no file names torch; analyzer exceptions: {threw}.");
-            return threw;
+            return (threw, 0);
         }
         int files = keystrokes.Select(k => k.File).Distinct().Count();
         // Per run, every file's keystroke summed: the run's total, then the median over runs.
@@ -100,6 +108,11 @@ internal static class Keystrokes
             .Select(g => (File: g.Key, Rules: Program.Median(g.Select(k => k.Rules).ToList()), Compile: Program.Median(g.Select(k => k.Compile).ToList())))
             .OrderByDescending(f => f.Rules).Take(5)
             .Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.File} {f.Rules:F1} ms (compile {f.Compile:F1} ms)"))));
+        Console.WriteLine(differing.Count == 0
+            ? $"  diagnostics per keystroke: the same as a build's, in every file"
+            : $"  diagnostics per keystroke: NOT the same as a build's, in {differing.Count} {(differing.Count == 1 ? "file" : "files")}:");
+        foreach (string difference in differing)
+            Console.WriteLine("    " + difference);
         if (others.Count > 0)
         {
             var otherPerRun = others.GroupBy(k => k.Run).Select(g => g.Sum(k => k.Rules)).ToList();
@@ -110,7 +123,20 @@ internal static class Keystrokes
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  versus the other build: every file once, this {rulesSum:F0} ms, other {Program.Median(otherPerRun):F0} ms; this − other by run {string.Join(", ", differences.Select(d => d.ToString("F0", CultureInfo.InvariantCulture)))} ms (median {Program.Median(differences):F0}); the other build's analyzer exceptions: {otherThrew}"));
         }
-        return threw;
+        return (threw, differing.Count);
+    }
+
+    // A diagnostic as a build and an editor must both report it: line, id and message.
+    private static string Describe(Diagnostic diagnostic) =>
+        $"{diagnostic.Location.GetLineSpan().StartLinePosition.Line + 1} {diagnostic.Id} {diagnostic.GetMessage(CultureInfo.InvariantCulture)}";
+
+    private static void Compare(string file, IEnumerable<string> build, IEnumerable<string> keystroke, List<string> differing)
+    {
+        var inBuild = build.OrderBy(d => d, StringComparer.Ordinal).ToList();
+        var inEditor = keystroke.OrderBy(d => d, StringComparer.Ordinal).ToList();
+        if (inBuild.SequenceEqual(inEditor))
+            return;
+        differing.Add($"{file}: the build only [{string.Join("; ", inBuild.Except(inEditor))}], the keystroke only [{string.Join("; ", inEditor.Except(inBuild))}]");
     }
 
     private sealed record Keystroke(string File, int Run, double Compile, IReadOnlyDictionary<string, double> Times)

@@ -39,9 +39,10 @@ internal static class Program
           --keystroke       what an editor pays per keystroke instead of a build's cost: each file that names torch is edited
                             (a space at its end) and analyzed alone on a new compilation, as an editor analyzes the
                             document being typed in; GradientGuard's telemetry next to the compiler's time for the file
-                            (and against another build's, each keystroke analyzed by both, with --versus)
+                            (and against another build's, each keystroke analyzed by both, with --versus); and whether
+                            each file's diagnostics are those a build reports in it
           --reference PATH  one more assembly, or a folder of them, to compile against (repeatable)
-        exit code: 0 done, 1 bad arguments, 2 an analyzer threw
+        exit code: 0 done, 1 bad arguments, 2 an analyzer threw, 3 (--keystroke) a file's diagnostics differ from a build's
         """;
 
     public static int Main(string[] args)
@@ -84,8 +85,8 @@ internal static class Program
 
         if (options.Keystroke)
         {
-            int threw = Keystrokes.Measure(projects, references, rules, otherRules, beside, options.Runs, concurrent: !options.Serial, path => System.IO.Path.GetRelativePath(root, path).Replace('\\', '/'));
-            return threw == 0 ? 0 : 2;
+            var (threw, differing) = Keystrokes.Measure(projects, references, rules, otherRules, beside, options.Runs, concurrent: !options.Serial, path => System.IO.Path.GetRelativePath(root, path).Replace('\\', '/'));
+            return threw > 0 ? 2 : differing > 0 ? 3 : 0;
         }
 
         // The first pass finds the diagnostics (and JIT-compiles everything); timed passes follow, compile and analysis interleaved.
