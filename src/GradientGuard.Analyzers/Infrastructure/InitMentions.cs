@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -59,27 +60,52 @@ internal sealed class InitMentions
         bool constructors = false;
         foreach (var tree in compilation.SyntaxTrees)
         {
-            string text = TreeText.Of(tree);
-            SyntaxNode? root = null;
-            foreach (string word in HelperWords)
+            var found = PerTree.GetValue(tree, t => FindHelpers(t, cancellation));
+            methods.UnionWith(found.Methods);
+            constructors |= found.Constructors;
+        }
+        return (methods, constructors);
+    }
+
+    // Each tree's helpers, for every compilation that holds it: an editor's next compilation holds every tree but the one
+    // being typed in. (A cancelled search throws before its answer is kept.)
+    private static readonly ConditionalWeakTable<SyntaxTree, TreeHelpers> PerTree = new();
+
+    private sealed class TreeHelpers
+    {
+        public static readonly TreeHelpers None = new(Array.Empty<string>(), false);
+
+        public TreeHelpers(string[] methods, bool constructors) => (Methods, Constructors) = (methods, constructors);
+
+        public string[] Methods { get; }
+
+        public bool Constructors { get; }
+    }
+
+    private static TreeHelpers FindHelpers(SyntaxTree tree, CancellationToken cancellation)
+    {
+        string text = TreeText.Of(tree);
+        SyntaxNode? root = null;
+        HashSet<string>? methods = null;
+        bool constructors = false;
+        foreach (string word in HelperWords)
+        {
+            if (!TreeText.FileHolds(tree, word))
+                continue; // answered once per file for InitHelpers' gate too, which asks for the same words
+            for (int at = text.IndexOf(word, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + 1, StringComparison.Ordinal))
             {
-                if (!TreeText.FileHolds(tree, word))
-                    continue; // answered once per file for InitHelpers' gate too, which asks for the same words
-                for (int at = text.IndexOf(word, StringComparison.Ordinal); at >= 0; at = text.IndexOf(word, at + 1, StringComparison.Ordinal))
+                root ??= tree.GetRoot(cancellation);
+                switch (root.FindToken(at).Parent?.AncestorsAndSelf().OfType<BaseMethodDeclarationSyntax>().FirstOrDefault())
                 {
-                    root ??= tree.GetRoot(cancellation);
-                    switch (root.FindToken(at).Parent?.AncestorsAndSelf().OfType<BaseMethodDeclarationSyntax>().FirstOrDefault())
-                    {
-                        case MethodDeclarationSyntax method:
-                            methods.Add(method.Identifier.ValueText);
-                            break;
-                        case ConstructorDeclarationSyntax:
-                            constructors = true;
-                            break;
-                    }
+                    case MethodDeclarationSyntax method:
+                        (methods ??= new HashSet<string>(StringComparer.Ordinal)).Add(method.Identifier.ValueText);
+                        break;
+                    case ConstructorDeclarationSyntax:
+                        constructors = true;
+                        break;
                 }
             }
         }
-        return (methods, constructors);
+        return methods is null && !constructors ? TreeHelpers.None : new TreeHelpers(methods?.ToArray() ?? Array.Empty<string>(), constructors);
     }
 }
