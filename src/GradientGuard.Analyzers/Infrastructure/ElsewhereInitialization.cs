@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -28,13 +29,17 @@ internal static class ElsewhereInitialization
     /// calls init-style functions, or an apply callback. Computed once per compilation, and only when a rule needs it.
     /// </summary>
     public static bool Anywhere(Compilation compilation, CancellationToken cancellation) =>
-        compilation.SyntaxTrees.Any(tree => InTree(tree, cancellation));
+        compilation.SyntaxTrees.Any(tree => PerTree.GetValue(tree, t => new StrongBox<bool>(InTree(t, cancellation))).Value);
+
+    // Each tree's answer, for every compilation that holds it: an editor's next compilation holds every tree but the one
+    // being typed in. (A cancelled search throws before its answer is kept.)
+    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> PerTree = new();
 
     // A text search finds the few places that mention parameters( or apply(; only their enclosing syntax is looked at,
     // instead of walking every node of every file.
     private static bool InTree(SyntaxTree tree, CancellationToken cancellation)
     {
-        string text = tree.GetText(cancellation).ToString();
+        string text = TreeText.Of(tree);
         SyntaxNode? root = null;
         foreach (string mention in new[] { "parameters(", "apply(" })
         {
