@@ -110,24 +110,30 @@ internal sealed class HelperGate
         var found = new Dictionary<string, List<SyntaxTree>>(StringComparer.Ordinal);
         foreach (var tree in compilation.SyntaxTrees)
         {
-            string text = TreeText.Of(tree);
-            var whole = new TextSpan(0, text.Length);
-            if (!MayClipOrZeroGrad(text, whole))
-                continue;
-            foreach (var declaration in FileDeclarations.Of(tree).Members)
+            foreach (string name in HelpersPerTree.GetValue(tree, HelpersIn))
             {
-                if (declaration.Name == FileDeclarations.ConstructorName)
-                    continue;
-                var span = declaration.Node.FullSpan;
-                if (MayClipOrZeroGrad(text, span))
-                {
-                    if (!found.TryGetValue(declaration.Name, out var trees))
-                        found[declaration.Name] = trees = new List<SyntaxTree>();
-                    trees.Add(tree);
-                }
+                if (!found.TryGetValue(name, out var trees))
+                    found[name] = trees = new List<SyntaxTree>();
+                trees.Add(tree);
             }
         }
         return otherFileHelpers = found; // computed again at worst by a racing thread: the same answer
+    }
+
+    // Each tree's clipping or zeroing methods, for every compilation that holds it: an editor's next compilation holds
+    // every tree but the one being typed in; each file's text was searched again at every keystroke.
+    private static readonly ConditionalWeakTable<SyntaxTree, string[]> HelpersPerTree = new();
+
+    // The names of a tree's methods whose declaration may clip or zero gradients, once per declaration.
+    private static string[] HelpersIn(SyntaxTree tree)
+    {
+        string text = TreeText.Of(tree);
+        if (!MayClipOrZeroGrad(text, new TextSpan(0, text.Length)))
+            return Array.Empty<string>();
+        return FileDeclarations.Of(tree).Members
+            .Where(d => d.Name != FileDeclarations.ConstructorName && MayClipOrZeroGrad(text, d.Node.FullSpan))
+            .Select(d => d.Name)
+            .ToArray();
     }
 
     /// <summary>
