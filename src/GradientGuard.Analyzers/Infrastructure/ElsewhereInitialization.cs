@@ -26,7 +26,8 @@ internal static class ElsewhereInitialization
 
     /// <summary>
     /// Anywhere in the compilation, by syntax (no semantic model of other files is built): a loop over parameters that
-    /// calls init-style functions, or an apply callback. Computed once per compilation, and only when a rule needs it.
+    /// calls init-style functions, or an apply callback. Asked once per compilation, and only when a rule needs it; each
+    /// tree is searched once for every compilation that holds it.
     /// </summary>
     public static bool Anywhere(Compilation compilation, CancellationToken cancellation) =>
         compilation.SyntaxTrees.Any(tree => PerTree.GetValue(tree, t => new StrongBox<bool>(InTree(t, cancellation))).Value);
