@@ -16,16 +16,18 @@ namespace GradientGuard.RealCode;
 /// turn (a space at its end) and analyzed alone, as an editor analyzes the document being typed in: a new compilation
 /// (every other file's syntax tree the same object as before, as in an editor's next snapshot), the file's own compiler
 /// diagnostics (its bodies bound), then the analyzers on that file's semantic model. Each analyzer's compilation-start
-/// work runs again for every keystroke; what it keeps per syntax tree is found again. Reported: GradientGuard's
-/// telemetry next to the compiler's time for the file, per keystroke, and against another build's with <c>--versus</c>.
+/// work runs again for every keystroke; what it keeps per syntax tree it keeps for every tree but the edited one.
+/// Reported: GradientGuard's telemetry next to the compiler's time for the file, per keystroke, against another build's
+/// with <c>--versus</c>, and whether each file's diagnostics are the ones a build reports in it.
 /// </summary>
 internal static class Keystrokes
 {
     /// <summary>
     /// Measures and prints; returns on how many keystrokes this build's analyzers threw (AD0001), the uncounted first
-    /// round included, and in how many files a keystroke's diagnostics differ from a build's (this build's, first round). With <paramref name="otherRules"/> (another build's, <c>--versus</c>), each keystroke is analyzed by
-    /// both builds in turn, each on a compilation of its own, which goes first alternating from keystroke to keystroke
-    /// and from run to run; the other build's exceptions are printed, not counted.
+    /// round included, and in how many files a keystroke's diagnostics differ from a build's (this build's, first
+    /// round). With <paramref name="otherRules"/> (another build's, <c>--versus</c>), each keystroke is analyzed by both
+    /// builds in turn, each on a compilation of its own, which goes first alternating from keystroke to keystroke and
+    /// from run to run; the other build's exceptions are printed, not counted.
     /// </summary>
     public static (int Threw, int Differing) Measure(IReadOnlyList<SourceFolder> projects, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> rules,
         ImmutableArray<DiagnosticAnalyzer> otherRules, DiagnosticAnalyzer beside, int runs, bool concurrent, Func<string, string> relative)
