@@ -3,7 +3,6 @@ using System.Linq;
 using System.Threading.Tasks;
 using GradientGuard.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 
 namespace GradientGuard.Analyzers.Tests;
@@ -113,9 +112,7 @@ public sealed class EditorSnapshotsTests
     // Every rule on a compilation, as an editor runs them on the file it shows (Test.cs).
     private static async Task<ImmutableArray<Diagnostic>> Reports(Compilation compilation)
     {
-        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
-            concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
-        var withAnalyzers = compilation.WithAnalyzers(RuleCatalogTests.Analyzers().ToImmutableArray(), options);
+        var withAnalyzers = AllRules.Analyzed(compilation);
         var shown = withAnalyzers.Compilation.SyntaxTrees.Single(t => t.FilePath == "Test.cs");
         var diagnostics = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(withAnalyzers.Compilation.GetSemanticModel(shown), null, default);
         Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");

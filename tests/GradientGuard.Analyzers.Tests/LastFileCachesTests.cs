@@ -1,12 +1,10 @@
 using System;
-using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using GradientGuard.Analyzers.Tests.Verifiers;
 using GradientGuard.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 
 namespace GradientGuard.Analyzers.Tests;
@@ -76,11 +74,9 @@ public sealed class LastFileCachesTests
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference<SyntaxTree>[] StartAndDrop()
     {
-        var references = TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, default).GetAwaiter().GetResult().Add(TestReferences.TorchSharp);
-        var compilation = CSharpCompilation.Create("Test", new[] { CSharpSyntaxTree.ParseText(Training, path: "Test.cs") }, references,
+        var compilation = CSharpCompilation.Create("Test", new[] { CSharpSyntaxTree.ParseText(Training, path: "Test.cs") }, AllRules.References().GetAwaiter().GetResult(),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        var diagnostics = compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new GG0005PlainRnnAnalyzer()))
-            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        var diagnostics = AllRules.Analyzed(compilation, new GG0005PlainRnnAnalyzer()).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         Assert.Empty(diagnostics);
         return compilation.SyntaxTrees.Select(t => new WeakReference<SyntaxTree>(t)).ToArray();
     }

@@ -15,14 +15,25 @@ internal static class AllRules
 {
     public static async Task<(CompilationWithAnalyzers Analysis, SemanticModel Model)> On(string source, bool withTorchSharp = true, params string[] others)
     {
-        var references = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, default);
-        if (withTorchSharp)
-            references = references.Add(TestReferences.TorchSharp);
+        var references = await References(withTorchSharp);
         var tree = CSharpSyntaxTree.ParseText(source, path: "Test.cs");
         var trees = others.Select((other, i) => CSharpSyntaxTree.ParseText(other, path: $"Other{i}.cs")).Prepend(tree);
         var compilation = CSharpCompilation.Create("Test", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        return (Analyzed(compilation), compilation.GetSemanticModel(tree));
+    }
+
+    /// <summary>.NET 8's reference assemblies, and TorchSharp's unless <paramref name="withTorchSharp"/> is false.</summary>
+    public static async Task<ImmutableArray<MetadataReference>> References(bool withTorchSharp = true)
+    {
+        var references = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, default);
+        return withTorchSharp ? references.Add(TestReferences.TorchSharp) : references;
+    }
+
+    /// <summary><paramref name="compilation"/> with <paramref name="analyzers"/> (every GradientGuard analyzer when none is given), concurrent.</summary>
+    public static CompilationWithAnalyzers Analyzed(Compilation compilation, params DiagnosticAnalyzer[] analyzers)
+    {
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
             concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
-        return (compilation.WithAnalyzers(RuleCatalogTests.Analyzers().ToImmutableArray(), options), compilation.GetSemanticModel(tree));
+        return compilation.WithAnalyzers(analyzers.Length > 0 ? analyzers.ToImmutableArray() : RuleCatalogTests.Analyzers().ToImmutableArray(), options);
     }
 }
