@@ -19,13 +19,15 @@ internal sealed record AnalyzerRun(
     TimeSpan AnalysisCpu,
     long AnalysisAllocatedBytes,
     IReadOnlyDictionary<string, TimeSpan> TimePerAnalyzer,
-    IReadOnlyDictionary<string, (double Milliseconds, long Callbacks)> CpuPerAnalyzer)
+    IReadOnlyDictionary<string, (double Milliseconds, long Callbacks)> CpuPerAnalyzer,
+    CallbackWaits Waits)
 {
     /// <summary>
     /// Compiles, then analyzes the same compilation (the analyzers reuse its binding, as in the compiler), with each
     /// analyzer's execution time logged. Analyzer exceptions are collected, never thrown. <paramref name="concurrent"/>
     /// false runs the analyzers on one thread. With <paramref name="cpuLedger"/> given (the analyzers wrapped in
-    /// <see cref="CpuTimedAnalyzer"/>), the CPU time of each analyzer's callbacks in this pass is read from it too.
+    /// <see cref="CpuTimedAnalyzer"/>), the CPU time of each analyzer's callbacks in this pass is read from it too, and
+    /// the rules' callbacks' wall clock against it (<see cref="Waits"/>).
     /// </summary>
     public static AnalyzerRun Analyze(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, AnalyzerOptions options, bool concurrent, CpuLedger? cpuLedger = null)
     {
@@ -40,7 +42,7 @@ internal sealed record AnalyzerRun(
             concurrentAnalysis: concurrent,
             logAnalyzerExecutionTime: true,
             reportSuppressedDiagnostics: false));
-        cpuLedger?.Take(); // what an earlier pass left
+        cpuLedger?.Take(nameof(ReferenceAnalyzer)); // what an earlier pass left
         var clock = Stopwatch.StartNew();
         var compilerDiagnostics = withAnalyzers.Compilation.GetDiagnostics(CancellationToken.None);
         var analysis = Stopwatch.StartNew();
@@ -51,6 +53,7 @@ internal sealed record AnalyzerRun(
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         analysis.Stop();
         clock.Stop();
+        var cpuPass = cpuLedger?.Take(nameof(ReferenceAnalyzer));
         var all = compilerDiagnostics.AddRange(result.GetAllDiagnostics());
         // By type name, summed: another build (--versus) may bring analyzers named like the ones beside it.
         var times = result.AnalyzerTelemetryInfo.GroupBy(p => NameOf(p.Key))
@@ -66,7 +69,8 @@ internal sealed record AnalyzerRun(
             cpu,
             allocated,
             times,
-            NetOfTheClock(cpuLedger?.Take()));
+            NetOfTheClock(cpuPass?.PerAnalyzer),
+            cpuPass?.Waits ?? CallbackWaits.None);
     }
 
     /// <summary>

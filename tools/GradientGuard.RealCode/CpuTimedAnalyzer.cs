@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -21,6 +23,8 @@ namespace GradientGuard.RealCode;
 /// triggers still counts: the workstation collector works on that thread.) Reading that clock is a system call of
 /// about 1.4 µs here, against a few nanoseconds for a callback that returns at once, so the callbacks are counted and
 /// what the do-nothing analyzer's callbacks read, wrapped the same way, is taken off each (<see cref="AnalyzerRun"/>).
+/// Each callback's wall time is read too, with what kept its thread off the core meanwhile (<see cref="Wait"/>): where
+/// the telemetry's excess over the CPU time comes from.
 /// </summary>
 internal sealed class CpuTimedAnalyzer : DiagnosticAnalyzer
 {
@@ -51,8 +55,13 @@ internal sealed class CpuTimedAnalyzer : DiagnosticAnalyzer
             this.analyzer = analyzer;
         }
 
+        // Beside the CPU clock, the wall clock and what kept the thread off its core in between: the telemetry counts
+        // that time, the CPU clock does not, and the two are told apart only per callback.
         public Action<T> Wrap<T>(Action<T> action) => argument =>
         {
+            var switches = ThreadSwitches.Read();
+            int collections = GC.CollectionCount(0);
+            long wall = Stopwatch.GetTimestamp();
             long start = ThreadCpu.Nanoseconds();
             try
             {
@@ -60,7 +69,14 @@ internal sealed class CpuTimedAnalyzer : DiagnosticAnalyzer
             }
             finally
             {
-                ledger.Add(analyzer, ThreadCpu.Nanoseconds() - start);
+                long cpu = ThreadCpu.Nanoseconds() - start;
+                long elapsed = Stopwatch.GetElapsedTime(wall).Ticks * 100;
+                var after = ThreadSwitches.Read();
+                var wait = GC.CollectionCount(0) != collections ? Wait.Collection
+                    : after.Involuntary != switches.Involuntary ? Wait.Preempted
+                    : after.Voluntary != switches.Voluntary ? Wait.Blocked
+                    : Wait.None;
+                ledger.Add(analyzer, cpu, elapsed, wait);
             }
         };
     }
@@ -148,36 +164,108 @@ internal sealed class CpuTimedAnalyzer : DiagnosticAnalyzer
         new("--cpu times operation, operation-block, symbol, semantic-model, syntax and compilation actions; this kind of action is not wrapped yet.");
 }
 
+/// <summary>
+/// Why a callback's wall time ran past its CPU time, by what happened on its thread in between (the first that
+/// applies): a collection ran; the thread lost its core while still runnable (the scheduler gave the core to another
+/// thread, or the thread yielded it spinning on a lock); the thread slept (a contended lock, a page read from disk).
+/// </summary>
+internal enum Wait
+{
+    None,
+    Collection,
+    Preempted,
+    Blocked,
+}
+
+/// <summary>
+/// The rules' callbacks in one pass, wall clock against CPU: the wall time the driver's telemetry counts, and the part
+/// of it beyond the CPU time, split by <see cref="Wait"/> (count of callbacks, milliseconds beyond their CPU).
+/// </summary>
+internal sealed record CallbackWaits(double WallMilliseconds, double CpuMilliseconds, ImmutableArray<(long Callbacks, double Milliseconds)> ByWait)
+{
+    public static readonly CallbackWaits None = new(0, 0, ImmutableArray.CreateRange(Enumerable.Repeat((0L, 0.0), 4)));
+
+    public double BeyondCpu => WallMilliseconds - CpuMilliseconds;
+
+    public (long Callbacks, double Milliseconds) this[Wait wait] => ByWait[(int)wait];
+
+    public CallbackWaits Add(CallbackWaits other) =>
+        new(WallMilliseconds + other.WallMilliseconds, CpuMilliseconds + other.CpuMilliseconds,
+            ByWait.Zip(other.ByWait, (a, b) => (a.Callbacks + b.Callbacks, a.Milliseconds + b.Milliseconds)).ToImmutableArray());
+}
+
 /// <summary>The CPU time each analyzer's callbacks took, summed over threads, until <see cref="Take"/> empties it.</summary>
 internal sealed class CpuLedger
 {
     private readonly ConcurrentDictionary<string, Account> accounts = new(StringComparer.Ordinal);
 
-    public void Add(string analyzer, long nanoseconds)
+    public void Add(string analyzer, long cpuNanoseconds, long wallNanoseconds, Wait wait)
     {
         var account = accounts.GetOrAdd(analyzer, _ => new Account());
-        Interlocked.Add(ref account.Nanoseconds, nanoseconds);
+        Interlocked.Add(ref account.Nanoseconds, cpuNanoseconds);
         Interlocked.Increment(ref account.Callbacks);
+        Interlocked.Add(ref account.WallNanoseconds, wallNanoseconds);
+        Interlocked.Increment(ref account.WaitCallbacks[(int)wait]);
+        Interlocked.Add(ref account.WaitNanoseconds[(int)wait], Math.Max(0, wallNanoseconds - cpuNanoseconds));
     }
 
-    /// <summary>Per analyzer since the last call: milliseconds of CPU and the number of callbacks; the accounts reset.</summary>
-    public ImmutableDictionary<string, (double Milliseconds, long Callbacks)> Take()
+    /// <summary>
+    /// Per analyzer since the last call: milliseconds of CPU and the number of callbacks; and, for every analyzer but
+    /// <paramref name="besides"/> (the do-nothing one), their callbacks' wall clock against CPU. The accounts reset.
+    /// </summary>
+    public (ImmutableDictionary<string, (double Milliseconds, long Callbacks)> PerAnalyzer, CallbackWaits Waits) Take(string besides)
     {
         var taken = ImmutableDictionary.CreateBuilder<string, (double, long)>(StringComparer.Ordinal);
+        var waits = CallbackWaits.None;
         foreach (var (name, account) in accounts)
         {
             long nanoseconds = Interlocked.Exchange(ref account.Nanoseconds, 0);
             long callbacks = Interlocked.Exchange(ref account.Callbacks, 0);
+            long wall = Interlocked.Exchange(ref account.WallNanoseconds, 0);
+            var byWait = Enumerable.Range(0, account.WaitCallbacks.Length)
+                .Select(i => (Interlocked.Exchange(ref account.WaitCallbacks[i], 0), Interlocked.Exchange(ref account.WaitNanoseconds[i], 0) / 1e6))
+                .ToImmutableArray();
             taken[name] = (nanoseconds / 1e6, callbacks);
+            if (name != besides)
+                waits = waits.Add(new CallbackWaits(wall / 1e6, nanoseconds / 1e6, byWait));
         }
-        return taken.ToImmutable();
+        return (taken.ToImmutable(), waits);
     }
 
     private sealed class Account
     {
         public long Nanoseconds;
         public long Callbacks;
+        public long WallNanoseconds;
+        public readonly long[] WaitCallbacks = new long[4];
+        public readonly long[] WaitNanoseconds = new long[4];
     }
+}
+
+/// <summary>How often the calling thread has given up its core (Linux, <c>getrusage(RUSAGE_THREAD)</c>).</summary>
+internal static class ThreadSwitches
+{
+    private const int RusageThread = 1;
+
+    /// <summary>Switches so far: voluntary (the thread slept) and involuntary (taken off its core while runnable).</summary>
+    public static (long Voluntary, long Involuntary) Read()
+    {
+        if (getrusage(RusageThread, out var usage) != 0)
+            throw new InvalidOperationException("getrusage(RUSAGE_THREAD) failed.");
+        return (usage.VoluntarySwitches, usage.InvoluntarySwitches);
+    }
+
+    // struct rusage on 64-bit Linux: two timevals, then fourteen longs, the last two the context switches.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Usage
+    {
+        public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds;
+        public long MaxResident, SharedText, UnsharedData, UnsharedStack, MinorFaults, MajorFaults, Swaps, BlocksIn, BlocksOut, MessagesSent, MessagesReceived, Signals;
+        public long VoluntarySwitches, InvoluntarySwitches;
+    }
+
+    [DllImport("libc", SetLastError = false)]
+    private static extern int getrusage(int who, out Usage usage);
 }
 
 /// <summary>The calling thread's CPU clock (Linux, <c>CLOCK_THREAD_CPUTIME_ID</c>).</summary>

@@ -98,7 +98,7 @@ internal static class Keystrokes
         var rulesPerRun = runsOfMine.Select(g => g.Sum(k => k.Rules)).ToList();
         double rulesSum = Program.Median(rulesPerRun), rulesPerKeystroke = Program.Median(keystrokes.Select(k => k.Rules).ToList());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Keystrokes ({files} {(files == 1 ? "file that names" : "files that name")} torch, each edited and analyzed alone, {runs} runs; analyzer exceptions: {threw}):"));
+            $"Keystrokes ({files} {(files == 1 ? "file that names" : "files that name")} torch, each edited and analyzed alone, {runs} runs, {Program.CollectorName}; analyzer exceptions: {threw}):"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  per keystroke (median): the file's compile {Program.Median(keystrokes.Select(k => k.Compile).ToList()):F2} ms, GradientGuard {rulesPerKeystroke:F2} ms"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

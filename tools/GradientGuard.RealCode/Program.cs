@@ -109,12 +109,14 @@ internal static class Program
         var cpuTimes = new List<double>();
         var cpuPerRule = new Dictionary<string, List<double>>();
         var ruleCallbacks = new Dictionary<string, long>(); // per pass over all the projects
+        var waitsPerRun = new List<CallbackWaits>();
         for (int run = 0; run < options.Runs; run++)
         {
             double compile = 0, ours = 0, oursCpu = 0, floor = 0, withWall = 0, floorWall = 0, compileCpu = 0, withCpu = 0, floorCpu = 0, withBytes = 0, floorBytes = 0;
             var ruleSums = new Dictionary<string, double>();
             var ruleCpuSums = new Dictionary<string, double>();
             var runCallbacks = new Dictionary<string, long>();
+            var runWaits = CallbackWaits.None;
             for (int index = 0; index < projects.Count; index++)
             {
                 var project = projects[index];
@@ -133,6 +135,7 @@ internal static class Program
                 fastestRules.Add(index, Versus.Rules(timed));
                 fastestCpu.Add(index, timed.RulesCpu);
                 oursCpu += timed.RulesCpu;
+                runWaits = runWaits.Add(timed.Waits);
                 foreach (var (name, (time, callbacks)) in timed.CpuPerAnalyzer)
                 {
                     ruleCpuSums[name] = ruleCpuSums.GetValueOrDefault(name) + time;
@@ -172,6 +175,7 @@ internal static class Program
             allocatedAdded.Add(Mebibytes(withBytes - floorBytes));
             ruleTimes.Add(ours);
             cpuTimes.Add(oursCpu);
+            waitsPerRun.Add(runWaits);
             ruleCallbacks = runCallbacks; // the same work every run
             foreach (var (name, time) in ruleCpuSums)
                 (cpuPerRule.TryGetValue(name, out var list) ? list : cpuPerRule[name] = new List<double>()).Add(time);
@@ -213,7 +217,7 @@ internal static class Program
         {
             double compile = Median(compileTimes), ours = Median(ruleTimes), floor = Median(referenceTimes);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Time (median of {options.Runs} runs): compile {compile:F0} ms; GradientGuard analyzers {ours:F0} ms ({100 * ours / compile:F1} % of compile); a do-nothing operation analyzer {floor:F1} ms ({100 * floor / compile:F2} %)"));
+                $"Time (median of {options.Runs} runs, {CollectorName}): compile {compile:F0} ms; GradientGuard analyzers {ours:F0} ms ({100 * ours / compile:F1} % of compile); a do-nothing operation analyzer {floor:F1} ms ({100 * floor / compile:F2} %)"));
             // Each run's share beside the median: single runs spread widely (threads waiting for the cores, collections,
             // which rule binds a body first), which the median alone hides.
             Console.WriteLine("  GradientGuard's share per run: " + string.Join(", ", ruleTimes.Zip(compileTimes, (r, c) => (100 * r / c).ToString("F1", CultureInfo.InvariantCulture))) + " %");
@@ -229,6 +233,7 @@ internal static class Program
                 Console.WriteLine("    per analyzer: " + string.Join(", ", cpuPerRule.OrderByDescending(p => Median(p.Value))
                     .Select(p => string.Create(CultureInfo.InvariantCulture, $"{RuleId(rules, p.Key)} {Median(p.Value):F0} ms"))));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    callbacks per pass: {string.Join(", ", ruleCallbacks.OrderByDescending(p => p.Value).Select(p => $"{RuleId(rules, p.Key)} {p.Value}"))}; the do-nothing analyzer's CPU per callback, the clock's own cost, taken off each"));
+                PrintWaits(waitsPerRun);
             }
             if (otherFirst is not null)
                 versus.PrintTimes(options.Versus!);
@@ -249,6 +254,20 @@ internal static class Program
         }
         return exceptions.Count == 0 && diagnostics.All(d => d.Id != "AD0001") ? 0 : 2;
     }
+
+    // Where the telemetry's excess over the CPU time comes from: the same callbacks' wall clock, and the part of it
+    // beyond their CPU (the clock's own cost still in both) by what kept the thread off its core (medians of runs).
+    private static void PrintWaits(IReadOnlyList<CallbackWaits> runs)
+    {
+        string Part(Wait wait, string what) => string.Create(CultureInfo.InvariantCulture,
+            $"{what} {Median(runs.Select(r => (double)r[wait].Callbacks).ToList()):F0} callbacks, {Median(runs.Select(r => r[wait].Milliseconds).ToList()):F0} ms");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    wall clock in the same callbacks: median {Median(runs.Select(r => r.WallMilliseconds).ToList()):F0} ms, {Median(runs.Select(r => r.BeyondCpu).ToList()):F0} ms beyond their CPU (per run {string.Join(", ", runs.Select(r => r.BeyondCpu.ToString("F0", CultureInfo.InvariantCulture)))} ms); of it, " +
+            $"{Part(Wait.Preempted, "taken off the core while runnable:")}; {Part(Wait.Blocked, "asleep (a contended lock, the disk):")}; {Part(Wait.Collection, "during a collection:")}; {Part(Wait.None, "none of these:")}"));
+    }
+
+    /// <summary>The collector this process runs under: the compiler's own is the server collector (the project file says why).</summary>
+    internal static string CollectorName => System.Runtime.GCSettings.IsServerGC ? "server collector, as the compiler" : "workstation collector, not the compiler's";
 
     /// <summary>
     /// Every analyzer in an assembly (this build's GradientGuard.Analyzers, or another's under <c>--versus</c>), found by
