@@ -28,7 +28,8 @@ internal static class Program
                             analyzer alone, interleaved in each run: what GradientGuard adds to it, next to its telemetry;
                             and the bytes it adds to what the pass allocates, which a busy machine does not move
           --cpu             also read the CPU clock of the thread around every callback of the rules (Linux): their CPU
-                            time, which waiting for a core or for another thread's collection does not stretch
+                            time, which waiting for a core or for another thread's collection does not stretch; and
+                            their wall clock beyond it, by what kept the thread off its core (preempted, asleep, a collection)
           --serial          run the analyzers on one thread: a rule's telemetry is then its own time, not stretched while
                             the driver's other threads hold the cores (the compiler itself analyzes concurrently)
           --only IDS        only the rules with these ids (comma-separated, GG0003,GG0001), in both builds: a rule's cost
