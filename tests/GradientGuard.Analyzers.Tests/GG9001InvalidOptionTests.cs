@@ -36,6 +36,33 @@ public sealed class GG9001InvalidOptionTests
     }
 
     [Fact]
+    public async Task Every_files_own_section_is_read_and_a_value_they_share_is_reported_once()
+    {
+        // Files under different sections get options objects of their own, each read; the value all three share is one
+        // report, whichever object it was read from.
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(Source);
+        test.TestState.Sources.Add("class D { }");
+        test.TestState.Sources.Add("class E { }");
+        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", """
+            root = true
+
+            [*.cs]
+            gradientguard.GG0003.recurrent_severity = loud
+
+            [Test1.cs]
+            gradientguard.GG0001.min_saturating_activations = zero
+
+            [Test2.cs]
+            gradientguard.GG0001.min_saturating_activations = -1
+            """));
+        test.ExpectedDiagnostics.Add(Invalid("gradientguard.gg0003.recurrent_severity", "loud", "expected error, warning, suggestion or silent; the default is used"));
+        test.ExpectedDiagnostics.Add(Invalid("gradientguard.gg0001.min_saturating_activations", "zero", "expected a whole number of at least 1 (default 3); the default is used"));
+        test.ExpectedDiagnostics.Add(Invalid("gradientguard.gg0001.min_saturating_activations", "-1", "expected a whole number of at least 1 (default 3); the default is used"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task A_key_no_rule_reads_is_reported_as_a_likely_typo_listing_the_known_keys()
     {
         string known = string.Join(", ", GradientGuard.Analyzers.Infrastructure.RuleOptions.All.Select(o => o.Key));
