@@ -38,8 +38,8 @@ public sealed class GG9001InvalidOptionTests
     [Fact]
     public async Task Every_files_own_section_is_read_and_a_value_they_share_is_reported_once()
     {
-        // Files under different sections get options objects of their own, each read; the value all three share is one
-        // report, whichever object it was read from.
+        // Each file's options are read, its own section's values with the shared ones; a value all three files share is
+        // one report.
         var test = new Verify.Test();
         test.TestState.Sources.Add(Source);
         test.TestState.Sources.Add("class D { }");

@@ -37,13 +37,8 @@ public sealed class GG9001InvalidOptionAnalyzer : DiagnosticAnalyzer
         {
             var provider = end.Options.AnalyzerConfigOptionsProvider;
             var reported = new HashSet<(string, string)>();
-            // Files under the same .editorconfig sections share one options object: its keys are read once, not once per
-            // file (an editor runs this at every keystroke's compilation, over every file).
-            var read = new HashSet<AnalyzerConfigOptions>(SameObject.Comparer);
             foreach (var options in new[] { provider.GlobalOptions }.Concat(end.Compilation.SyntaxTrees.Select(provider.GetOptions)))
             {
-                if (!read.Add(options))
-                    continue;
                 foreach (string key in options.Keys.Where(k => k.StartsWith(RuleOptions.Prefix, StringComparison.OrdinalIgnoreCase)))
                 {
                     if (!options.TryGetValue(key, out var value) || !reported.Add((key.ToLowerInvariant(), value)))
