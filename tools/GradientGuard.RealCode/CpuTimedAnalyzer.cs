@@ -166,8 +166,9 @@ internal sealed class CpuTimedAnalyzer : DiagnosticAnalyzer
 
 /// <summary>
 /// Why a callback's wall time ran past its CPU time, by what happened on its thread in between (the first that
-/// applies): a collection ran; the thread lost its core while still runnable (the scheduler gave the core to another
-/// thread, or the thread yielded it spinning on a lock); the thread slept (a contended lock, a page read from disk).
+/// applies): a collection ran (its whole difference is put down to it, whatever else happened meanwhile); the thread
+/// lost its core while still runnable (the scheduler gave the core to another thread, or the thread yielded it spinning
+/// on a lock); the thread slept (a contended lock, a page read from disk).
 /// </summary>
 internal enum Wait
 {
@@ -185,7 +186,8 @@ internal sealed record CallbackWaits(double WallMilliseconds, double CpuMillisec
 {
     public static readonly CallbackWaits None = new(0, 0, ImmutableArray.CreateRange(Enumerable.Repeat((0L, 0.0), 4)));
 
-    public double BeyondCpu => WallMilliseconds - CpuMilliseconds;
+    /// <summary>The wall time beyond the CPU time, each callback's counted from 0 (the sum of the parts).</summary>
+    public double BeyondCpu => ByWait.Sum(w => w.Milliseconds);
 
     public (long Callbacks, double Milliseconds) this[Wait wait] => ByWait[(int)wait];
 

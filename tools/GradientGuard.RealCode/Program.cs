@@ -257,14 +257,16 @@ internal static class Program
     }
 
     // Where the telemetry's excess over the CPU time comes from: the same callbacks' wall clock, and the part of it
-    // beyond their CPU (the clock's own cost still in both) by what kept the thread off its core (medians of runs).
-    private static void PrintWaits(IReadOnlyList<CallbackWaits> runs)
+    // beyond their CPU (the clock's own cost in both), split by what kept the thread off its core. The split is one
+    // run's, the run whose excess is the median, so that its parts add up to its total.
+    private static void PrintWaits(List<CallbackWaits> runs)
     {
+        var median = runs.OrderBy(r => r.BeyondCpu).ElementAt((runs.Count - 1) / 2);
         string Part(Wait wait, string what) => string.Create(CultureInfo.InvariantCulture,
-            $"{what} {Median(runs.Select(r => (double)r[wait].Callbacks).ToList()):F0} callbacks, {Median(runs.Select(r => r[wait].Milliseconds).ToList()):F0} ms");
+            $"{what} {median[wait].Callbacks} callbacks, {median[wait].Milliseconds:F0} ms");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"    wall clock in the same callbacks: median {Median(runs.Select(r => r.WallMilliseconds).ToList()):F0} ms, {Median(runs.Select(r => r.BeyondCpu).ToList()):F0} ms beyond their CPU (per run {string.Join(", ", runs.Select(r => r.BeyondCpu.ToString("F0", CultureInfo.InvariantCulture)))} ms); of it, " +
-            $"{Part(Wait.Preempted, "taken off the core while runnable:")}; {Part(Wait.Blocked, "asleep (a contended lock, the disk):")}; {Part(Wait.Collection, "during a collection:")}; {Part(Wait.None, "none of these:")}"));
+            $"    wall clock in the same callbacks: median {Median(runs.Select(r => r.WallMilliseconds).ToList()):F0} ms; beyond their CPU, per run {string.Join(", ", runs.Select(r => r.BeyondCpu.ToString("F0", CultureInfo.InvariantCulture)))} ms; in the median run, {median.BeyondCpu:F0} ms: " +
+            $"{Part(Wait.Preempted, "taken off the core while runnable,")}; {Part(Wait.Blocked, "asleep (a contended lock, the disk),")}; {Part(Wait.Collection, "during a collection,")}; {Part(Wait.None, "none of these,")}"));
     }
 
     /// <summary>The collector this process runs under: the compiler's own is the server collector (the project file says why).</summary>
