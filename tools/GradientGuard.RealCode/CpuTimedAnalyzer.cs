@@ -182,9 +182,9 @@ internal enum Wait
 /// The rules' callbacks in one pass, wall clock against CPU: the wall time the driver's telemetry counts, and the part
 /// of it beyond the CPU time, split by <see cref="Wait"/> (count of callbacks, milliseconds beyond their CPU).
 /// </summary>
-internal sealed record CallbackWaits(double WallMilliseconds, double CpuMilliseconds, ImmutableArray<(long Callbacks, double Milliseconds)> ByWait)
+internal sealed record CallbackWaits(double WallMilliseconds, ImmutableArray<(long Callbacks, double Milliseconds)> ByWait)
 {
-    public static readonly CallbackWaits None = new(0, 0, ImmutableArray.CreateRange(Enumerable.Repeat((0L, 0.0), 4)));
+    public static readonly CallbackWaits None = new(0, ImmutableArray.CreateRange(Enumerable.Repeat((0L, 0.0), 4)));
 
     /// <summary>The wall time beyond the CPU time, each callback's counted from 0 (the sum of the parts).</summary>
     public double BeyondCpu => ByWait.Sum(w => w.Milliseconds);
@@ -192,7 +192,7 @@ internal sealed record CallbackWaits(double WallMilliseconds, double CpuMillisec
     public (long Callbacks, double Milliseconds) this[Wait wait] => ByWait[(int)wait];
 
     public CallbackWaits Add(CallbackWaits other) =>
-        new(WallMilliseconds + other.WallMilliseconds, CpuMilliseconds + other.CpuMilliseconds,
+        new(WallMilliseconds + other.WallMilliseconds,
             ByWait.Zip(other.ByWait, (a, b) => (a.Callbacks + b.Callbacks, a.Milliseconds + b.Milliseconds)).ToImmutableArray());
 }
 
@@ -229,7 +229,7 @@ internal sealed class CpuLedger
                 .ToImmutableArray();
             taken[name] = (nanoseconds / 1e6, callbacks);
             if (name != besides)
-                waits = waits.Add(new CallbackWaits(wall / 1e6, nanoseconds / 1e6, byWait));
+                waits = waits.Add(new CallbackWaits(wall / 1e6, byWait));
         }
         return (taken.ToImmutable(), waits);
     }
