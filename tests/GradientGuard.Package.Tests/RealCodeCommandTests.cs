@@ -123,6 +123,43 @@ public sealed class RealCodeCommandTests : IDisposable
         """;
 
     [Fact]
+    public void Reads_the_editorconfig_files_that_govern_the_sources_as_a_build_does()
+    {
+        // Two hidden Tanh activations: reported only where .editorconfig lowers GG0001's threshold to 2, which the file
+        // above the project does for one file and the one in its subfolder for that folder; a mistyped key is GG9001's,
+        // with no file.
+        string project = Path.Combine(folder, "Project");
+        Directory.CreateDirectory(Path.Combine(project, "Deep"));
+        const string TwoTanh = """
+            using static TorchSharp.torch;
+            class {0} {{ object Stack() => nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1)); }}
+            """;
+        File.WriteAllText(Path.Combine(project, "Shallow.cs"), string.Format(CultureInfo.InvariantCulture, TwoTanh, "Shallow"));
+        File.WriteAllText(Path.Combine(project, "Lowered.cs"), string.Format(CultureInfo.InvariantCulture, TwoTanh, "Lowered"));
+        File.WriteAllText(Path.Combine(project, "Deep", "Nested.cs"), string.Format(CultureInfo.InvariantCulture, TwoTanh, "Nested"));
+        File.WriteAllText(Path.Combine(folder, ".editorconfig"), """
+            root = true
+
+            [Lowered.cs]
+            gradientguard.GG0001.min_saturating_activations = 2
+            gradientguard.GG0001.min_saturating_activation = 2
+            """);
+        File.WriteAllText(Path.Combine(project, "Deep", ".editorconfig"), """
+            [*.cs]
+            gradientguard.GG0001.min_saturating_activations = 2
+            """);
+
+        var (exitCode, output) = Run(folder, "--each", "--runs", "0", "--only", "GG0001,GG9001");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(new Regex(@"^Project/Lowered\.cs:2 GG0001 warning 2 hidden", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^Project/Deep/Nested\.cs:2 GG0001 warning 2 hidden", RegexOptions.Multiline), output);
+        Assert.DoesNotContain("Shallow.cs", output, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^\(no file\) GG9001 warning 'gradientguard\.gg0001\.min_saturating_activation = 2': no GradientGuard rule reads this key", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^  GG9001  1$", RegexOptions.Multiline), output);
+    }
+
+    [Fact]
     public void Only_runs_the_rules_named_and_serial_runs_them_on_one_thread()
     {
         File.WriteAllText(Path.Combine(folder, "Rnn.cs"), RnnAndTanhStack);

@@ -29,17 +29,18 @@ internal static class Keystrokes
     /// builds in turn, each on a compilation of its own, which goes first alternating from keystroke to keystroke and
     /// from run to run; the other build's exceptions are printed, not counted.
     /// </summary>
-    public static (int Threw, int Differing) Measure(IReadOnlyList<SourceFolder> projects, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> rules,
+    public static (int Threw, int Differing) Measure(IReadOnlyList<SourceFolder> projects, IReadOnlyDictionary<SourceFolder, AnalyzerOptions> analyzerOptions,
+        IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> rules,
         ImmutableArray<DiagnosticAnalyzer> otherRules, DiagnosticAnalyzer beside, int runs, bool concurrent, Func<string, string> relative)
     {
-        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
-            concurrentAnalysis: concurrent, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false);
         var keystrokes = new List<Keystroke>();
         var others = new List<Keystroke>();
         var differing = new List<string>();
         int threw = 0, otherThrew = 0;
         foreach (var project in projects)
         {
+            var options = new CompilationWithAnalyzersOptions(analyzerOptions[project], onAnalyzerException: null,
+                concurrentAnalysis: concurrent, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false);
             var compilation = project.Compile(references);
             var edits = compilation.SyntaxTrees.Where(t => t.GetText().ToString().Contains("torch", StringComparison.Ordinal)).ToList();
             // What a build reports in each file: an editor must show the same in the file being typed in (a space at its

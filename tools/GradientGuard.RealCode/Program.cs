@@ -57,6 +57,7 @@ internal static class Program
         Options options;
         IReadOnlyList<SourceFolder> projects;
         IReadOnlyList<MetadataReference> references;
+        Dictionary<SourceFolder, AnalyzerOptions> analyzerOptions;
         ImmutableArray<DiagnosticAnalyzer> otherRules;
         try
         {
@@ -64,6 +65,7 @@ internal static class Program
             otherRules = options.Versus is null ? ImmutableArray<DiagnosticAnalyzer>.Empty : Only(OtherBuild.Load(options.Versus), options.Only);
             projects = options.Each ? SourceFolder.ReadEach(options.Folder) : new[] { SourceFolder.Read(options.Folder) };
             references = References.Default(options.References);
+            analyzerOptions = projects.ToDictionary(p => p, BuildOptions.For); // as a build hands them over: one object per file
         }
         catch (ArgumentException e)
         {
@@ -79,14 +81,13 @@ internal static class Program
         // Timed too under --cpu: what its empty callbacks read is the clock's own cost, taken off the rules'.
         DiagnosticAnalyzer beside = cpuLedger is null ? reference : new CpuTimedAnalyzer(reference, cpuLedger);
         var analyzers = rules.Add(beside);
-        var analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
         string root = System.IO.Path.GetFullPath(options.Folder);
         AnalyzerRun Analyze(SourceFolder project, ImmutableArray<DiagnosticAnalyzer> set) =>
-            AnalyzerRun.Analyze(project.Compile(references), set, analyzerOptions, concurrent: !options.Serial, cpuLedger);
+            AnalyzerRun.Analyze(project.Compile(references), set, analyzerOptions[project], concurrent: !options.Serial, cpuLedger);
 
         if (options.Keystroke)
         {
-            var (threw, differing) = Keystrokes.Measure(projects, references, rules, otherRules, beside, options.Runs, concurrent: !options.Serial, path => System.IO.Path.GetRelativePath(root, path).Replace('\\', '/'));
+            var (threw, differing) = Keystrokes.Measure(projects, analyzerOptions, references, rules, otherRules, beside, options.Runs, concurrent: !options.Serial, path => System.IO.Path.GetRelativePath(root, path).Replace('\\', '/'));
             return threw > 0 ? 2 : differing > 0 ? 3 : 0;
         }
 
@@ -299,12 +300,15 @@ internal static class Program
             .ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToList();
 
-    // file:line id severity message, the file relative to the folder.
+    // file:line id severity message, the file relative to the folder; "(no file)" for a diagnostic with no source location
+    // (GG9001's, on an .editorconfig key).
     private static string Line(Diagnostic diagnostic, string root)
     {
         var span = diagnostic.Location.GetLineSpan();
-        string file = span.Path.Length == 0 ? "(no file)" : System.IO.Path.GetRelativePath(root, span.Path).Replace('\\', '/');
-        return $"{file}:{span.StartLinePosition.Line + 1} {diagnostic.Id} {diagnostic.Severity.ToString().ToLowerInvariant()} {diagnostic.GetMessage(CultureInfo.InvariantCulture)}";
+        string where = string.IsNullOrEmpty(span.Path)
+            ? "(no file)"
+            : $"{System.IO.Path.GetRelativePath(root, span.Path).Replace('\\', '/')}:{span.StartLinePosition.Line + 1}";
+        return $"{where} {diagnostic.Id} {diagnostic.Severity.ToString().ToLowerInvariant()} {diagnostic.GetMessage(CultureInfo.InvariantCulture)}";
     }
 
     internal static string RuleId(ImmutableArray<DiagnosticAnalyzer> rules, string analyzer) =>

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace GradientGuard.RealCode;
+
+/// <summary>
+/// The analyzer options a build hands the analyzers of one folder: the SDK's generated global config (the
+/// <c>build_property.*</c> keys every project gets) and the <c>.editorconfig</c> files that govern its sources (in the
+/// folder, below it, and above it up to one marked <c>root = true</c>), merged per file as the compiler merges them, one
+/// options object per file. With no options at all every file would share one empty object, and a rule reading its
+/// options would cost less here than in a build (session 19's review).
+/// </summary>
+internal static class BuildOptions
+{
+    /// <summary>The options for <paramref name="project"/>'s files; an unreadable or malformed config is an <see cref="ArgumentException"/>.</summary>
+    public static AnalyzerOptions For(SourceFolder project)
+    {
+        var configs = new List<AnalyzerConfig> { AnalyzerConfig.Parse(SdkGlobalConfig(project), Path.Combine(project.Root, "obj", "GeneratedMSBuildEditorConfig.editorconfig")) };
+        foreach (string path in EditorConfigs(project.Root))
+        {
+            try
+            {
+                configs.Add(AnalyzerConfig.Parse(SourceText.From(File.ReadAllText(path)), path));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"'{path}' cannot be read: {e.Message}", e);
+            }
+        }
+        var set = AnalyzerConfigSet.Create(configs, out var problems);
+        if (problems.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error) is { } problem)
+            throw new ArgumentException($"the .editorconfig files of '{project.Root}' cannot be used: {problem.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}");
+        var perFile = project.Files.Append(project.ImplicitUsingsPath)
+            .ToDictionary(file => file, file => (AnalyzerConfigOptions)new Options(set.GetOptionsForSourcePath(file).AnalyzerOptions), StringComparer.Ordinal);
+        return new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new Provider(new Options(set.GlobalConfigOptions.AnalyzerOptions), perFile));
+    }
+
+    // What the SDK writes to obj/<project>.GeneratedMSBuildEditorConfig.editorconfig for a library targeting .NET 10.
+    private static string SdkGlobalConfig(SourceFolder project) => $"""
+        is_global = true
+        build_property.TargetFramework = net10.0
+        build_property.TargetFrameworkIdentifier = .NETCoreApp
+        build_property.TargetFrameworkVersion = v10.0
+        build_property.TargetPlatformMinVersion = 
+        build_property.UsingMicrosoftNETSdkWeb = 
+        build_property.ProjectTypeGuids = 
+        build_property.InvariantGlobalization = 
+        build_property.PlatformNeutralAssembly = 
+        build_property.EnforceExtendedAnalyzerRules = 
+        build_property._SupportedPlatformList = Linux,macOS,Windows
+        build_property.EntryPointFilePath = 
+        build_property.RootNamespace = {Path.GetFileName(project.Root)}
+        build_property.ProjectDir = {project.Root}{Path.DirectorySeparatorChar}
+        build_property.EnableComHosting = 
+        build_property.EnableGeneratedComInterfaceComImportInterop = 
+        build_property.EffectiveAnalysisLevelStyle = 10.0
+        build_property.EnableCodeStyleSeverity = 
+        """;
+
+    // Every .editorconfig in the folder and below it (build output skipped), and above it until one says root = true.
+    private static IEnumerable<string> EditorConfigs(string root)
+    {
+        var below = Directory.EnumerateFiles(root, ".editorconfig", SearchOption.AllDirectories)
+            .Where(path => !Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or ".git"));
+        var above = new List<string>();
+        for (var folder = Directory.GetParent(root); folder is not null; folder = folder.Parent)
+        {
+            string path = Path.Combine(folder.FullName, ".editorconfig");
+            if (!File.Exists(path))
+                continue;
+            above.Add(path);
+            if (File.ReadLines(path).Any(line => line.Replace(" ", "", StringComparison.Ordinal).Equals("root=true", StringComparison.OrdinalIgnoreCase)))
+                break;
+        }
+        return below.Concat(above);
+    }
+
+    private sealed class Provider : AnalyzerConfigOptionsProvider
+    {
+        private static readonly AnalyzerConfigOptions None = new Options(ImmutableDictionary<string, string>.Empty);
+        private readonly IReadOnlyDictionary<string, AnalyzerConfigOptions> perFile;
+
+        public Provider(AnalyzerConfigOptions global, IReadOnlyDictionary<string, AnalyzerConfigOptions> perFile)
+        {
+            GlobalOptions = global;
+            this.perFile = perFile;
+        }
+
+        public override AnalyzerConfigOptions GlobalOptions { get; }
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => perFile.TryGetValue(tree.FilePath, out var options) ? options : None;
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => None;
+    }
+
+    private sealed class Options : AnalyzerConfigOptions
+    {
+        private readonly ImmutableDictionary<string, string> values;
+
+        public Options(ImmutableDictionary<string, string> values) => this.values = values;
+
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+
+        public override IEnumerable<string> Keys => values.Keys;
+    }
+}
