@@ -20,7 +20,8 @@ internal static class Program
     private const string Usage = """
         usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--cpu] [--serial] [--only IDS] [--versus DLL] [--keystroke] [--reference PATH]...
           FOLDER            C# sources (every .cs file below it; bin/ and obj/ skipped), compiled against .NET and TorchSharp;
-                            compile errors are tolerated
+                            compile errors are tolerated; the .editorconfig files that govern them apply, with the SDK's
+                            build properties, as in a build
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
           --runs N          timed runs after the first (default 3; 0 skips timing); times are medians, and each
                             project's fastest run summed (the least stretched by collections and preemption)
