@@ -16,7 +16,12 @@ public sealed class RealCodeCommandTests : IDisposable
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), "gradientguard-realcode-" + Guid.NewGuid().ToString("N"));
 
-    public RealCodeCommandTests() => Directory.CreateDirectory(Path.Combine(folder, "src", "Training"));
+    // The folder's own .editorconfig, marked root: no config file above it (the machine's) reaches the command's analyzers.
+    public RealCodeCommandTests()
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "src", "Training"));
+        File.WriteAllText(Path.Combine(folder, ".editorconfig"), "root = true\n");
+    }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
@@ -125,9 +130,9 @@ public sealed class RealCodeCommandTests : IDisposable
     [Fact]
     public void Reads_the_editorconfig_files_that_govern_the_sources_as_a_build_does()
     {
-        // Two hidden Tanh activations: reported only where .editorconfig lowers GG0001's threshold to 2, which the file
-        // above the project does for one file and the one in its subfolder for that folder; a mistyped key is GG9001's,
-        // with no file.
+        // Two hidden Tanh activations: reported only where a config lowers GG0001's threshold to 2, which the .editorconfig
+        // above the project does for one file, the one in its subfolder for that folder, and another project's
+        // .globalconfig for all of it; a mistyped key is GG9001's, with no file.
         string project = Path.Combine(folder, "Project");
         Directory.CreateDirectory(Path.Combine(project, "Deep"));
         const string TwoTanh = """
@@ -148,12 +153,18 @@ public sealed class RealCodeCommandTests : IDisposable
             [*.cs]
             gradientguard.GG0001.min_saturating_activations = 2
             """);
+        // A .globalconfig sets its keys for every file of the project it stands in.
+        string global = Path.Combine(folder, "Global");
+        Directory.CreateDirectory(global);
+        File.WriteAllText(Path.Combine(global, "Everywhere.cs"), string.Format(CultureInfo.InvariantCulture, TwoTanh, "Everywhere"));
+        File.WriteAllText(Path.Combine(global, ".globalconfig"), "gradientguard.GG0001.min_saturating_activations = 2\n");
 
         var (exitCode, output) = Run(folder, "--each", "--runs", "0", "--only", "GG0001,GG9001");
 
         Assert.True(exitCode == 0, output);
         Assert.Matches(new Regex(@"^Project/Lowered\.cs:2 GG0001 warning 2 hidden", RegexOptions.Multiline), output);
         Assert.Matches(new Regex(@"^Project/Deep/Nested\.cs:2 GG0001 warning 2 hidden", RegexOptions.Multiline), output);
+        Assert.Matches(new Regex(@"^Global/Everywhere\.cs:2 GG0001 warning 2 hidden", RegexOptions.Multiline), output);
         Assert.DoesNotContain("Shallow.cs", output, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"^\(no file\) GG9001 warning 'gradientguard\.gg0001\.min_saturating_activation = 2': no GradientGuard rule reads this key", RegexOptions.Multiline), output);
         Assert.Matches(new Regex(@"^  GG9001  1$", RegexOptions.Multiline), output);

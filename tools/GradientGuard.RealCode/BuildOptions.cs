@@ -11,31 +11,31 @@ namespace GradientGuard.RealCode;
 
 /// <summary>
 /// The analyzer options a build hands the analyzers of one folder: the SDK's generated global config (the
-/// <c>build_property.*</c> keys every project gets) and the <c>.editorconfig</c> files that govern its sources (in the
-/// folder, below it, and above it up to one marked <c>root = true</c>), merged per file as the compiler merges them, one
-/// options object per file. With no options at all every file would share one empty object, and a rule reading its
-/// options would cost less here than in a build (session 19's review).
+/// <c>build_property.*</c> keys every project gets) and the <c>.editorconfig</c> and <c>.globalconfig</c> files in the
+/// folder, below it and above it (as MSBuild passes them; <see cref="AnalyzerConfigSet"/> applies <c>root = true</c>),
+/// merged per file as the compiler merges them, one options object per file. With no options at all every file would
+/// share one empty object, and a rule reading its options would cost less here than in a build (session 19's review).
+/// Only the analyzers' options: a <c>dotnet_diagnostic.*.severity</c> does not change what the command reports.
 /// </summary>
 internal static class BuildOptions
 {
-    /// <summary>The options for <paramref name="project"/>'s files; an unreadable or malformed config is an <see cref="ArgumentException"/>.</summary>
+    /// <summary>
+    /// The options for <paramref name="project"/>'s files; a config file or folder that cannot be read is an
+    /// <see cref="ArgumentException"/>. A malformed config is read as the compiler reads it (what it cannot parse is ignored).
+    /// </summary>
     public static AnalyzerOptions For(SourceFolder project)
     {
         var configs = new List<AnalyzerConfig> { AnalyzerConfig.Parse(SdkGlobalConfig(project), Path.Combine(project.Root, "obj", "GeneratedMSBuildEditorConfig.editorconfig")) };
-        foreach (string path in EditorConfigs(project.Root))
+        try
         {
-            try
-            {
+            foreach (string path in ConfigFiles(project.Root))
                 configs.Add(AnalyzerConfig.Parse(SourceText.From(File.ReadAllText(path)), path));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new ArgumentException($"'{path}' cannot be read: {e.Message}", e);
-            }
         }
-        var set = AnalyzerConfigSet.Create(configs, out var problems);
-        if (problems.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error) is { } problem)
-            throw new ArgumentException($"the .editorconfig files of '{project.Root}' cannot be used: {problem.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}");
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"the config files of '{project.Root}' cannot be read: {e.Message}", e);
+        }
+        var set = AnalyzerConfigSet.Create(configs, out _);
         var perFile = project.Files.Append(project.ImplicitUsingsPath)
             .ToDictionary(file => file, file => (AnalyzerConfigOptions)new Options(set.GetOptionsForSourcePath(file).AnalyzerOptions), StringComparer.Ordinal);
         return new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new Provider(new Options(set.GlobalConfigOptions.AnalyzerOptions), perFile));
@@ -63,22 +63,18 @@ internal static class BuildOptions
         build_property.EnableCodeStyleSeverity = 
         """;
 
-    // Every .editorconfig in the folder and below it (build output skipped), and above it until one says root = true.
-    private static IEnumerable<string> EditorConfigs(string root)
+    private static readonly string[] ConfigNames = { ".editorconfig", ".globalconfig" };
+
+    // Every .editorconfig and .globalconfig in the folder and below it (the folders SourceFolder skips skipped), and in
+    // every folder above it: the set stops at root = true itself, as the compiler's does. Read now, inside the caller's catch.
+    private static List<string> ConfigFiles(string root)
     {
-        var below = Directory.EnumerateFiles(root, ".editorconfig", SearchOption.AllDirectories)
-            .Where(path => !Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or ".git"));
-        var above = new List<string>();
+        var found = ConfigNames.SelectMany(name => Directory.EnumerateFiles(root, name, SearchOption.AllDirectories))
+            .Where(path => !Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar).Any(SourceFolder.IsSkipped))
+            .ToList();
         for (var folder = Directory.GetParent(root); folder is not null; folder = folder.Parent)
-        {
-            string path = Path.Combine(folder.FullName, ".editorconfig");
-            if (!File.Exists(path))
-                continue;
-            above.Add(path);
-            if (File.ReadLines(path).Any(line => line.Replace(" ", "", StringComparison.Ordinal).Equals("root=true", StringComparison.OrdinalIgnoreCase)))
-                break;
-        }
-        return below.Concat(above);
+            found.AddRange(ConfigNames.Select(name => Path.Combine(folder.FullName, name)).Where(File.Exists));
+        return found;
     }
 
     private sealed class Provider : AnalyzerConfigOptionsProvider

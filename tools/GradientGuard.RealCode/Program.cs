@@ -20,8 +20,9 @@ internal static class Program
     private const string Usage = """
         usage: GradientGuard.RealCode FOLDER [--each] [--runs N] [--wall] [--cpu] [--serial] [--only IDS] [--versus DLL] [--keystroke] [--reference PATH]...
           FOLDER            C# sources (every .cs file below it; bin/ and obj/ skipped), compiled against .NET and TorchSharp;
-                            compile errors are tolerated; the .editorconfig files that govern them apply, with the SDK's
-                            build properties, as in a build
+                            compile errors are tolerated; the analyzers get the options a build gives them (the SDK's
+                            build properties, the .editorconfig and .globalconfig files in the folder, below and above
+                            it), so gradientguard.* settings apply; dotnet_diagnostic.*.severity settings do not
           --each            compile each subfolder of FOLDER as a project of its own (a folder of copied repositories)
           --runs N          timed runs after the first (default 3; 0 skips timing); times are medians, and each
                             project's fastest run summed (the least stretched by collections and preemption)
