@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
@@ -35,10 +36,7 @@ internal static class BuildOptions
         {
             throw new ArgumentException($"the config files of '{project.Root}' cannot be read: {e.Message}", e);
         }
-        var set = AnalyzerConfigSet.Create(configs, out _);
-        var perFile = project.Files.Append(project.ImplicitUsingsPath)
-            .ToDictionary(file => file, file => (AnalyzerConfigOptions)new Options(set.GetOptionsForSourcePath(file).AnalyzerOptions), StringComparer.Ordinal);
-        return new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new Provider(new Options(set.GlobalConfigOptions.AnalyzerOptions), perFile));
+        return new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new Provider(AnalyzerConfigSet.Create(configs, out _)));
     }
 
     // What the SDK writes to obj/<project>.GeneratedMSBuildEditorConfig.editorconfig for a library targeting .NET 10.
@@ -77,20 +75,24 @@ internal static class BuildOptions
         return found;
     }
 
+    // One options object per file path, merged on first ask and kept for every compilation of the folder (each timed
+    // pass parses the files anew): whatever trees the command compiles, each gets what the compiler would give it.
     private sealed class Provider : AnalyzerConfigOptionsProvider
     {
         private static readonly AnalyzerConfigOptions None = new Options(ImmutableDictionary<string, string>.Empty);
-        private readonly IReadOnlyDictionary<string, AnalyzerConfigOptions> perFile;
+        private readonly AnalyzerConfigSet set;
+        private readonly ConcurrentDictionary<string, AnalyzerConfigOptions> perFile = new(StringComparer.Ordinal);
 
-        public Provider(AnalyzerConfigOptions global, IReadOnlyDictionary<string, AnalyzerConfigOptions> perFile)
+        public Provider(AnalyzerConfigSet set)
         {
-            GlobalOptions = global;
-            this.perFile = perFile;
+            this.set = set;
+            GlobalOptions = new Options(set.GlobalConfigOptions.AnalyzerOptions);
         }
 
         public override AnalyzerConfigOptions GlobalOptions { get; }
 
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => perFile.TryGetValue(tree.FilePath, out var options) ? options : None;
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) =>
+            string.IsNullOrEmpty(tree.FilePath) ? None : perFile.GetOrAdd(tree.FilePath, path => new Options(set.GetOptionsForSourcePath(path).AnalyzerOptions));
 
         public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => None;
     }

@@ -44,9 +44,6 @@ internal sealed class SourceFolder
     /// <summary>Every source file, as full paths, in a stable order.</summary>
     public IReadOnlyList<string> Files { get; }
 
-    /// <summary>Where the generated file of implicit global usings stands, as the SDK writes it below obj/.</summary>
-    public string ImplicitUsingsPath => Path.Combine(Root, "obj", "ImplicitUsings.g.cs");
-
     /// <summary>The sources below <paramref name="folder"/>; throws <see cref="ArgumentException"/> when there are none.</summary>
     public static SourceFolder Read(string folder)
     {
@@ -86,7 +83,7 @@ internal sealed class SourceFolder
             using var stream = File.OpenRead(file);
             trees.Add(CSharpSyntaxTree.ParseText(SourceText.From(stream, Encoding.UTF8), options, file));
         }
-        trees.Add(CSharpSyntaxTree.ParseText(ImplicitUsings, options, ImplicitUsingsPath));
+        trees.Add(CSharpSyntaxTree.ParseText(ImplicitUsings, options, Path.Combine(Root, "obj", "ImplicitUsings.g.cs")));
         return CSharpCompilation.Create(
             Path.GetFileName(Root),
             trees,
