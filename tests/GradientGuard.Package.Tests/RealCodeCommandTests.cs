@@ -63,6 +63,8 @@ public sealed class RealCodeCommandTests : IDisposable
         Assert.Matches(new Regex(@"^  GG0005  0$", RegexOptions.Multiline), output);
         Assert.Contains("Analyzer exceptions: none", output, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"Sources: 2 files in 1 project\(s\); compile errors tolerated: [1-9]\d* in 1 files"), output);
+        // The SDK's own compiler, precompiled, as a build runs it; the package's is JIT-compiled (the project file copies the SDK's over it).
+        Assert.Matches(new Regex(@"^Compiler: Roslyn 5\.9\.\S+, precompiled \(ReadyToRun\), as the SDK's csc and VBCSCompiler run it$", RegexOptions.Multiline), output);
         // Under the compiler's own collector (csc and VBCSCompiler run the server one), or the compile it divides by is not the compiler's.
         Assert.Matches(new Regex(@"Time \(median of 1 runs, server collector, as the compiler\): compile \d+ ms; GradientGuard analyzers \d+ ms \(\d+\.\d % of compile\)"), output);
         Assert.Matches(new Regex(@"each project's fastest run, summed: compile \d+ ms; GradientGuard analyzers \d+ ms \(\d+\.\d % of compile\)"), output);

@@ -216,6 +216,7 @@ internal static class Program
         int files = projects.Sum(p => p.Files.Count);
         var errors = first.SelectMany(r => r.CompileErrors).ToList();
         string commonErrors = string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(5).Select(g => $"{g.Key} x{g.Count()}"));
+        Console.WriteLine($"Compiler: {CompilerName}");
         Console.WriteLine($"Sources: {files} files in {projects.Count} project(s); compile errors tolerated: {errors.Count} in {errors.Select(e => e.Location.SourceTree?.FilePath).Distinct().Count()} files{(errors.Count > 0 ? $" (most: {commonErrors})" : "")}");
         if (options.Runs > 0)
         {
@@ -270,6 +271,24 @@ internal static class Program
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"    wall clock in the same callbacks: median {Median(runs.Select(r => r.WallMilliseconds).ToList()):F0} ms; beyond their CPU, per run {string.Join(", ", runs.Select(r => r.BeyondCpu.ToString("F0", CultureInfo.InvariantCulture)))} ms; in the median run, {median.BeyondCpu:F0} ms: " +
             $"{Part(Wait.Preempted, "taken off the core while runnable,")}; {Part(Wait.Blocked, "asleep (a contended lock, the disk),")}; {Part(Wait.Collection, "during a collection,")}; {Part(Wait.None, "none of these,")}"));
+    }
+
+    /// <summary>
+    /// The compiler this process runs: the SDK's own build, precompiled (ReadyToRun), as csc and VBCSCompiler run it, or
+    /// the package's, JIT-compiled (the project file copies the SDK's over it when their versions match, and says why).
+    /// </summary>
+    internal static string CompilerName
+    {
+        get
+        {
+            var assembly = typeof(Microsoft.CodeAnalysis.CSharp.CSharpCompilation).Assembly;
+            string version = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion.Split('+')[0] ?? assembly.GetName().Version!.ToString();
+            using var file = System.IO.File.OpenRead(assembly.Location);
+            using var image = new System.Reflection.PortableExecutable.PEReader(file);
+            return image.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 }
+                ? $"Roslyn {version}, precompiled (ReadyToRun), as the SDK's csc and VBCSCompiler run it"
+                : $"Roslyn {version}, JIT-compiled, not the compiler's own build (the SDK's is precompiled)";
+        }
     }
 
     /// <summary>The collector this process runs under: the compiler's own is the server collector (the project file says why).</summary>
