@@ -170,6 +170,7 @@ internal static class FileBodies
 
     // A walk of the member lists only: no body, attribute, parameter or base list is entered (a generic walk of the
     // same nodes visits every child of every declaration and cost as much as some rules).
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static SyntaxNode[] FindDeclarations(SyntaxTree tree)
     {
         var root = tree.GetRoot();
@@ -179,12 +180,14 @@ internal static class FileBodies
             AddAll(unit.Members);
         return found.ToArray();
 
+        [MethodImpl(Jit.OptimizedAtFirstCall)]
         void AddAll(SyntaxList<MemberDeclarationSyntax> members)
         {
             foreach (var member in members)
                 Add(member);
         }
 
+        [MethodImpl(Jit.OptimizedAtFirstCall)]
         void Add(MemberDeclarationSyntax member)
         {
             switch (member)

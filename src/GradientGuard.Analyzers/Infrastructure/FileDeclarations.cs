@@ -63,6 +63,7 @@ internal sealed class FileDeclarations
     /// The outermost member (method, constructor, accessor, operator...) that holds <paramref name="node"/>, or the file
     /// itself for top-level statements (their local functions are declared among them); null when neither.
     /// </summary>
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     public static SyntaxNode? MemberOf(SyntaxNode node)
     {
         SyntaxNode? member = null;

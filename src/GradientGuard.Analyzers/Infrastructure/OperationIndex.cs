@@ -44,56 +44,62 @@ internal static class OperationIndex
 
     // One pre-order walk, as IOperation.Descendants() does it, without an iterator per call. The operations are gathered
     // as objects: a store into an array of an interface type is type-checked element by element, and that check took a
-    // third of the walk.
+    // third of the walk. The working space is plain arrays indexed in place, not lists: the rules' code runs unoptimized
+    // for many passes in the compiler's process (Jit), where every list access is a call and the enumerators were copied
+    // in and out of the list at each step; an array element is read and written in place either way. The calls left in
+    // the loop are the compiler's own (precompiled) code.
     private sealed class Walker
     {
-        private readonly List<IOperation.OperationList.Enumerator> stack = new();
+        private IOperation.OperationList.Enumerator[] stack = new IOperation.OperationList.Enumerator[64];
         private object[] all = new object[1024];
         private object[] invocations = new object[256];
 
         public Lists Walk(IOperation root)
         {
-            int allCount = 0, invocationCount = 0;
+            int allCount = 0, invocationCount = 0, deepest = 0;
             try
             {
-                return Walk(root, ref allCount, ref invocationCount);
+                return Walk(root, ref allCount, ref invocationCount, ref deepest);
             }
             finally
             {
                 // The working space holds no tree after a walk, even one that threw.
-                stack.Clear();
+                Array.Clear(stack, 0, deepest);
                 Array.Clear(all, 0, allCount);
                 Array.Clear(invocations, 0, invocationCount);
             }
         }
 
-        private Lists Walk(IOperation root, ref int allCount, ref int invocationCount)
+        private Lists Walk(IOperation root, ref int allCount, ref int invocationCount, ref int deepest)
         {
-            stack.Add(root.ChildOperations.GetEnumerator());
-            while (stack.Count > 0)
+            int depth = 0;
+            stack[depth++] = root.ChildOperations.GetEnumerator();
+            deepest = 1;
+            while (depth > 0)
             {
-                int top = stack.Count - 1;
-                var children = stack[top];
+                ref var children = ref stack[depth - 1]; // the enumerator is a struct: moved where it stands
                 if (!children.MoveNext())
                 {
-                    stack.RemoveAt(top);
+                    depth--;
                     continue;
                 }
-                stack[top] = children; // the enumerator is a struct: keep where it stands
                 var operation = children.Current;
-                Add(ref all, ref allCount, operation);
+                if (allCount == all.Length)
+                    Array.Resize(ref all, allCount * 2);
+                all[allCount++] = operation;
                 if (operation.Kind == OperationKind.Invocation)
-                    Add(ref invocations, ref invocationCount, operation);
-                stack.Add(operation.ChildOperations.GetEnumerator());
+                {
+                    if (invocationCount == invocations.Length)
+                        Array.Resize(ref invocations, invocationCount * 2);
+                    invocations[invocationCount++] = operation;
+                }
+                if (depth == stack.Length)
+                    Array.Resize(ref stack, depth * 2); // after the last use of `children`, which pointed into the old array
+                stack[depth++] = operation.ChildOperations.GetEnumerator();
+                if (depth > deepest)
+                    deepest = depth;
             }
             return new Lists(new Operations<IOperation>(Take(all, allCount)), new Operations<IInvocationOperation>(Take(invocations, invocationCount)));
-        }
-
-        private static void Add(ref object[] items, ref int count, object item)
-        {
-            if (count == items.Length)
-                Array.Resize(ref items, count * 2);
-            items[count++] = item;
         }
 
         // The gathered operations, copied out.

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -87,6 +88,7 @@ internal static class SequentialLayerBound
     private static (int Weights, int Saturating)? AtLeastOne((int Weights, int Saturating)? bound) =>
         bound is { } known ? (Math.Max(known.Weights, 1), Math.Max(known.Saturating, 1)) : null;
 
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static (int Weights, int Saturating)? Sum(IEnumerable<ExpressionSyntax> values)
     {
         int weights = 0, saturating = 0;

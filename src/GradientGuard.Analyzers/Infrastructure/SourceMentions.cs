@@ -49,6 +49,7 @@ internal sealed class SourceMentions
     public static SourceMentions AnyName(params string[] names) => new(names, all: false, wholeNames: true);
 
     /// <summary>Whether the whole file mentions the words (computed once per file; each word searched for once per file, whichever instance asks).</summary>
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     public bool In(SyntaxTree tree)
     {
         if (slot >= Slots)
@@ -73,6 +74,7 @@ internal sealed class SourceMentions
     /// Whether the text of <paramref name="node"/> (a method, say) mentions the words. A word its file does not hold is
     /// not searched for in the node: that is known once per file, where every body of the file would search for it.
     /// </summary>
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     public bool In(SyntaxNode node)
     {
         var tree = node.SyntaxTree;
@@ -89,6 +91,7 @@ internal sealed class SourceMentions
         return all;
     }
 
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private bool Mentions(SyntaxTree tree)
     {
         for (int i = 0; i < words.Length; i++)

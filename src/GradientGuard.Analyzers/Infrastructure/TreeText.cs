@@ -31,6 +31,7 @@ internal static class TreeText
     public static void ForgetLastFile() => (lastTree, lastText) = (null, null);
 
     /// <summary>The whole text of <paramref name="tree"/>, read once.</summary>
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     public static string Of(SyntaxTree tree)
     {
         if (ReferenceEquals(tree, lastTree))
@@ -73,6 +74,7 @@ internal static class TreeText
     /// <see cref="FileHolds(SyntaxTree, string)"/> for a word numbered beforehand (<see cref="WordNumber"/>): the gates
     /// ask for every body of a file, and number their words once.
     /// </summary>
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     public static bool FileHolds(SyntaxTree tree, string word, int number)
     {
         if (number < 0)
@@ -126,6 +128,7 @@ internal static class TreeText
 
     // The first occurrence of `name` at or after `from` within `span` that is an identifier or keyword token of the
     // code, and that token; -1 when there is none.
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static int CodeNameAt(SyntaxTree tree, string text, TextSpan span, string name, int from, out SyntaxToken token)
     {
         for (int at = NameAt(text, span, name, from); at >= 0; at = NameAt(text, span, name, at + 1))
@@ -139,6 +142,7 @@ internal static class TreeText
     }
 
     // The first whole-identifier occurrence of `name` at or after `from` within `span`, or -1.
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static int NameAt(string text, TextSpan span, string name, int from)
     {
         for (int at = from < span.End ? text.IndexOf(name, from, span.End - from, StringComparison.Ordinal) : -1;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -33,24 +34,30 @@ public sealed class GG9001InvalidOptionAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationAction(end =>
+        context.RegisterCompilationAction(CheckOptions);
+    }
+
+    // Every file's options are read (a build gives each file its own): optimized at first call, since it reads about
+    // twenty keys for every file of the compilation at once (Jit).
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
+    private static void CheckOptions(CompilationAnalysisContext end)
+    {
+        var provider = end.Options.AnalyzerConfigOptionsProvider;
+        var reported = new HashSet<(string, string)>();
+        foreach (var options in new[] { provider.GlobalOptions }.Concat(end.Compilation.SyntaxTrees.Select(provider.GetOptions)))
         {
-            var provider = end.Options.AnalyzerConfigOptionsProvider;
-            var reported = new HashSet<(string, string)>();
-            foreach (var options in new[] { provider.GlobalOptions }.Concat(end.Compilation.SyntaxTrees.Select(provider.GetOptions)))
+            foreach (string key in options.Keys)
             {
-                foreach (string key in options.Keys.Where(k => k.StartsWith(RuleOptions.Prefix, StringComparison.OrdinalIgnoreCase)))
-                {
-                    if (!options.TryGetValue(key, out var value) || !reported.Add((key.ToLowerInvariant(), value)))
-                        continue;
-                    var option = RuleOptions.All.FirstOrDefault(o => string.Equals(o.Key, key, StringComparison.OrdinalIgnoreCase));
-                    string? problem = option is null
-                        ? "no GradientGuard rule reads this key (known keys: " + string.Join(", ", RuleOptions.All.Select(o => o.Key)) + ")"
-                        : option.IsValid(value) ? null : "expected " + option.Expected + "; the default is used";
-                    if (problem is not null)
-                        end.ReportDiagnostic(Diagnostic.Create(Rule, Location.None, key, value, problem));
-                }
+                if (!key.StartsWith(RuleOptions.Prefix, StringComparison.OrdinalIgnoreCase) ||
+                    !options.TryGetValue(key, out var value) || !reported.Add((key.ToLowerInvariant(), value)))
+                    continue;
+                var option = RuleOptions.All.FirstOrDefault(o => string.Equals(o.Key, key, StringComparison.OrdinalIgnoreCase));
+                string? problem = option is null
+                    ? "no GradientGuard rule reads this key (known keys: " + string.Join(", ", RuleOptions.All.Select(o => o.Key)) + ")"
+                    : option.IsValid(value) ? null : "expected " + option.Expected + "; the default is used";
+                if (problem is not null)
+                    end.ReportDiagnostic(Diagnostic.Create(Rule, Location.None, key, value, problem));
             }
-        });
+        }
     }
 }
