@@ -102,6 +102,7 @@ internal static class FileBodies
             return known == 2;
         }
 
+        [MethodImpl(Jit.OptimizedAtFirstCall)]
         private FileBody Find(SyntaxNode body, CancellationToken cancellationToken)
         {
             // Most files mark nothing generated: their bodies' owners are looked up only for a rule that asks (a forward's
@@ -113,6 +114,7 @@ internal static class FileBodies
     }
 
     /// <summary>The symbol that owns <paramref name="body"/> (a member, or a primary constructor for a type's base call).</summary>
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     internal static ISymbol? OwnerOf(SemanticModel model, SyntaxNode body, CancellationToken cancellationToken)
     {
         var owner = model.GetDeclaredSymbol(Owner(body), cancellationToken);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -70,6 +71,7 @@ internal static class InitCalls
 {
     private const int ReLU = 9, LeakyReLU = 10; // torch.nn.init.NonlinearityType
 
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     public static Dictionary<ISymbol, List<InitCall>> Find(IEnumerable<IOperation> roots, TorchSharpSymbols torch)
     {
         var found = new Dictionary<ISymbol, List<InitCall>>(SymbolEqualityComparer.Default);

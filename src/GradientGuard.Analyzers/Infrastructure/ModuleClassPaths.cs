@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -153,6 +154,7 @@ internal sealed class ModuleClassPaths
     };
 
     // The calls the path reading adds for sure (not those in loops, whose bodies it may replay any number of times).
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private bool CallsSurelyNotPlain(IOperation operation)
     {
         foreach (var child in operation.ChildOperations)
@@ -222,6 +224,7 @@ internal sealed class ModuleClassPaths
     // The calls of a body in evaluation order; a loop with a count known at compile time is unrolled, a foreach over a
     // ModuleList whose contents are known applies each of its layers in turn, any other loop makes the depth a run-time
     // matter (false). `applied` maps a foreach variable to the layer it holds in the current pass.
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private bool Walk(IOperation body, SemanticModel model, List<LayerElement> path, Dictionary<ILocalSymbol, LayerElement>? applied = null)
     {
         var found = new List<IOperation>();
@@ -362,6 +365,7 @@ internal sealed class ModuleClassPaths
             : null;
 
     // The calls and loops below `operation` in tree order, not entering loops (a loop's calls are its own walk's).
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static void CallsAndLoops(IOperation operation, List<IOperation> found)
     {
         foreach (var child in operation.ChildOperations)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -7,6 +8,7 @@ namespace GradientGuard.Analyzers.Infrastructure;
 internal static class OperationExtensions
 {
     /// <summary>The operation under any implicit or explicit conversions.</summary>
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     public static IOperation? WithoutConversions(this IOperation? operation)
     {
         while (operation is IConversionOperation conversion)

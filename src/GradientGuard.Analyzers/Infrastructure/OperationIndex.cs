@@ -44,16 +44,17 @@ internal static class OperationIndex
 
     // One pre-order walk, as IOperation.Descendants() does it, without an iterator per call. The operations are gathered
     // as objects: a store into an array of an interface type is type-checked element by element, and that check took a
-    // third of the walk. The working space is plain arrays indexed in place, not lists: the rules' code runs unoptimized
-    // for many passes in the compiler's process (Jit), where every list access is a call and the enumerators were copied
-    // in and out of the list at each step; an array element is read and written in place either way. The calls left in
-    // the loop are the compiler's own (precompiled) code.
+    // third of the walk. The walk is compiled optimized at first call (Jit), and its working space is plain arrays
+    // indexed in place: the enumerators, structs, are moved where they stand. With a list of them, marked, the walk lost
+    // to the unmarked one once that had been recompiled with the profile; unmarked, it ran unoptimized for many passes,
+    // every list access a call and every enumerator copied out of the list and back at each step.
     private sealed class Walker
     {
         private IOperation.OperationList.Enumerator[] stack = new IOperation.OperationList.Enumerator[64];
         private object[] all = new object[1024];
         private object[] invocations = new object[256];
 
+        [MethodImpl(Jit.OptimizedAtFirstCall)]
         public Lists Walk(IOperation root)
         {
             int allCount = 0, invocationCount = 0, deepest = 0;
@@ -70,6 +71,7 @@ internal static class OperationIndex
             }
         }
 
+        [MethodImpl(Jit.OptimizedAtFirstCall)]
         private Lists Walk(IOperation root, ref int allCount, ref int invocationCount, ref int deepest)
         {
             int depth = 0;

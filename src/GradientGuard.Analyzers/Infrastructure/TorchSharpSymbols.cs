@@ -187,6 +187,7 @@ internal sealed class TorchSharpSymbols
     }
 
     /// <summary>Whether <paramref name="type"/> is or derives from <paramref name="baseType"/>.</summary>
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     public static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
     {
         for (var current = type; current is not null && baseType is not null; current = current.BaseType)

@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using GradientGuard.Analyzers.Infrastructure;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -98,6 +99,7 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
             }
         });
 
+        [MethodImpl(Jit.OptimizedAtFirstCall)]
         void AnalyzeBody(SemanticModelAnalysisContext file, FileBody body, bool forward, bool setsWeights)
         {
             var model = file.SemanticModel;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -53,6 +54,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
 
     // The body's backward, clip, step and zero_grad calls, direct or through helpers, each with the body (method,
     // lambda or local function) it is in.
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static List<TrainingCall> CollectCalls(IOperation root, TrainingStepEvents events)
     {
         var calls = new List<TrainingCall>();
@@ -88,6 +90,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         return calls;
     }
 
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static void Analyze(IOperation root, List<TrainingCall> calls, AnalyzerOptions options, Action<Diagnostic> report, TorchSharpSymbols torch)
     {
         if (!calls.Any(c => c.Kind == TrainingEventKind.Step))
@@ -285,6 +288,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
                 n.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i =>
                     i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "call" or "forward" })));
 
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static IOperation? EnclosingBody(IOperation operation)
     {
         for (var current = operation.Parent; current is not null; current = current.Parent)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -69,6 +70,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
             }
         });
 
+        [MethodImpl(Jit.OptimizedAtFirstCall)]
         void Check(IInvocationOperation call, Action<Diagnostic> report)
         {
             var method = call.TargetMethod;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -61,6 +62,7 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
 
     private static bool MayReachBoth(SyntaxNode node) => TrainingStepEvents.MayReach(node, "step") && TrainingStepEvents.MayReach(node, "backward");
 
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static void Check(ILoopOperation loop, Func<ILoopOperation, List<(IInvocationOperation Call, TrainingEventKind Kind)>> callsOf, TrainingStepEvents events, Action<Diagnostic> report)
     {
         var calls = callsOf(loop);
@@ -78,6 +80,7 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
     }
 
     // The training calls a loop makes, directly or through helpers, outside lambdas and local functions of its own.
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static List<(IInvocationOperation Call, TrainingEventKind Kind)> Calls(ILoopOperation loop, TrainingStepEvents events)
     {
         var calls = new List<(IInvocationOperation, TrainingEventKind)>();
@@ -91,6 +94,7 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
         return calls;
     }
 
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static bool InsideFunction(IOperation operation, IOperation loop)
     {
         for (var parent = operation.Parent; parent is not null && parent != loop; parent = parent.Parent)
