@@ -20,8 +20,9 @@ public sealed class OperationIndexTests
     [InlineData(500)]
     public async Task Lists_every_operation_and_every_call_in_the_order_of_Descendants_at_any_depth(int terms)
     {
-        // A chain of additions nests to the left: a tree as deep as the chain is long.
-        string chain = string.Join(" + ", Enumerable.Repeat("x", terms));
+        // A chain of additions nests to the left: a tree as deep as the chain is long, each term a call (500 outgrow the
+        // walk's first stack, list and call list).
+        string chain = string.Join(" + ", Enumerable.Repeat("Term(x)", terms));
         string source = $$"""
             using TorchSharp;
             using static TorchSharp.torch;
@@ -34,14 +35,16 @@ public sealed class OperationIndexTests
                     loss.backward();
                     opt.step();
                 }
+
+                static int Term(int x) => x;
             }
             """;
         var (_, model) = await AllRules.On(source);
-        var method = model.SyntaxTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
+        var method = model.SyntaxTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "Train");
         var body = model.GetOperation(method)!;
 
         Assert.Equal(body.Descendants(), OperationIndex.Descendants(body));
         Assert.Equal(body.Descendants().OfType<IInvocationOperation>(), OperationIndex.Invocations(body));
-        Assert.Equal(4, OperationIndex.Invocations(body).Count); // Adam, parameters, backward, step
+        Assert.Equal(4 + terms, OperationIndex.Invocations(body).Count); // Adam, parameters, backward, step and the terms
     }
 }
