@@ -178,13 +178,19 @@ internal enum Wait
     Blocked,
 }
 
+internal static class Waits
+{
+    /// <summary>How many kinds of <see cref="Wait"/> there are: the length of every per-kind array.</summary>
+    public static readonly int Kinds = Enum.GetValues<Wait>().Length;
+}
+
 /// <summary>
 /// The rules' callbacks in one pass, wall clock against CPU: the wall time the driver's telemetry counts, and the part
 /// of it beyond the CPU time, split by <see cref="Wait"/> (count of callbacks, milliseconds beyond their CPU).
 /// </summary>
 internal sealed record CallbackWaits(double WallMilliseconds, ImmutableArray<(long Callbacks, double Milliseconds)> ByWait)
 {
-    public static readonly CallbackWaits None = new(0, ImmutableArray.CreateRange(Enumerable.Repeat((0L, 0.0), 4)));
+    public static readonly CallbackWaits None = new(0, ImmutableArray.CreateRange(Enumerable.Repeat((0L, 0.0), Waits.Kinds)));
 
     /// <summary>The wall time beyond the CPU time, each callback's counted from 0 (the sum of the parts).</summary>
     public double BeyondCpu => ByWait.Sum(w => w.Milliseconds);
@@ -239,8 +245,8 @@ internal sealed class CpuLedger
         public long Nanoseconds;
         public long Callbacks;
         public long WallNanoseconds;
-        public readonly long[] WaitCallbacks = new long[4];
-        public readonly long[] WaitNanoseconds = new long[4];
+        public readonly long[] WaitCallbacks = new long[Waits.Kinds];
+        public readonly long[] WaitNanoseconds = new long[Waits.Kinds];
     }
 }
 
