@@ -84,8 +84,10 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
     private static List<(IInvocationOperation Call, TrainingEventKind Kind)> Calls(ILoopOperation loop, TrainingStepEvents events)
     {
         var calls = new List<(IInvocationOperation, TrainingEventKind)>();
-        foreach (var invocation in loop.Body.Descendants().OfType<IInvocationOperation>().Where(i => !InsideFunction(i, loop)))
+        foreach (var invocation in OperationIndex.Invocations(loop.Body)) // a loop's body is a statement, never a call itself
         {
+            if (InsideFunction(invocation, loop))
+                continue;
             if (events.Classify(invocation) is { } kind)
                 calls.Add((invocation, kind));
             else
