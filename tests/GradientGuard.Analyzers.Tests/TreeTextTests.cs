@@ -80,16 +80,21 @@ public sealed class TreeTextTests
     [InlineData("class C { /// <summary>step</summary>\n void M(O o) { o.Run(); } }", false)]
     [InlineData("class C { void M(O o) { Log(\"step\"); Log($\"a step {o}\"); } }", false)]
     [InlineData("class C { void M(O o) {\n#if NEVER\n o.step();\n#endif\n } }", false)]
-    public void Only_a_word_of_the_code_names_a_call_not_one_in_a_comment_a_string_or_disabled_text(string text, bool expected) =>
+    public void Only_a_word_of_the_code_names_a_call_not_one_in_a_comment_a_string_or_disabled_text(string text, bool expected)
+    {
         Assert.Equal(expected, TreeText.ContainsCodeName(Parse(text), All(text), "step"));
+        // Asked of the method, the hits are looked up from it, not from the file's root: the same answers.
+        var method = Parse(text).GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().Single();
+        Assert.Equal(expected, TreeText.ContainsCodeName(method, "step"));
+    }
 
     [Fact]
     public void The_tokens_of_a_name_are_those_of_the_code_in_text_order()
     {
         // The keyword of each loop, so a gate can look at the loop it starts; not the word in a comment or a string.
         string text = "class C { void M(P p) { // foreach\n foreach (var a in p.parameters()) { } Log(\"foreach\"); foreach (var b in p.items) { } } }";
-        var tree = Parse(text);
-        var loops = TreeText.CodeNames(tree, All(text), "foreach").Select(t => t.Parent).ToList();
+        var method = Parse(text).GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().Single();
+        var loops = TreeText.CodeNames(method, method.FullSpan, "foreach").Select(t => t.Parent).ToList();
         Assert.Equal(2, loops.Count);
         Assert.All(loops, loop => Assert.IsType<Microsoft.CodeAnalysis.CSharp.Syntax.ForEachStatementSyntax>(loop));
         Assert.True(loops[0]!.SpanStart < loops[1]!.SpanStart);

@@ -109,31 +109,35 @@ internal static class TreeText
     /// only a hit costs.
     /// </summary>
     public static bool ContainsCodeName(SyntaxTree tree, TextSpan span, string name) =>
-        CodeNameAt(tree, Of(tree), span, name, span.Start, out _) >= 0; // no enumerator: the gates ask this for every name and body
+        CodeNameAt(tree.GetRoot(), Of(tree), span, name, span.Start, out _) >= 0; // no enumerator: the gates ask this for every name and body
 
     /// <summary>Whether the code of <paramref name="node"/> (a method, a loop) names <paramref name="name"/> (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>).</summary>
-    public static bool ContainsCodeName(SyntaxNode node, string name) => ContainsCodeName(node.SyntaxTree, node.FullSpan, name);
+    public static bool ContainsCodeName(SyntaxNode node, string name) =>
+        CodeNameAt(node, Of(node.SyntaxTree), node.FullSpan, name, node.FullSpan.Start, out _) >= 0;
 
     /// <summary>
-    /// The identifier or keyword tokens <paramref name="name"/> is written as in the code of <paramref name="span"/>
-    /// (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>), in text order: a gate that needs the syntax around a name (the loop a
-    /// <c>foreach</c> starts) looks there instead of walking every node of the span.
+    /// The identifier or keyword tokens <paramref name="name"/> is written as in the code of <paramref name="span"/>, a
+    /// span of <paramref name="node"/> (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>), in text order: a
+    /// gate that needs the syntax around a name (the loop a <c>foreach</c> starts) looks there instead of walking every
+    /// node of the span.
     /// </summary>
-    public static IEnumerable<SyntaxToken> CodeNames(SyntaxTree tree, TextSpan span, string name)
+    public static IEnumerable<SyntaxToken> CodeNames(SyntaxNode node, TextSpan span, string name)
     {
-        string text = Of(tree);
-        for (int at = CodeNameAt(tree, text, span, name, span.Start, out var token); at >= 0; at = CodeNameAt(tree, text, span, name, at + 1, out token))
+        string text = Of(node.SyntaxTree);
+        for (int at = CodeNameAt(node, text, span, name, span.Start, out var token); at >= 0; at = CodeNameAt(node, text, span, name, at + 1, out token))
             yield return token;
     }
 
     // The first occurrence of `name` at or after `from` within `span` that is an identifier or keyword token of the
-    // code, and that token; -1 when there is none.
+    // code, and that token; -1 when there is none. A hit is looked up from `within`, a node whose full span holds `span`:
+    // from a body rather than the file's root, the lookup skips the levels above it, whose children (a class's members,
+    // a file's types) it would search one by one.
     [MethodImpl(Jit.OptimizedAtFirstCall)]
-    private static int CodeNameAt(SyntaxTree tree, string text, TextSpan span, string name, int from, out SyntaxToken token)
+    private static int CodeNameAt(SyntaxNode within, string text, TextSpan span, string name, int from, out SyntaxToken token)
     {
         for (int at = NameAt(text, span, name, from); at >= 0; at = NameAt(text, span, name, at + 1))
         {
-            token = tree.GetRoot().FindToken(at);
+            token = within.FindToken(at);
             if (token.Span.Contains(at) && (token.IsKind(SyntaxKind.IdentifierToken) || SyntaxFacts.IsKeywordKind(token.Kind())))
                 return at;
         }

@@ -249,7 +249,7 @@ public sealed class GG0003StepWithoutGradientClippingAnalyzer : GradientGuardAna
         {
             return false;
         }
-        foreach (var token in TreeText.CodeNames(method.SyntaxTree, method.Span, symbol.Name))
+        foreach (var token in TreeText.CodeNames(method, method.Span, symbol.Name))
         {
             if (token.Parent is not IdentifierNameSyntax)
                 return false;
