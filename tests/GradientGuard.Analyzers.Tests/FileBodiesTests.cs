@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading.Tasks;
+using GradientGuard.Analyzers.Infrastructure;
 using GradientGuard.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis;
 
 namespace GradientGuard.Analyzers.Tests;
 
@@ -95,5 +98,95 @@ public sealed class FileBodiesTests
 
         var only = Assert.Single(diagnostics, d => d.Id == "GG0003");
         Assert.Equal(15, only.Location.GetLineSpan().StartLinePosition.Line); // Second's step, 0-based (no line added)
+    }
+
+    // Everyday code of a TorchSharp project that touches no model, training step or init: a data reader and a settings
+    // class, with loops, lambdas, a query, fields of collections, and the rules' words only in comments and strings
+    // ("step", "forward", "weight").
+    private const string DataReader = """
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Linq;
+        class CsvReader
+        {
+            private readonly List<string[]> rows = new();
+            private readonly Dictionary<string, int> columns = new();
+
+            public CsvReader(string path)
+            {
+                // read the header first, then step through the rows one by one
+                var lines = File.ReadAllLines(path);
+                var header = lines[0].Split(',');
+                for (int i = 0; i < header.Length; i++)
+                    columns[header[i]] = i;
+                rows.AddRange(lines.Skip(1).Select(l => l.Split(',')));
+            }
+
+            public float[] Column(string name) => rows.Select(r => float.Parse(r[columns[name]])).ToArray();
+
+            public IEnumerable<(float X, float Y)> Pairs(string x, string y)
+            {
+                var xs = Column(x);
+                var ys = Column(y);
+                for (int i = 0; i < xs.Length; i++)
+                    yield return (xs[i], ys[i]);
+            }
+        }
+        class Settings
+        {
+            public int Epochs { get; set; } = 10;
+            public double Rate { get; set; } = 0.01;
+            public string Describe() => $"epochs {Epochs}, rate {Rate} (forward pass, weight decay off)";
+        }
+        """;
+
+    private const string Training = """
+        using TorchSharp;
+        using static TorchSharp.torch;
+        class Net : nn.Module<Tensor, Tensor>
+        {
+            private readonly nn.Module<Tensor, Tensor> layers = nn.Sequential(nn.Linear(4, 8), nn.Sigmoid(), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 1));
+            public Net() : base("net") => RegisterComponents();
+            public override Tensor forward(Tensor x) => layers.forward(x);
+        }
+        class Trainer
+        {
+            void Train(Net model, Tensor x, Tensor y)
+            {
+                var opt = optim.Adam(model.parameters());
+                for (int i = 0; i < 10; i++)
+                {
+                    var loss = nn.functional.mse_loss(model.forward(x), y);
+                    loss.backward();
+                    opt.step();
+                }
+            }
+        }
+        """;
+
+    // The issue "Analyzer cost": a file that names no TorchSharp training, model or init construct costs its text tests
+    // only. Every rule binds a file's code through the bodies it looks up in FileBodies; none of the plain file's is.
+    [Fact]
+    public async Task No_rule_binds_a_file_that_names_no_TorchSharp_construct()
+    {
+        var read = new ConcurrentBag<SyntaxNode>();
+        void Watch(SyntaxNode body) => read.Add(body);
+        FileBodies.Reading += Watch;
+        try
+        {
+            var (analysis, model) = await AllRules.On(Training, withTorchSharp: true, DataReader);
+            var diagnostics = await analysis.GetAnalyzerDiagnosticsAsync();
+
+            Assert.Contains(diagnostics, d => d.Id == "GG0003"); // the rules ran, and read the training file
+            var trees = analysis.Compilation.SyntaxTrees.ToList();
+            var ours = read.Where(body => trees.Contains(body.SyntaxTree)).ToList(); // other tests run beside this one
+            Assert.Contains(ours, body => body.SyntaxTree == model.SyntaxTree);
+            Assert.DoesNotContain(ours, body => body.SyntaxTree != model.SyntaxTree);
+        }
+        finally
+        {
+            FileBodies.Reading -= Watch;
+        }
     }
 }

@@ -1,12 +1,14 @@
+using System.Linq;
 using GradientGuard.Analyzers.Infrastructure;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Xunit;
 
 namespace GradientGuard.Analyzers.Tests;
 
 /// <summary>
 /// The file answers of every instance share one table entry per file, a slot each: asked in turn about the same files,
-/// each instance keeps its own words' answer, and a file's answer is its own.
+/// each instance keeps its own words' answer, and a file's answer is its own. A body's answer is its code's.
 /// </summary>
 public sealed class SourceMentionsTests
 {
@@ -27,5 +29,24 @@ public sealed class SourceMentionsTests
             Assert.False(training.In(halfFile));
             Assert.False(clipping.In(halfFile));
         }
+    }
+
+    // A body is bound for a rule when its code names the rule's words: a log message, a comment or disabled text does not
+    // make it a model or a training step. Inside an identifier (igmoid in Sigmoid), in an interpolation's expression, the
+    // word counts.
+    [Theory]
+    [InlineData("void F(dynamic m) { m.Sigmoid(); }", true)]
+    [InlineData("void F(dynamic m) { var s = $\"{m.Sigmoid()}\"; }", true)]
+    [InlineData("void F(dynamic m) { m.Run(\"sigmoid\"); }", false)]
+    [InlineData("void F(dynamic m) { m.Run(); } // a sigmoid", false)]
+    [InlineData("/// <summary>Sigmoid</summary>\n void F(dynamic m) { m.Run(); }", false)]
+    [InlineData("void F(dynamic m) {\n#if NEVER\n m.Sigmoid();\n#endif\n }", false)]
+    public void A_body_mentions_a_word_in_its_code_only(string method, bool expected)
+    {
+        var saturating = SourceMentions.AnyOf("igmoid");
+        var whole = SourceMentions.AnyName("Sigmoid", "sigmoid");
+        var body = CSharpSyntaxTree.ParseText("class C { " + method + " }").GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
+        Assert.Equal(expected, saturating.In(body));
+        Assert.Equal(expected, whole.In(body));
     }
 }

@@ -57,6 +57,13 @@ internal static class FileBodies
             ? cache.GetOrAdd(file.SemanticModel.SyntaxTree, _ => read(file.SemanticModel, null, file.CancellationToken))
             : read(file.SemanticModel, file.FilterSpan, file.CancellationToken);
 
+    /// <summary>
+    /// Raised when a rule first looks a body up (its owner, its operation tree): every semantic reading of a file starts
+    /// here, so tests watch which files the rules bind (a file that names no TorchSharp construct must cost its text
+    /// tests only). Nothing subscribes outside tests.
+    /// </summary>
+    internal static event Action<SyntaxNode>? Reading;
+
     // Each model's owners and operation trees, looked up on first use and kept for the other rules that read the same
     // file: the driver hands every analyzer of a file the same semantic model.
     private static readonly ConditionalWeakTable<SemanticModel, FileReading> Readings = new();
@@ -105,6 +112,7 @@ internal static class FileBodies
         [MethodImpl(Jit.OptimizedAtFirstCall)]
         private FileBody Find(SyntaxNode body, CancellationToken cancellationToken)
         {
+            Reading?.Invoke(body);
             // Most files mark nothing generated: their bodies' owners are looked up only for a rule that asks (a forward's
             // rules do), not for the test.
             if (MayMarkGenerated() && IsGenerated(OwnerOf(model, body, cancellationToken)))

@@ -10,7 +10,8 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// Whether source text mentions the words a rule needs (<c>backward</c> and <c>step</c> for a training loop): a text
 /// search that spares a rule the operation walk of files or methods that cannot hold what it looks for. Sound for
 /// rules that only follow calls within one file, and for names that cannot be aliased (methods, <c>forward</c>).
-/// A word may match inside a longer name or a comment: the test only ever lets too much through, never too little.
+/// A word may match inside a longer name, and for a whole file in a comment or a string too: the test only ever lets
+/// too much through, never too little.
 /// </summary>
 internal sealed class SourceMentions
 {
@@ -71,20 +72,20 @@ internal sealed class SourceMentions
     public bool InAny(Compilation compilation) => compilation.SyntaxTrees.Any(In);
 
     /// <summary>
-    /// Whether the text of <paramref name="node"/> (a method, say) mentions the words. A word its file does not hold is
-    /// not searched for in the node: that is known once per file, where every body of the file would search for it.
+    /// Whether the code of <paramref name="node"/> (a method, say) mentions the words: in its identifiers and keywords,
+    /// not its comments, strings or disabled text (<see cref="TreeText.ContainsInCode"/>), since what a body mentions
+    /// there decides whether a rule binds it. A word its file does not hold is not searched for in the node: that is
+    /// known once per file, where every body of the file would search for it.
     /// </summary>
     [MethodImpl(Jit.OptimizedAtFirstCall)]
     public bool In(SyntaxNode node)
     {
         var tree = node.SyntaxTree;
         string text = TreeText.Of(tree);
-        var span = node.FullSpan;
         for (int i = 0; i < words.Length; i++)
         {
             string word = words[i];
-            bool found = TreeText.FileHolds(tree, word, numbers[i]) &&
-                         (wholeNames ? TreeText.ContainsName(text, span, word) : TreeText.Contains(text, span, word));
+            bool found = TreeText.FileHolds(tree, word, numbers[i]) && TreeText.ContainsInCode(node, text, word, wholeNames);
             if (found != all)
                 return !all;
         }

@@ -109,11 +109,19 @@ internal static class TreeText
     /// only a hit costs.
     /// </summary>
     public static bool ContainsCodeName(SyntaxTree tree, TextSpan span, string name) =>
-        CodeNameAt(tree.GetRoot(), Of(tree), span, name, span.Start, out _) >= 0; // no enumerator: the gates ask this for every name and body
+        CodeNameAt(tree.GetRoot(), Of(tree), span, name, span.Start, wholeName: true, out _) >= 0; // no enumerator: the gates ask this for every name and body
 
     /// <summary>Whether the code of <paramref name="node"/> (a method, a loop) names <paramref name="name"/> (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>).</summary>
     public static bool ContainsCodeName(SyntaxNode node, string name) =>
-        CodeNameAt(node, Of(node.SyntaxTree), node.FullSpan, name, node.FullSpan.Start, out _) >= 0;
+        CodeNameAt(node, Of(node.SyntaxTree), node.FullSpan, name, node.FullSpan.Start, wholeName: true, out _) >= 0;
+
+    /// <summary>
+    /// Whether <paramref name="word"/> occurs in the code of <paramref name="node"/>, inside an identifier or keyword
+    /// (<c>igmoid</c> in <c>nn.Sigmoid()</c>), not in a comment, a string or disabled text; the first hit in code ends the
+    /// search. A body that writes a rule's word only in a log message (<c>"forward pass"</c>) is not bound for it.
+    /// </summary>
+    public static bool ContainsInCode(SyntaxNode node, string text, string word, bool wholeName) =>
+        CodeNameAt(node, text, node.FullSpan, word, node.FullSpan.Start, wholeName, out _) >= 0;
 
     /// <summary>
     /// The identifier or keyword tokens <paramref name="name"/> is written as in the code of <paramref name="span"/>, a
@@ -124,18 +132,20 @@ internal static class TreeText
     public static IEnumerable<SyntaxToken> CodeNames(SyntaxNode node, TextSpan span, string name)
     {
         string text = Of(node.SyntaxTree);
-        for (int at = CodeNameAt(node, text, span, name, span.Start, out var token); at >= 0; at = CodeNameAt(node, text, span, name, at + 1, out token))
+        for (int at = CodeNameAt(node, text, span, name, span.Start, wholeName: true, out var token); at >= 0; at = CodeNameAt(node, text, span, name, at + 1, wholeName: true, out token))
             yield return token;
     }
 
     // The first occurrence of `name` at or after `from` within `span` that is an identifier or keyword token of the
-    // code, and that token; -1 when there is none. A hit is looked up from `within`, a node whose full span holds `span`:
+    // code (with `wholeName` false, that lies inside one), and that token; -1 when there is none. A hit is looked up from `within`, a node whose full span holds `span`:
     // from a body rather than the file's root, the lookup skips the levels above it, whose children (a class's members,
     // a file's types) it would search one by one.
     [MethodImpl(Jit.OptimizedAtFirstCall)]
-    private static int CodeNameAt(SyntaxNode within, string text, TextSpan span, string name, int from, out SyntaxToken token)
+    private static int CodeNameAt(SyntaxNode within, string text, TextSpan span, string name, int from, bool wholeName, out SyntaxToken token)
     {
-        for (int at = NameAt(text, span, name, from); at >= 0; at = NameAt(text, span, name, at + 1))
+        for (int at = wholeName ? NameAt(text, span, name, from) : TextAt(text, span, name, from);
+             at >= 0;
+             at = wholeName ? NameAt(text, span, name, at + 1) : TextAt(text, span, name, at + 1))
         {
             token = within.FindToken(at);
             if (token.Span.Contains(at) && (token.IsKind(SyntaxKind.IdentifierToken) || SyntaxFacts.IsKeywordKind(token.Kind())))
@@ -144,6 +154,10 @@ internal static class TreeText
         token = default;
         return -1;
     }
+
+    // The first occurrence of `word` at or after `from` within `span`, or -1.
+    private static int TextAt(string text, TextSpan span, string word, int from) =>
+        from < span.End ? text.IndexOf(word, from, span.End - from, StringComparison.Ordinal) : -1;
 
     // The first whole-identifier occurrence of `name` at or after `from` within `span`, or -1.
     [MethodImpl(Jit.OptimizedAtFirstCall)]
