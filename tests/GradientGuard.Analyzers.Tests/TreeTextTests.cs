@@ -76,6 +76,7 @@ public sealed class TreeTextTests
     [InlineData("class C { void M(O o) { o.step(); } }", true)]
     [InlineData("class C { void M(O o) { o.@step(); } }", true)]
     [InlineData("class C { void M(O o) { var s = $\"{o.step()}\"; } }", true)]
+    [InlineData("class C { void M(O o) { var h = 1 / 2; var c = '#'; o.step(); } }", true)] // a division and a character before it: looked up
     [InlineData("class C { void M(O o) { o.Run(); } } // one step", false)]
     [InlineData("class C { /// <summary>step</summary>\n void M(O o) { o.Run(); } }", false)]
     [InlineData("class C { void M(O o) { Log(\"step\"); Log($\"a step {o}\"); } }", false)]

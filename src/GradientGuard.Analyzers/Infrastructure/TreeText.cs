@@ -105,15 +105,15 @@ internal static class TreeText
     /// <summary>
     /// Whether <paramref name="name"/> occurs in <paramref name="span"/> of <paramref name="tree"/> as a whole identifier
     /// or keyword of the code: not in a comment, a string or disabled text, where a word says nothing of what the code
-    /// calls (a comment's "backward pass" or "time step"). A hit of the text search is looked up in the tree, which
-    /// only a hit costs.
+    /// calls (a comment's "backward pass" or "time step"). <paramref name="span"/> is a node's span or full span. A hit
+    /// of the text search is looked up in the tree when a comment, a string or a directive may have opened before it.
     /// </summary>
     public static bool ContainsCodeName(SyntaxTree tree, TextSpan span, string name) =>
-        CodeNameAt(tree.GetRoot(), Of(tree), span, name, span.Start, wholeName: true, out _) >= 0; // no enumerator: the gates ask this for every name and body
+        InCode(tree, null, Of(tree), span, name, wholeName: true); // no enumerator: the gates ask this for every name and body
 
     /// <summary>Whether the code of <paramref name="node"/> (a method, a loop) names <paramref name="name"/> (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>).</summary>
     public static bool ContainsCodeName(SyntaxNode node, string name) =>
-        CodeNameAt(node, Of(node.SyntaxTree), node.FullSpan, name, node.FullSpan.Start, wholeName: true, out _) >= 0;
+        InCode(node.SyntaxTree, node, Of(node.SyntaxTree), node.FullSpan, name, wholeName: true);
 
     /// <summary>
     /// Whether <paramref name="word"/> occurs in the code of <paramref name="node"/>, inside an identifier or keyword
@@ -121,7 +121,24 @@ internal static class TreeText
     /// search. A body that writes a rule's word only in a log message (<c>"forward pass"</c>) is not bound for it.
     /// </summary>
     public static bool ContainsInCode(SyntaxNode node, string text, string word, bool wholeName) =>
-        CodeNameAt(node, text, node.FullSpan, word, node.FullSpan.Start, wholeName, out _) >= 0;
+        InCode(node.SyntaxTree, node, text, node.FullSpan, word, wholeName);
+
+    // Whether `name` occurs in the code of `span`, the span or full span of a node (CodeNameAt), without the token. A hit
+    // with no '/', '"', '\'' or '#' between the span's start and itself is code: a comment, a string, a character
+    // literal and a directive (and the disabled text after it) each open with one, and none can be open at a node's
+    // start. Only when one comes first is the hit looked up in the tree, from `within` (the tree's root when null).
+    [MethodImpl(Jit.OptimizedAtFirstCall)]
+    private static bool InCode(SyntaxTree tree, SyntaxNode? within, string text, TextSpan span, string name, bool wholeName)
+    {
+        int first = wholeName ? NameAt(text, span, name, span.Start) : TextAt(text, span, name, span.Start);
+        if (first < 0)
+            return false;
+        if (text.IndexOfAny(Openers, span.Start, first - span.Start) < 0)
+            return true;
+        return CodeNameAt(within ?? tree.GetRoot(), text, span, name, first, wholeName, out _) >= 0;
+    }
+
+    private static readonly char[] Openers = { '/', '"', '\'', '#' };
 
     /// <summary>
     /// The identifier or keyword tokens <paramref name="name"/> is written as in the code of <paramref name="span"/>, a
@@ -137,9 +154,9 @@ internal static class TreeText
     }
 
     // The first occurrence of `name` at or after `from` within `span` that is an identifier or keyword token of the
-    // code (with `wholeName` false, that lies inside one), and that token; -1 when there is none. A hit is looked up from `within`, a node whose full span holds `span`:
-    // from a body rather than the file's root, the lookup skips the levels above it, whose children (a class's members,
-    // a file's types) it would search one by one.
+    // code (with `wholeName` false, that lies inside one), and that token; -1 when there is none. A hit is looked up
+    // from `within`, a node whose full span holds `span`: from a body rather than the file's root, the lookup starts
+    // below the levels above it.
     [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static int CodeNameAt(SyntaxNode within, string text, TextSpan span, string name, int from, bool wholeName, out SyntaxToken token)
     {
