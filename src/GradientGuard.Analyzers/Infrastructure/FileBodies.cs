@@ -58,11 +58,11 @@ internal static class FileBodies
             : read(file.SemanticModel, file.FilterSpan, file.CancellationToken);
 
     /// <summary>
-    /// Raised when a rule first looks a body up (its owner, its operation tree): every semantic reading of a file starts
-    /// here, so tests watch which files the rules bind (a file that names no TorchSharp construct must cost its text
-    /// tests only). Nothing subscribes outside tests.
+    /// Raised when a rule first looks a body up (its owner, its operation tree): every binding of a file's code by the
+    /// rules starts from a body found here (the other operation trees they read are reached from one), so tests watch
+    /// which files the rules bind. Nothing subscribes outside tests.
     /// </summary>
-    internal static event Action<SyntaxNode>? Reading;
+    internal static event Action<SyntaxNode>? LookingUp;
 
     // Each model's owners and operation trees, looked up on first use and kept for the other rules that read the same
     // file: the driver hands every analyzer of a file the same semantic model.
@@ -112,7 +112,7 @@ internal static class FileBodies
         [MethodImpl(Jit.OptimizedAtFirstCall)]
         private FileBody Find(SyntaxNode body, CancellationToken cancellationToken)
         {
-            Reading?.Invoke(body);
+            LookingUp?.Invoke(body);
             // Most files mark nothing generated: their bodies' owners are looked up only for a rule that asks (a forward's
             // rules do), not for the test.
             if (MayMarkGenerated() && IsGenerated(OwnerOf(model, body, cancellationToken)))

@@ -64,7 +64,7 @@ internal sealed class HelperGate
     private bool Seeds(string text, SyntaxNode declaration, SyntaxTree tree, Compilation compilation)
     {
         var full = declaration.FullSpan;
-        if (EventWords.Any(w => TreeText.ContainsCodeName(tree, full, w)) || ContainsClip(text, full))
+        if (EventWords.Any(w => TreeText.ContainsCodeName(tree, declaration.Span, w)) || ContainsClip(text, full)) // trivia holds no code; a clip's name is searched in comments too
             return true;
         foreach (string name in OtherFileHelpersNamedIn(tree, text, compilation))
         {

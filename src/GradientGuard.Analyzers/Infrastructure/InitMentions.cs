@@ -50,7 +50,7 @@ internal sealed class InitMentions
     /// <summary>Whether <see cref="ModelWideInits.Find"/> can find an apply or a loop over parameters in <paramref name="body"/>.</summary>
     public static bool MayInitModel(SyntaxNode body) =>
         TreeText.ContainsCodeName(body, "apply") ||
-        Parameters.In(body) && TreeText.CodeNames(body, body.FullSpan, "foreach")
+        Parameters.In(body) && TreeText.CodeNames(body, body.Span, "foreach")
             .Any(keyword => keyword.Parent is CommonForEachStatementSyntax loop && Parameters.In(loop.Expression)); // the loops only, not every node
 
     // The names of the methods (and whether any constructor) whose declaration mentions an init function InitHelpers reads.

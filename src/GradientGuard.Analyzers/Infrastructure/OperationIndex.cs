@@ -8,8 +8,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>
-/// The operations of one operation tree (a body's, as <see cref="SemanticModel.GetOperation"/> returns it), listed once
-/// for every rule that walks it. Most rules walk the same bodies for their calls (a loss, a step, a Sequential, an init);
+/// The operations of one operation tree (a body's, as <see cref="SemanticModel.GetOperation"/> returns it, or a part of
+/// one a rule walks by itself, a loop's body), listed once for every rule that walks it. Most rules walk the same bodies for their calls (a loss, a step, a Sequential, an init);
 /// each walk through <c>Descendants()</c> paid an iterator's stack and a generic type test for every operation, and
 /// together they were the largest part of the rules' time after the text searches (benchmarks/README.md, session 17).
 /// </summary>
@@ -44,11 +44,12 @@ internal static class OperationIndex
 
     // One pre-order walk, as IOperation.Descendants() does it, without an iterator per call. The operations are gathered
     // in slots, a struct holding one: a store into an array of a reference type is a call that checks the element's type
-    // (arrays are covariant), which took a third of the walk for an interface's array and still 4 % of the rules' samples
-    // for an object array; a slot's store is a plain write. The walk is compiled optimized at first call (Jit), and its working space is plain arrays
-    // indexed in place: the enumerators, structs, are moved where they stand. With a list of them, marked, the walk lost
-    // to the unmarked one once that had been recompiled with the profile; unmarked, it ran unoptimized for many passes,
-    // every list access a call and every enumerator copied out of the list and back at each step.
+    // (arrays are covariant), which took a third of the walk for an interface's array and still 4 % of the rules'
+    // samples for an object array; a store into a slot's field is a plain write. The walk is compiled optimized at first
+    // call (Jit), and its working space is plain arrays indexed in place: the enumerators, structs, are moved where they
+    // stand. With a list of them, marked, the walk lost to the unmarked one once that had been recompiled with the
+    // profile; unmarked, it ran unoptimized for many passes, every list access a call and every enumerator copied out of
+    // the list and back at each step.
     private sealed class Walker
     {
         private IOperation.OperationList.Enumerator[] stack = new IOperation.OperationList.Enumerator[64];
@@ -164,5 +165,5 @@ internal sealed class Operations<T> : IReadOnlyList<T>
 /// <summary>One gathered operation (<see cref="OperationIndex"/>): stored in an array of these without a type check.</summary>
 internal struct OperationSlot
 {
-    public object Item;
+    public IOperation Item;
 }

@@ -105,15 +105,16 @@ internal static class TreeText
     /// <summary>
     /// Whether <paramref name="name"/> occurs in <paramref name="span"/> of <paramref name="tree"/> as a whole identifier
     /// or keyword of the code: not in a comment, a string or disabled text, where a word says nothing of what the code
-    /// calls (a comment's "backward pass" or "time step"). <paramref name="span"/> is a node's span or full span. A hit
-    /// of the text search is looked up in the tree when a comment, a string or a directive may have opened before it.
+    /// calls (a comment's "backward pass" or "time step"). <paramref name="span"/> is the span or full span of a node of
+    /// the code (not one inside a string or in trivia: see InCode), or the whole file's. A hit of the text search is
+    /// looked up in the tree when a comment, a string or a directive may have opened before it.
     /// </summary>
     public static bool ContainsCodeName(SyntaxTree tree, TextSpan span, string name) =>
         InCode(tree, null, Of(tree), span, name, wholeName: true); // no enumerator: the gates ask this for every name and body
 
     /// <summary>Whether the code of <paramref name="node"/> (a method, a loop) names <paramref name="name"/> (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>).</summary>
     public static bool ContainsCodeName(SyntaxNode node, string name) =>
-        InCode(node.SyntaxTree, node, Of(node.SyntaxTree), node.FullSpan, name, wholeName: true);
+        InCode(node.SyntaxTree, node, Of(node.SyntaxTree), node.Span, name, wholeName: true); // trivia holds no code: a doc comment's '/' would only defeat InCode's shortcut
 
     /// <summary>
     /// Whether <paramref name="word"/> occurs in the code of <paramref name="node"/>, inside an identifier or keyword
@@ -121,12 +122,15 @@ internal static class TreeText
     /// search. A body that writes a rule's word only in a log message (<c>"forward pass"</c>) is not bound for it.
     /// </summary>
     public static bool ContainsInCode(SyntaxNode node, string text, string word, bool wholeName) =>
-        InCode(node.SyntaxTree, node, text, node.FullSpan, word, wholeName);
+        InCode(node.SyntaxTree, node, text, node.Span, word, wholeName);
 
-    // Whether `name` occurs in the code of `span`, the span or full span of a node (CodeNameAt), without the token. A hit
-    // with no '/', '"', '\'' or '#' between the span's start and itself is code: a comment, a string, a character
-    // literal and a directive (and the disabled text after it) each open with one, and none can be open at a node's
-    // start. Only when one comes first is the hit looked up in the tree, from `within` (the tree's root when null).
+    // Whether `name` occurs in the code of `span` (CodeNameAt), without the token. A hit with no '/', '"', '\'' or '#'
+    // between the span's start and itself is taken for code: a comment, a string, a character literal and a directive
+    // (and the disabled text after it) each open with one, and none can be open at the start of a node of the code
+    // (trivia is never split between tokens; the nodes inside an interpolated string or a doc comment are not passed
+    // here). Only when one comes first is the hit looked up in the tree, from `within` (the tree's root when null). One
+    // exception lets too much through, as a gate may: the second half of a merge conflict (after =======) is disabled
+    // text that opens with none of them; such a file does not compile anyway.
     [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static bool InCode(SyntaxTree tree, SyntaxNode? within, string text, TextSpan span, string name, bool wholeName)
     {
@@ -226,7 +230,10 @@ internal static class TreeText
         return text.ToString();
     }
 
-    /// <summary>Whether <paramref name="span"/> of <paramref name="tree"/> may hold a <c>: base(...)</c> or <c>: this(...)</c> call.</summary>
+    /// <summary>
+    /// Whether <paramref name="span"/> of <paramref name="tree"/> may hold a <c>: base(...)</c> or <c>: this(...)</c> call;
+    /// the span of a node of the code, as for <see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>.
+    /// </summary>
     public static bool MayCallConstructor(SyntaxTree tree, TextSpan span) => ContainsCodeName(tree, span, "base") || ContainsCodeName(tree, span, "this");
 
     private static bool IsIdentifierPart(char c) => char.IsLetterOrDigit(c) || c == '_';

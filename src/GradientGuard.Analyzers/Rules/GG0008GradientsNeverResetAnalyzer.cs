@@ -84,7 +84,7 @@ public sealed class GG0008GradientsNeverResetAnalyzer : GradientGuardAnalyzer
     private static List<(IInvocationOperation Call, TrainingEventKind Kind)> Calls(ILoopOperation loop, TrainingStepEvents events)
     {
         var calls = new List<(IInvocationOperation, TrainingEventKind)>();
-        foreach (var invocation in OperationIndex.Invocations(loop.Body)) // a loop's body is a statement, never a call itself
+        foreach (var invocation in OperationIndex.Invocations(loop.Body)) // the body's, not the body itself, as Descendants() gave them
         {
             if (InsideFunction(invocation, loop))
                 continue;
