@@ -9,9 +9,10 @@ namespace GradientGuard.Analyzers.Infrastructure;
 
 /// <summary>
 /// The operations of one operation tree (a body's, as <see cref="SemanticModel.GetOperation"/> returns it, or a part of
-/// one a rule walks by itself, a loop's body), listed once for every rule that walks it. Most rules walk the same bodies for their calls (a loss, a step, a Sequential, an init);
-/// each walk through <c>Descendants()</c> paid an iterator's stack and a generic type test for every operation, and
-/// together they were the largest part of the rules' time after the text searches (benchmarks/README.md, session 17).
+/// one a rule walks by itself, a loop's body), listed once for every rule that walks it. Most rules walk the same bodies
+/// for their calls (a loss, a step, a Sequential, an init); each walk through <c>Descendants()</c> paid an iterator's
+/// stack and a generic type test for every operation, and together they were the largest part of the rules' time after
+/// the text searches (benchmarks/README.md, session 17).
 /// </summary>
 internal static class OperationIndex
 {
