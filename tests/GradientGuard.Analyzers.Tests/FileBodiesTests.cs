@@ -143,30 +143,6 @@ public sealed class FileBodiesTests
         }
         """;
 
-    private const string Training = """
-        using TorchSharp;
-        using static TorchSharp.torch;
-        class Net : nn.Module<Tensor, Tensor>
-        {
-            private readonly nn.Module<Tensor, Tensor> layers = nn.Sequential(nn.Linear(4, 8), nn.Sigmoid(), nn.Linear(8, 8), nn.Sigmoid(), nn.Linear(8, 1));
-            public Net() : base("net") => RegisterComponents();
-            public override Tensor forward(Tensor x) => layers.forward(x);
-        }
-        class Trainer
-        {
-            void Train(Net model, Tensor x, Tensor y)
-            {
-                var opt = optim.Adam(model.parameters());
-                for (int i = 0; i < 10; i++)
-                {
-                    var loss = nn.functional.mse_loss(model.forward(x), y);
-                    loss.backward();
-                    opt.step();
-                }
-            }
-        }
-        """;
-
     // The issue "Analyzer cost": a file that names no TorchSharp training, model or init construct costs its text tests
     // only. The rules bind a file's code only from the bodies they look up in FileBodies; none of the plain file's is.
     [Fact]
@@ -177,7 +153,7 @@ public sealed class FileBodiesTests
         FileBodies.LookingUp += Watch;
         try
         {
-            var (analysis, model) = await AllRules.On(Training, withTorchSharp: true, DataReader);
+            var (analysis, model) = await AllRules.On(LastFileCachesTests.Training, withTorchSharp: true, DataReader); // a model and a training loop
             var diagnostics = await analysis.GetAnalyzerDiagnosticsAsync();
 
             Assert.Contains(diagnostics, d => d.Id == "GG0003"); // the rules ran, and read the training file

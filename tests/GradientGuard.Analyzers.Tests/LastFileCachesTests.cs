@@ -16,7 +16,7 @@ namespace GradientGuard.Analyzers.Tests;
 public sealed class LastFileCachesTests
 {
     // A model, a training loop and a helper: every rule reads the file, and the text tests ask about it.
-    private const string Training = """
+    internal const string Training = """
         using TorchSharp;
         using static TorchSharp.torch;
         class Net : nn.Module<Tensor, Tensor>
