@@ -101,10 +101,9 @@ public sealed class FileBodiesTests
     }
 
     // Everyday code of a TorchSharp project that touches no model, training step or init: a data reader and a settings
-    // class, with loops, lambdas, a query, fields of collections, and the rules' words only in comments and strings
-    // ("step", "forward", "weight"). Its code writes none of the gates' words, not even inside a longer name: the file
-    // answers are text searches and some body gates match inside names (GG0002's "load" in a `payload`), so a file
-    // that does may still have a body bound (benchmarks/README.md, session 21).
+    // class, with loops, lambdas, a query, fields of collections, the rules' words in comments and strings ("step",
+    // "forward", "weight") and inside longer names of its code (payload, initial, weights: GG0002's body gate matches
+    // "load", "init" and "weight" inside names, behind its file gate, which this file's code does not pass).
     private const string DataReader = """
         using System;
         using System.Collections.Generic;
@@ -115,6 +114,8 @@ public sealed class FileBodiesTests
             private readonly List<string[]> rows = new();
             private readonly Dictionary<string, int> columns = new();
 
+            public double Total { get; }
+
             public CsvReader(string path)
             {
                 // read the header first, then step through the rows one by one
@@ -122,6 +123,10 @@ public sealed class FileBodiesTests
                 var header = lines[0].Split(',');
                 for (int i = 0; i < header.Length; i++)
                     columns[header[i]] = i;
+                var payload = lines.Length - 1;
+                double initial = 0;
+                var weights = new float[payload];
+                Total = weights.Sum() + initial;
                 rows.AddRange(lines.Skip(1).Select(l => l.Split(',')));
             }
 
@@ -146,7 +151,7 @@ public sealed class FileBodiesTests
     // The issue "Analyzer cost": a file that names no TorchSharp training, model or init construct costs its text tests
     // only. The rules bind a file's code only from the bodies they look up in FileBodies; none of the plain file's is.
     [Fact]
-    public async Task No_rule_binds_a_file_whose_code_writes_none_of_the_rules_words()
+    public async Task No_rule_binds_a_file_that_names_no_TorchSharp_construct_in_its_code()
     {
         var read = new ConcurrentBag<SyntaxNode>();
         void Watch(SyntaxNode body) => read.Add(body);

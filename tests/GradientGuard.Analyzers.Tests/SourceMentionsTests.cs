@@ -31,6 +31,18 @@ public sealed class SourceMentionsTests
         }
     }
 
+    // A file's answer is its code's too: a file that writes "backward" and "step" only in comments and strings holds no
+    // training step, and the rules that need one do not read it.
+    [Fact]
+    public void A_file_mentions_a_word_in_its_code_only()
+    {
+        var training = SourceMentions.AllOf("backward", "step");
+        var commented = CSharpSyntaxTree.ParseText("// backward, then step\nclass T { void F(dynamic log) { log.Write(\"step\"); } }");
+        var written = CSharpSyntaxTree.ParseText("class T { void F(dynamic l, dynamic o) { l.Write(\"x\"); l.backward(); o.step(); } }");
+        Assert.False(training.In(commented));
+        Assert.True(training.In(written));
+    }
+
     // A body is bound for a rule when its code names the rule's words: a log message, a comment or disabled text does not
     // make it a model or a training step. Inside an identifier (igmoid in Sigmoid), in an interpolation's expression, the
     // word counts.

@@ -10,8 +10,9 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// Whether source text mentions the words a rule needs (<c>backward</c> and <c>step</c> for a training loop): a text
 /// search that spares a rule the operation walk of files or methods that cannot hold what it looks for. Sound for
 /// rules that only follow calls within one file, and for names that cannot be aliased (methods, <c>forward</c>).
-/// A word may match inside a longer name, and for a whole file in a comment or a string too: the test only ever lets
-/// too much through, never too little.
+/// Only the code counts (identifiers and keywords, not comments, strings or disabled text: what a file or a body writes
+/// there decides whether a rule binds it), and a word may match inside a longer name: the test only ever lets too much
+/// through, never too little.
 /// </summary>
 internal sealed class SourceMentions
 {
@@ -43,13 +44,13 @@ internal sealed class SourceMentions
     /// <summary>Text that mentions at least one of <paramref name="words"/>.</summary>
     public static SourceMentions AnyOf(params string[] words) => new(words, all: false, wholeNames: false);
 
-    /// <summary>
-    /// Text that holds at least one of <paramref name="names"/> as a whole identifier (as any call of it writes it); for
-    /// a whole file, anywhere (a file's answer only ever lets too much through).
-    /// </summary>
+    /// <summary>Text that holds at least one of <paramref name="names"/> as a whole identifier (as any call of it writes it).</summary>
     public static SourceMentions AnyName(params string[] names) => new(names, all: false, wholeNames: true);
 
-    /// <summary>Whether the whole file mentions the words (computed once per file; each word searched for once per file, whichever instance asks).</summary>
+    /// <summary>
+    /// Whether the file's code mentions the words (computed once per file and instance; the plain text search of each
+    /// word, the first test, once per file whichever instance asks).
+    /// </summary>
     [MethodImpl(Jit.OptimizedAtFirstCall)]
     public bool In(SyntaxTree tree)
     {
@@ -97,7 +98,8 @@ internal sealed class SourceMentions
     {
         for (int i = 0; i < words.Length; i++)
         {
-            if (TreeText.FileHolds(tree, words[i], numbers[i]) != all)
+            bool found = TreeText.FileHolds(tree, words[i], numbers[i]) && TreeText.FileHoldsInCode(tree, words[i], wholeNames);
+            if (found != all)
                 return !all;
         }
         return all;

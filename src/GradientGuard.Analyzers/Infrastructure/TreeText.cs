@@ -124,6 +124,16 @@ internal static class TreeText
     public static bool ContainsInCode(SyntaxNode node, string text, string word, bool wholeName) =>
         InCode(node.SyntaxTree, node, text, node.Span, word, wholeName);
 
+    /// <summary>
+    /// <see cref="ContainsInCode"/> for the whole file of <paramref name="tree"/>: not kept (<see cref="SourceMentions"/>
+    /// keeps its answers), and asked after <see cref="FileHolds(SyntaxTree, string, int)"/>, which rules most files out.
+    /// </summary>
+    public static bool FileHoldsInCode(SyntaxTree tree, string word, bool wholeName)
+    {
+        string text = Of(tree);
+        return InCode(tree, null, text, new TextSpan(0, text.Length), word, wholeName);
+    }
+
     // Whether `name` occurs in the code of `span` (CodeNameAt), without the token. A hit with no '/', '"', '\'' or '#'
     // between the span's start and itself is taken for code: a comment, a string, a character literal and a directive
     // (and the disabled text after it) each open with one, and none can be open at the start of a node of the code
