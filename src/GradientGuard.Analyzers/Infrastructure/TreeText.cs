@@ -96,8 +96,7 @@ internal static class TreeText
     }
 
     /// <summary>Whether <paramref name="word"/> occurs in <paramref name="span"/>, anywhere.</summary>
-    public static bool Contains(string text, TextSpan span, string word) =>
-        text.IndexOf(word, span.Start, span.Length, StringComparison.Ordinal) >= 0;
+    public static bool Contains(string text, TextSpan span, string word) => TextAt(text, span, word, span.Start) >= 0;
 
     /// <summary>Whether <paramref name="name"/> occurs in <paramref name="span"/> as a whole identifier (as any call of it must).</summary>
     public static bool ContainsName(string text, TextSpan span, string name) => NameAt(text, span, name, span.Start) >= 0;
@@ -144,7 +143,7 @@ internal static class TreeText
     [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static bool InCode(SyntaxTree tree, SyntaxNode? within, string text, TextSpan span, string name, bool wholeName)
     {
-        int first = wholeName ? NameAt(text, span, name, span.Start) : TextAt(text, span, name, span.Start);
+        int first = HitAt(text, span, name, span.Start, wholeName);
         if (first < 0)
             return false;
         if (text.IndexOfAny(Openers, span.Start, first - span.Start) < 0)
@@ -174,9 +173,7 @@ internal static class TreeText
     [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static int CodeNameAt(SyntaxNode within, string text, TextSpan span, string name, int from, bool wholeName, out SyntaxToken token)
     {
-        for (int at = wholeName ? NameAt(text, span, name, from) : TextAt(text, span, name, from);
-             at >= 0;
-             at = wholeName ? NameAt(text, span, name, at + 1) : TextAt(text, span, name, at + 1))
+        for (int at = HitAt(text, span, name, from, wholeName); at >= 0; at = HitAt(text, span, name, at + 1, wholeName))
         {
             token = within.FindToken(at);
             if (token.Span.Contains(at) && (token.IsKind(SyntaxKind.IdentifierToken) || SyntaxFacts.IsKeywordKind(token.Kind())))
@@ -186,6 +183,11 @@ internal static class TreeText
         return -1;
     }
 
+    // The first occurrence of `name` at or after `from` within `span`, as a whole identifier or (`wholeName` false)
+    // anywhere, or -1.
+    private static int HitAt(string text, TextSpan span, string name, int from, bool wholeName) =>
+        wholeName ? NameAt(text, span, name, from) : TextAt(text, span, name, from);
+
     // The first occurrence of `word` at or after `from` within `span`, or -1.
     private static int TextAt(string text, TextSpan span, string word, int from) =>
         from < span.End ? text.IndexOf(word, from, span.End - from, StringComparison.Ordinal) : -1;
@@ -194,9 +196,7 @@ internal static class TreeText
     [MethodImpl(Jit.OptimizedAtFirstCall)]
     private static int NameAt(string text, TextSpan span, string name, int from)
     {
-        for (int at = from < span.End ? text.IndexOf(name, from, span.End - from, StringComparison.Ordinal) : -1;
-             at >= 0;
-             at = at + 1 < span.End ? text.IndexOf(name, at + 1, span.End - at - 1, StringComparison.Ordinal) : -1)
+        for (int at = TextAt(text, span, name, from); at >= 0; at = TextAt(text, span, name, at + 1))
         {
             int end = at + name.Length;
             if ((at == 0 || !IsIdentifierPart(text[at - 1])) && (end == text.Length || !IsIdentifierPart(text[end])))
