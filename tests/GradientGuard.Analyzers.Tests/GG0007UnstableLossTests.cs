@@ -1,5 +1,14 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
+using GradientGuard.Analyzers.Infrastructure;
 using GradientGuard.Analyzers.Rules;
+using GradientGuard.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Testing;
 using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
     GradientGuard.Analyzers.Rules.GG0007UnstableLossAnalyzer,
@@ -286,5 +295,98 @@ public sealed class GG0007UnstableLossTests
         await Verify.VerifyAnalyzerAsync(source,
             Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithArguments("BCELoss"),
             Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(1).WithArguments("BCELoss"));
+    }
+
+    // A loss module's forward or call is read only where an expression of its type can exist: the compilation names
+    // BCELoss or CrossEntropyLoss, or references another assembly built on TorchSharp. Both ways in, and the gate itself.
+    [Fact]
+    public async Task A_BCELoss_typed_through_a_global_alias_in_another_file_is_read()
+    {
+        var test = new Verify.Test();
+        test.TestState.Sources.Add(("/Aliases.cs", "global using Criterion = TorchSharp.Modules.BCELoss;\n"));
+        test.TestState.Sources.Add(("/Losses.cs", Usings + """
+            class Losses
+            {
+                Tensor Loss(Criterion criterion, Tensor logits, Tensor y) => {|#0:criterion.forward({|#1:logits.sigmoid()|}, y)|};
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithArguments("BCELoss"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_BCELoss_handed_over_by_a_library_built_on_TorchSharp_is_read()
+    {
+        var library = await Library("""
+            namespace Lib;
+            public static class Criteria
+            {
+                public static TorchSharp.Modules.BCELoss Binary() => TorchSharp.torch.nn.BCELoss();
+            }
+            """);
+        var test = new Verify.Test();
+        test.TestState.AdditionalReferences.Add(library);
+        test.TestState.Sources.Add(("/Losses.cs", Usings + """
+            class Losses
+            {
+                Tensor Loss(Tensor logits, Tensor y)
+                {
+                    var criterion = Lib.Criteria.Binary();
+                    return {|#0:criterion.forward({|#1:logits.sigmoid()|}, y)|};
+                }
+            }
+            """));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithArguments("BCELoss"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_forward_is_not_read_in_a_compilation_that_can_hold_no_loss_module()
+    {
+        const string model = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear layer = nn.Linear(4, 1);
+                public Net() : base("net") => RegisterComponents();
+                public override Tensor forward(Tensor x) => layer.forward(x).sigmoid();
+            }
+            """;
+        Assert.Empty(await BodiesGG0007Reads(model));
+        // The same body is read once the compilation names a loss module (in a file of its own), or references a library
+        // built on TorchSharp.
+        Assert.NotEmpty(await BodiesGG0007Reads(model, "class Losses { TorchSharp.Modules.CrossEntropyLoss criterion; }"));
+        Assert.NotEmpty(await BodiesGG0007Reads(model, library: await Library("namespace Lib; public static class Layers { public static TorchSharp.Modules.Linear Make() => TorchSharp.torch.nn.Linear(1, 1); }")));
+    }
+
+    // The bodies of the first file that GG0007 alone looks up (FileBodies.LookingUp).
+    private static async Task<List<SyntaxNode>> BodiesGG0007Reads(string source, string? other = null, MetadataReference? library = null)
+    {
+        var read = new ConcurrentBag<SyntaxNode>();
+        void Watch(SyntaxNode body) => read.Add(body);
+        FileBodies.LookingUp += Watch;
+        try
+        {
+            var references = (await AllRules.References()).AddRange(library is null ? Array.Empty<MetadataReference>() : new[] { library });
+            var tree = CSharpSyntaxTree.ParseText(source, path: "Net.cs");
+            var trees = other is null ? new[] { tree } : new[] { tree, CSharpSyntaxTree.ParseText(other, path: "Losses.cs") };
+            var compilation = CSharpCompilation.Create("Test", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+            await AllRules.Analyzed(compilation, new GG0007UnstableLossAnalyzer()).GetAnalyzerDiagnosticsAsync();
+            return read.Where(body => body.SyntaxTree == tree).ToList(); // other tests run beside this one
+        }
+        finally
+        {
+            FileBodies.LookingUp -= Watch;
+        }
+    }
+
+    // A library compiled against TorchSharp, referenced by its image.
+    private static async Task<MetadataReference> Library(string source)
+    {
+        var compilation = CSharpCompilation.Create("Lib", new[] { CSharpSyntaxTree.ParseText(source) }, await AllRules.References(),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        return MetadataReference.CreateFromImage(image.ToArray());
     }
 }

@@ -186,6 +186,14 @@ internal sealed class TorchSharpSymbols
         return own;
     }
 
+    /// <summary>
+    /// Whether an assembly <paramref name="compilation"/> references, other than TorchSharp, references TorchSharp (a
+    /// library of models or helpers): its members may hand this compilation TorchSharp types its own code never names.
+    /// </summary>
+    public static bool AnotherAssemblyUsesTorchSharp(Compilation compilation) =>
+        compilation.SourceModule.ReferencedAssemblySymbols.Any(assembly =>
+            assembly.Name != AssemblyName && assembly.Modules.Any(module => module.ReferencedAssemblies.Any(reference => reference.Name == AssemblyName)));
+
     /// <summary>Whether <paramref name="type"/> is or derives from <paramref name="baseType"/>.</summary>
     [MethodImpl(Jit.OptimizedAtFirstCall)]
     public static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)

@@ -58,6 +58,14 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         var classes = ModuleClassPaths.For(torch);
         var bceLoss = torch.BceLoss;
         var crossEntropyLoss = torch.CrossEntropyLoss;
+        // A loss module's forward or call needs an expression typed BCELoss or CrossEntropyLoss, which only a compilation
+        // that names one of them in its code (a factory call, a declared type, an alias) or references another assembly
+        // built on TorchSharp (a helper returning one) can hold: elsewhere a body that names only forward or call, as
+        // most of a model's do, is not read for this rule. Asked once, when such a body is first met.
+        var compilation = context.Compilation;
+        var lossModules = new Lazy<bool>(() => LossModuleTypes.InAny(compilation) || TorchSharpSymbols.AnotherAssemblyUsesTorchSharp(compilation));
+        bool MayCallALoss(SyntaxNode body) => LossFunctions.In(body) || (ModuleCalls.In(body) && lossModules.Value);
+
         // Read per file, after the driver has bound its bodies (FileBodies): a model's forward or a member's creation the
         // check reads is bound already. No file is skipped for naming no sigmoid or softmax: an activation module's type
         // may be named only in another file (a base class's field, a factory's return type, a global alias).
@@ -117,11 +125,11 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         }
     }
 
-    // A body that may call log, a cross-entropy function or a loss module's forward/call: one of those names as a whole
-    // identifier of its text (a method name cannot be aliased).
-    private static readonly SourceMentions LossCalls = SourceMentions.AnyName("log", "forward", "call", "cross_entropy", "binary_cross_entropy");
-
-    private static bool MayCallALoss(SyntaxNode body) => LossCalls.In(body);
+    // A body that may call log or a cross-entropy function, or a loss module's forward or call: one of those names as
+    // a whole identifier of its code (a method name cannot be aliased).
+    private static readonly SourceMentions LossFunctions = SourceMentions.AnyName("log", "cross_entropy", "binary_cross_entropy");
+    private static readonly SourceMentions ModuleCalls = SourceMentions.AnyName("forward", "call");
+    private static readonly SourceMentions LossModuleTypes = SourceMentions.AnyName("BCELoss", "CrossEntropyLoss");
 
     // model.call(x) / model.forward(x), possibly through a local holding its output, where the model's path ends in a
     // Sigmoid: a Sequential built in the same body, or held in a field or property given it in its initializer or
