@@ -46,6 +46,24 @@ public sealed class TreeTextTests
         }
     }
 
+    // The longer word numbered first (words of this test only, so no other test numbers them before): a file that lacks
+    // it may still hold the shorter one, and a file that lacks the shorter lacks both.
+    [Fact]
+    public void A_word_a_file_lacks_rules_out_only_the_words_that_hold_it()
+    {
+        TreeText.WordNumber("gradient_guard_ring");
+        TreeText.WordNumber("guard_ring");
+        var holdsShorter = CSharpSyntaxTree.ParseText("var guard_ring = 1;");
+        Assert.False(TreeText.FileHolds(holdsShorter, "gradient_guard_ring"));
+        Assert.True(TreeText.FileHolds(holdsShorter, "guard_ring"));
+        var holdsNeither = CSharpSyntaxTree.ParseText("var ring = 1;");
+        Assert.False(TreeText.FileHolds(holdsNeither, "guard_ring"));
+        Assert.False(TreeText.FileHolds(holdsNeither, "gradient_guard_ring"));
+        var holdsBoth = CSharpSyntaxTree.ParseText("var gradient_guard_ring = 1;");
+        Assert.True(TreeText.FileHolds(holdsBoth, "guard_ring"));
+        Assert.True(TreeText.FileHolds(holdsBoth, "gradient_guard_ring"));
+    }
+
     [Fact]
     public void A_name_outside_the_span_does_not_count()
     {

@@ -64,11 +64,32 @@ internal static class TreeText
                 if (numbered >= 0)
                     return numbered;
                 int next = Array.IndexOf(NumberedWords, null);
-                if (next >= 0)
-                    NumberedWords[next] = w;
-                return next; // -1: too many words to keep answers for
+                if (next < 0)
+                    return -1; // too many words to keep answers for
+                for (int i = 0; i < next; i++)
+                {
+                    if (w.IndexOf(NumberedWords[i]!, StringComparison.Ordinal) >= 0)
+                        Volatile.Write(ref Holding[next], Append(Holding[next], i));
+                    if (NumberedWords[i]!.IndexOf(w, StringComparison.Ordinal) >= 0)
+                        Volatile.Write(ref Holding[i], Append(Holding[i], next));
+                }
+                Volatile.Write(ref NumberedWords[next], w);
+                return next;
             }
         });
+
+    // Per word number, the numbers of the other words it holds (binary_cross_entropy: cross_entropy's), found once when a
+    // word is numbered: a file that lacks one of them lacks the word too. Arrays are replaced, never changed, so read
+    // without the lock.
+    private static readonly int[]?[] Holding = new int[]?[MaxWords];
+
+    private static int[] Append(int[]? numbers, int number)
+    {
+        var longer = new int[(numbers?.Length ?? 0) + 1];
+        numbers?.CopyTo(longer, 0);
+        longer[longer.Length - 1] = number;
+        return longer;
+    }
 
     /// <summary>
     /// <see cref="FileHolds(SyntaxTree, string)"/> for a word numbered beforehand (<see cref="WordNumber"/>): the gates
@@ -85,10 +106,10 @@ internal static class TreeText
             return known == Held;
         // A word that holds a word the file lacks (binary_cross_entropy, cross_entropy) needs no search.
         bool held = true;
-        for (int i = 0; i < MaxWords && held; i++)
+        if (Volatile.Read(ref Holding[number]) is { } shorter)
         {
-            if (Volatile.Read(ref answers[i]) == Absent && NumberedWords[i] is { } shorter && word.IndexOf(shorter, StringComparison.Ordinal) >= 0)
-                held = false;
+            foreach (int i in shorter)
+                held &= Volatile.Read(ref answers[i]) != Absent;
         }
         held = held && Of(tree).IndexOf(word, StringComparison.Ordinal) >= 0;
         Volatile.Write(ref answers[number], held ? Held : Absent); // a racing thread writes the same
