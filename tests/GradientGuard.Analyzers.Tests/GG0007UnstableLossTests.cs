@@ -315,6 +315,23 @@ public sealed class GG0007UnstableLossTests
     }
 
     [Fact]
+    public async Task A_BCELoss_whose_factory_name_is_written_with_a_Unicode_escape_is_read()
+    {
+        string source = Usings + """
+            class Trainer
+            {
+                Tensor Step(Tensor logits, Tensor y)
+                {
+                    var criterion = {|#2:nn.\u0042CELoss()|};
+                    return {|#0:criterion.forward({|#1:logits.sigmoid()|}, y)|};
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source,
+            Verify.Diagnostic(GG0007UnstableLossAnalyzer.SigmoidBce).WithLocation(0).WithLocation(1).WithLocation(2).WithArguments("BCELoss"));
+    }
+
+    [Fact]
     public async Task A_BCELoss_handed_over_by_a_library_built_on_TorchSharp_is_read()
     {
         var library = await Library("""

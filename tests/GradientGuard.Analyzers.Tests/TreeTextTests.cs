@@ -46,13 +46,19 @@ public sealed class TreeTextTests
         }
     }
 
-    // The longer word numbered first (words of this test only, so no other test numbers them before): a file that lacks
-    // it may still hold the shorter one, and a file that lacks the shorter lacks both.
+    // Words of this test only, so no other test numbers them before: the longer numbered first, then the shorter, and
+    // the other way round. Each longer word is known to hold its shorter one whichever came first (the shortcut); a
+    // file that lacks the longer may still hold the shorter, and a file that lacks the shorter lacks both.
     [Fact]
     public void A_word_a_file_lacks_rules_out_only_the_words_that_hold_it()
     {
         TreeText.WordNumber("gradient_guard_ring");
         TreeText.WordNumber("guard_ring");
+        TreeText.WordNumber("guard_bell");
+        TreeText.WordNumber("gradient_guard_bell");
+        Assert.Equal(new[] { "guard_ring" }, TreeText.WordsHeldBy("gradient_guard_ring"));
+        Assert.Equal(new[] { "guard_bell" }, TreeText.WordsHeldBy("gradient_guard_bell"));
+        Assert.Empty(TreeText.WordsHeldBy("guard_ring"));
         var holdsShorter = CSharpSyntaxTree.ParseText("var guard_ring = 1;");
         Assert.False(TreeText.FileHolds(holdsShorter, "gradient_guard_ring"));
         Assert.True(TreeText.FileHolds(holdsShorter, "guard_ring"));

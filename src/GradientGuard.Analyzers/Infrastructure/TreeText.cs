@@ -83,6 +83,10 @@ internal static class TreeText
     // without the lock.
     private static readonly int[]?[] Holding = new int[]?[MaxWords];
 
+    /// <summary>The numbered words <paramref name="word"/> holds, as the shortcut of FileHolds knows them (for tests).</summary>
+    internal static IEnumerable<string> WordsHeldBy(string word) =>
+        WordNumber(word) is var number and >= 0 && Volatile.Read(ref Holding[number]) is { } held ? Array.ConvertAll(held, i => NumberedWords[i]!) : Array.Empty<string>();
+
     private static int[] Append(int[]? numbers, int number)
     {
         var longer = new int[(numbers?.Length ?? 0) + 1];

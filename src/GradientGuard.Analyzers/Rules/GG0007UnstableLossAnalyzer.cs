@@ -61,9 +61,13 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         // A loss module's forward or call needs an expression typed BCELoss or CrossEntropyLoss, which only a compilation
         // that names one of them in its code (a factory call, a declared type, an alias) or references another assembly
         // built on TorchSharp (a helper returning one) can hold: elsewhere a body that names only forward or call, as
-        // most of a model's do, is not read for this rule. Asked once, when such a body is first met.
+        // most of a model's do, is not read for this rule. Asked once, when such a body is first met. An identifier may
+        // spell the name with a Unicode escape (nn.\u0042CELoss()): code that writes one anywhere counts as naming both.
+        // (One spelling gets through, as through every text gate of the rules: a formatting character such as a soft
+        // hyphen inside the name, which the compiler drops from identifiers.)
         var compilation = context.Compilation;
-        var lossModules = new Lazy<bool>(() => LossModuleTypes.InAny(compilation) || TorchSharpSymbols.AnotherAssemblyUsesTorchSharp(compilation));
+        var lossModules = new Lazy<bool>(() => LossModuleTypes.InAny(compilation) || EscapedNames.InAny(compilation) ||
+                                               TorchSharpSymbols.AnotherAssemblyUsesTorchSharp(compilation));
         bool MayCallALoss(SyntaxNode body) => LossFunctions.In(body) || (ModuleCalls.In(body) && lossModules.Value);
 
         // Read per file, after the driver has bound its bodies (FileBodies): a model's forward or a member's creation the
@@ -130,6 +134,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
     private static readonly SourceMentions LossFunctions = SourceMentions.AnyName("log", "cross_entropy", "binary_cross_entropy");
     private static readonly SourceMentions ModuleCalls = SourceMentions.AnyName("forward", "call");
     private static readonly SourceMentions LossModuleTypes = SourceMentions.AnyName("BCELoss", "CrossEntropyLoss");
+    private static readonly SourceMentions EscapedNames = SourceMentions.AnyOf("\\u"); // inside an identifier of the code, not a string's escape
 
     // model.call(x) / model.forward(x), possibly through a local holding its output, where the model's path ends in a
     // Sigmoid: a Sequential built in the same body, or held in a field or property given it in its initializer or
