@@ -63,8 +63,8 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
         // built on TorchSharp (a helper returning one) can hold: elsewhere a body that names only forward or call, as
         // most of a model's do, is not read for this rule. Asked once, when such a body is first met. An identifier may
         // spell the name with a Unicode escape (nn.\u0042CELoss()): code that writes one anywhere counts as naming both.
-        // (One spelling gets through, as through every text gate of the rules: a formatting character such as a soft
-        // hyphen inside the name, which the compiler drops from identifiers.)
+        // (A formatting character inside the name, such as a soft hyphen, which the compiler drops from identifiers,
+        // still gets through; so do such spellings of the words of the body gates, as of every text gate of the rules.)
         var compilation = context.Compilation;
         var lossModules = new Lazy<bool>(() => LossModuleTypes.InAny(compilation) || EscapedNames.InAny(compilation) ||
                                                TorchSharpSymbols.AnotherAssemblyUsesTorchSharp(compilation));
