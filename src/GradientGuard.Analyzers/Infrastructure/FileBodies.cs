@@ -143,11 +143,11 @@ internal static class FileBodies
         var tree = model.SyntaxTree;
         return AnyFileMayName.GetValue(compilation, c => new StrongBox<bool>(GeneratedCodeNames.InAny(c))).Value &&
                (GeneratedCodeNames.In(tree) || TreeText.FileHolds(tree, "partial") ||
-                TreeText.GlobalUsingsMention(compilation, GeneratedCode) || TreeText.GlobalUsingsMention(compilation, Escape));
+                TreeText.GlobalUsingsMention(compilation, GeneratedCode) || TreeText.GlobalUsingsMention(compilation, TreeText.UnicodeEscape));
     }
 
-    private const string GeneratedCode = "GeneratedCode", Escape = "\\u";
-    private static readonly SourceMentions GeneratedCodeNames = SourceMentions.AnyOf(GeneratedCode, Escape);
+    private const string GeneratedCode = "GeneratedCode";
+    private static readonly SourceMentions GeneratedCodeNames = SourceMentions.AnyOf(GeneratedCode, TreeText.UnicodeEscape);
     private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> AnyFileMayName = new();
 
     // The declaration whose symbol owns a body: the field, property or event of an initializer or an arrow body (a

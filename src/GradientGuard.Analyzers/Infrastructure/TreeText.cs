@@ -178,6 +178,9 @@ internal static class TreeText
 
     private static readonly char[] Openers = { '/', '"', '\'', '#' };
 
+    /// <summary>How an identifier spells a character by its code (<c>nn.\u0042CELoss()</c> calls BCELoss): text gates looking for a name miss it so spelled.</summary>
+    public const string UnicodeEscape = "\\u";
+
     /// <summary>
     /// The identifier or keyword tokens <paramref name="name"/> is written as in the code of <paramref name="span"/>, a
     /// span of <paramref name="node"/> (<see cref="ContainsCodeName(SyntaxTree, TextSpan, string)"/>), in text order: a

@@ -134,7 +134,7 @@ public sealed class GG0007UnstableLossAnalyzer : GradientGuardAnalyzer
     private static readonly SourceMentions LossFunctions = SourceMentions.AnyName("log", "cross_entropy", "binary_cross_entropy");
     private static readonly SourceMentions ModuleCalls = SourceMentions.AnyName("forward", "call");
     private static readonly SourceMentions LossModuleTypes = SourceMentions.AnyName("BCELoss", "CrossEntropyLoss");
-    private static readonly SourceMentions EscapedNames = SourceMentions.AnyOf("\\u"); // inside an identifier of the code, not a string's escape
+    private static readonly SourceMentions EscapedNames = SourceMentions.AnyOf(TreeText.UnicodeEscape); // inside an identifier of the code, not a string's escape
 
     // model.call(x) / model.forward(x), possibly through a local holding its output, where the model's path ends in a
     // Sigmoid: a Sequential built in the same body, or held in a field or property given it in its initializer or
