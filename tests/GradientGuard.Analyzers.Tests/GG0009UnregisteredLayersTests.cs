@@ -171,6 +171,23 @@ public sealed class GG0009UnregisteredLayersTests
             {
                 private readonly List<Linear> layers = new();
             }
+
+            // A List of the user's own, in a namespace whose last three names are System.Collections.Generic's.
+            class OwnList : nn.Module<Tensor, Tensor>
+            {
+                private readonly Acme.System.Collections.Generic.List<Linear> layers = new();
+
+                public OwnList() : base("own") => RegisterComponents();
+
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            namespace Acme.System.Collections.Generic
+            {
+                class List<T>
+                {
+                }
+            }
             """;
         await Verify.VerifyAnalyzerAsync(source);
     }

@@ -37,7 +37,8 @@ public sealed class GG0009UnregisteredLayersAnalyzer : GradientGuardAnalyzer
         context.RegisterSymbolAction(symbolContext =>
         {
             var field = (IFieldSymbol)symbolContext.Symbol;
-            if (field.IsStatic || !TorchSharpSymbols.DerivesFrom(field.ContainingType, torch.Module) || Container(field.Type) is not { } container)
+            // The field's own type first: most fields are no list, array or dictionary, and that test reads no base type.
+            if (field.IsStatic || Container(field.Type) is not { } container || !TorchSharpSymbols.DerivesFrom(field.ContainingType, torch.Module))
                 return;
             bool parameters = TorchSharpSymbols.DerivesFrom(container.Element, torch.Parameter);
             if (!parameters && !TorchSharpSymbols.DerivesFrom(container.Element, torch.Module))
@@ -62,7 +63,9 @@ public sealed class GG0009UnregisteredLayersAnalyzer : GradientGuardAnalyzer
         _ => null,
     };
 
-    private static bool InCollections(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic";
+    // System.Collections.Generic, read name by name (a display string was built for every list and dictionary field).
+    private static bool InCollections(INamedTypeSymbol type) =>
+        type.ContainingNamespace is { Name: "Generic", ContainingNamespace: { Name: "Collections", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } };
 
     // register_module("fc" + i, layers[i]), or register_module inside foreach (var l in layers): registered by hand.
     private static bool RegisteredByHand(IFieldSymbol field) =>
