@@ -1,4 +1,6 @@
+using System.Linq;
 using System.Threading.Tasks;
+using GradientGuard.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Verify = GradientGuard.Analyzers.Tests.Verifiers.CodeFixVerifier<
@@ -607,4 +609,53 @@ public sealed class GG0002InitializationTests
         await Verify.VerifyAnalyzerAsync(source, "dotnet_diagnostic.GG0001.severity = none", Mismatch(0, "kaiming_normal_", "fc1", KaimingBeforeTanh));
     }
 
+    // The issue "Analyzer cost": a body is bound for the init checks only when its code writes what they can find, each
+    // name whole (a member's or method's name, as every reference and call writes it), not inside a longer name.
+    [Fact]
+    public async Task A_body_is_read_for_its_inits_only_when_it_writes_a_weight_setter_as_a_whole_name()
+    {
+        string source = Usings + """
+            class Net : nn.Module<Tensor, Tensor>
+            {
+                private readonly Linear fc = nn.Linear(4, 4);
+
+                public Net() : base("net") => RegisterComponents();
+
+                public override Tensor forward(Tensor x) => fc.forward(x);
+
+                public double Describe(double initial_scale, int payload, string weights_path, long num_parameters, bool reapply, string loader, int normal_count, int uniform_count) =>
+                    initial_scale + payload + weights_path.Length + num_parameters + (reapply ? 1 : 0) + loader.Length + normal_count + uniform_count;
+
+                public void Reset() { using var _ = torch.no_grad(); fc.weight.normal_(0, 0.01); }
+
+                public void Restore(string path) => load(path);
+
+                public void RestoreState(Dictionary<string, Tensor> state) => load_state_dict(state);
+
+                public void FromCheckpoint(string path) => Checkpoints.load_checkpoint(this, path);
+
+                public void Init() => apply(m => { });
+
+                public int Count() => System.Linq.Enumerable.Count(parameters());
+
+                public int CountNamed() => System.Linq.Enumerable.Count(named_parameters());
+            }
+
+            static class Checkpoints
+            {
+                public static void load_checkpoint(nn.Module module, string path) { }
+            }
+            """;
+        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source, path: "Net.cs");
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Test", new[] { tree }, await AllRules.References(),
+            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+
+        var read = await AllRules.BodiesLookedUp(compilation, tree, new GradientGuard.Analyzers.Rules.GG0002InitializationAnalyzer());
+
+        var methods = read.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>()
+            .Where(m => m.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax { Identifier.ValueText: "Net" })
+            .Select(m => m.Identifier.ValueText).Distinct().OrderBy(n => n, System.StringComparer.Ordinal);
+        Assert.Equal(new[] { "Count", "CountNamed", "FromCheckpoint", "Init", "Reset", "Restore", "RestoreState", "forward" }, methods);
+    }
 }

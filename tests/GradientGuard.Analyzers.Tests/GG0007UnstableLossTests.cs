@@ -378,22 +378,11 @@ public sealed class GG0007UnstableLossTests
     // The bodies of the first file that GG0007 alone looks up (FileBodies.LookingUp).
     private static async Task<List<SyntaxNode>> BodiesGG0007Reads(string source, string? other = null, MetadataReference? library = null)
     {
-        var read = new ConcurrentBag<SyntaxNode>();
-        void Watch(SyntaxNode body) => read.Add(body);
-        FileBodies.LookingUp += Watch;
-        try
-        {
-            var references = (await AllRules.References()).AddRange(library is null ? Array.Empty<MetadataReference>() : new[] { library });
-            var tree = CSharpSyntaxTree.ParseText(source, path: "Net.cs");
-            var trees = other is null ? new[] { tree } : new[] { tree, CSharpSyntaxTree.ParseText(other, path: "Losses.cs") };
-            var compilation = CSharpCompilation.Create("Test", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            await AllRules.Analyzed(compilation, new GG0007UnstableLossAnalyzer()).GetAnalyzerDiagnosticsAsync();
-            return read.Where(body => body.SyntaxTree == tree).ToList(); // other tests run beside this one
-        }
-        finally
-        {
-            FileBodies.LookingUp -= Watch;
-        }
+        var references = (await AllRules.References()).AddRange(library is null ? Array.Empty<MetadataReference>() : new[] { library });
+        var tree = CSharpSyntaxTree.ParseText(source, path: "Net.cs");
+        var trees = other is null ? new[] { tree } : new[] { tree, CSharpSyntaxTree.ParseText(other, path: "Losses.cs") };
+        var compilation = CSharpCompilation.Create("Test", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        return await AllRules.BodiesLookedUp(compilation, tree, new GG0007UnstableLossAnalyzer());
     }
 
     // A library compiled against TorchSharp, referenced by its image.

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading.Tasks;
@@ -27,6 +29,27 @@ internal static class AllRules
     {
         var references = await TestReferences.Net80.ResolveAsync(LanguageNames.CSharp, default);
         return withTorchSharp ? references.Add(TestReferences.TorchSharp) : references;
+    }
+
+    /// <summary>
+    /// The bodies of <paramref name="tree"/> that <paramref name="analyzer"/> alone looks up when it analyzes
+    /// <paramref name="compilation"/> (<see cref="Infrastructure.FileBodies.LookingUp"/>): every binding of a file's code
+    /// by the rules starts there, so a body not looked up is one a rule's gates kept it from binding.
+    /// </summary>
+    public static async Task<List<SyntaxNode>> BodiesLookedUp(Compilation compilation, SyntaxTree tree, DiagnosticAnalyzer analyzer)
+    {
+        var read = new ConcurrentBag<SyntaxNode>();
+        void Watch(SyntaxNode body) => read.Add(body);
+        Infrastructure.FileBodies.LookingUp += Watch;
+        try
+        {
+            await Analyzed(compilation, analyzer).GetAnalyzerDiagnosticsAsync();
+            return read.Where(body => body.SyntaxTree == tree).ToList(); // other tests run beside this one
+        }
+        finally
+        {
+            Infrastructure.FileBodies.LookingUp -= Watch;
+        }
     }
 
     /// <summary><paramref name="compilation"/> with <paramref name="analyzers"/> (every GradientGuard analyzer when none is given), concurrent.</summary>
