@@ -785,6 +785,81 @@ public sealed class GG0001SaturatingActivationStackTests
         await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3));
     }
 
+    // A constructor's base call is read whatever its body names; a body that names Sequential is read at each call that
+    // writes the name, a lambda's and a local function's among them.
+    [Fact]
+    public async Task A_base_call_and_the_Sequentials_its_constructor_body_builds_are_each_read()
+    {
+        string source = Usings + """
+            class Deep : Sequential
+            {
+                private readonly Sequential head;
+                private readonly Sequential tail;
+
+                public Deep() : {|#0:base|}(
+                    nn.Linear(8, 32), {|#1:nn.Tanh()|},
+                    nn.Linear(32, 32), {|#2:nn.Tanh()|},
+                    nn.Linear(32, 32), {|#3:nn.Tanh()|},
+                    nn.Linear(32, 1))
+                {
+                    Func<Sequential> make = () => nn.{|#4:Sequential|}(
+                        nn.Linear(8, 8), {|#5:nn.Sigmoid()|}, nn.Linear(8, 8), {|#6:nn.Sigmoid()|}, nn.Linear(8, 8), {|#7:nn.Sigmoid()|}, nn.Linear(8, 1));
+                    head = make();
+                    tail = Build();
+
+                    Sequential Build() => torch.nn.{|#8:Sequential|}(
+                        nn.Linear(8, 8), {|#9:nn.Tanh()|}, nn.Linear(8, 8), {|#10:nn.Tanh()|}, nn.Linear(8, 8), {|#11:nn.Tanh()|}, nn.Linear(8, 1));
+                }
+            }
+
+            // A Sequential handed to another base class's constructor: in the base call and named there, reported once.
+            class Wrapper : nn.Module<Tensor, Tensor>
+            {
+                private readonly Sequential body;
+                public Wrapper(Sequential body) : base("wrapper") { this.body = body; RegisterComponents(); }
+                public override Tensor forward(Tensor x) => body.forward(x);
+            }
+
+            class Wrapped : Wrapper
+            {
+                public Wrapped() : base(nn.{|#12:Sequential|}(
+                    nn.Linear(8, 8), {|#13:nn.Sigmoid()|}, nn.Linear(8, 8), {|#14:nn.Sigmoid()|}, nn.Linear(8, 8), {|#15:nn.Sigmoid()|}, nn.Linear(8, 1)))
+                {
+                }
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3), Expected(3, 4, 5, 6, 7), Expected(3, 8, 9, 10, 11), Expected(3, 12, 13, 14, 15));
+    }
+
+    // The top-level statements' body is the file, and a primary constructor's the type: their text holds other members'
+    // bodies, whose Sequentials are read (and reported) with those members, once.
+    [Fact]
+    public async Task Sequentials_of_top_level_statements_of_a_primary_constructor_and_of_the_members_beside_them_are_each_reported_once()
+    {
+        string source = Usings + """
+            var model = nn.{|#0:Sequential|}(
+                nn.Linear(8, 8), {|#1:nn.Sigmoid()|}, nn.Linear(8, 8), {|#2:nn.Sigmoid()|}, nn.Linear(8, 8), {|#3:nn.Sigmoid()|}, nn.Linear(8, 1));
+            Console.WriteLine(model);
+
+            class Wrapper(Sequential body) : nn.Module<Tensor, Tensor>("wrapper")
+            {
+                private readonly Sequential body = body;
+                public override Tensor forward(Tensor x) => body.forward(x);
+            }
+
+            class Wrapped() : Wrapper(nn.{|#4:Sequential|}(
+                nn.Linear(8, 8), {|#5:nn.Tanh()|}, nn.Linear(8, 8), {|#6:nn.Tanh()|}, nn.Linear(8, 8), {|#7:nn.Tanh()|}, nn.Linear(8, 1)))
+            {
+                public static Sequential Spare() => nn.{|#8:Sequential|}(
+                    nn.Linear(8, 8), {|#9:nn.Sigmoid()|}, nn.Linear(8, 8), {|#10:nn.Sigmoid()|}, nn.Linear(8, 8), {|#11:nn.Sigmoid()|}, nn.Linear(8, 1));
+            }
+            """;
+        var test = new Verify.Test { TestCode = source };
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.ExpectedDiagnostics.AddRange(new[] { Expected(3, 0, 1, 2, 3), Expected(3, 4, 5, 6, 7), Expected(3, 8, 9, 10, 11) });
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task A_class_deriving_Sequential_through_a_global_alias_in_another_file_is_read_too()
     {

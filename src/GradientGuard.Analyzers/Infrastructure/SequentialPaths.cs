@@ -54,15 +54,44 @@ internal sealed class SequentialPaths
 
     private List<IInvocationOperation> ConstructionsIn(SemanticModel model, Microsoft.CodeAnalysis.Text.TextSpan? filter, System.Threading.CancellationToken cancellation) =>
         FileBodies.Read(model, filter, MayConstruct, cancellation)
-            .SelectMany(body => Searched(body.Operation).Where(IsConstruction))
+            .SelectMany(body => Searched(body.Operation, cancellation).Where(IsConstruction))
             .ToList();
 
-    // A body whose text names Sequential is searched whole; a constructor that does not, only in its base call (most
-    // constructors of module classes call base("name") and create their layers in the body).
-    private static IEnumerable<IInvocationOperation> Searched(IOperation body) =>
-        SequentialFiles.In(body.Syntax) ? OperationIndex.Invocations(body)
-        : body is IConstructorBodyOperation { Initializer: { } initializer } ? initializer.DescendantsAndSelf().OfType<IInvocationOperation>()
-        : Enumerable.Empty<IInvocationOperation>();
+    // A constructor's base call is searched whatever its text (most constructors of module classes call base("name") and
+    // create their layers in the body); the rest of a body whose text names Sequential, only at the calls that name it.
+    private static IEnumerable<IInvocationOperation> Searched(IOperation body, System.Threading.CancellationToken cancellation)
+    {
+        var baseCall = body is IConstructorBodyOperation { Initializer: { } initializer }
+            ? initializer.DescendantsAndSelf().OfType<IInvocationOperation>()
+            : Enumerable.Empty<IInvocationOperation>();
+        if (!SequentialFiles.In(body.Syntax))
+            return baseCall;
+        // A type's (a primary constructor's base call) or a file's (top-level statements) text holds other members too:
+        // those bodies are walked.
+        if (body.Syntax is TypeDeclarationSyntax or CompilationUnitSyntax || body.SemanticModel is not { } model)
+            return OperationIndex.Invocations(body);
+        return baseCall.Concat(NamedCalls(body, model, cancellation)).Distinct();
+    }
+
+    // The calls written `Sequential(...)` (under `using static`) or `X.Sequential(...)` in a member's body, each looked up
+    // in the body's operation tree instead of walking all of it: a method's name cannot be aliased, so every call of
+    // nn.Sequential writes it as a whole identifier (TreeText.CodeNames), and nn is a static class, never the receiver
+    // of `?.`. A body that names Sequential only inside longer names holds none.
+    private static IEnumerable<IInvocationOperation> NamedCalls(IOperation body, SemanticModel model, System.Threading.CancellationToken cancellation)
+    {
+        foreach (var name in TreeText.CodeNames(body.Syntax, body.Syntax.Span, "Sequential"))
+        {
+            var call = name.Parent switch
+            {
+                IdentifierNameSyntax { Parent: InvocationExpressionSyntax direct } identifier when direct.Expression == identifier => direct,
+                IdentifierNameSyntax { Parent: MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax accessed } member } identifier
+                    when member.Name == identifier && accessed.Expression == member => accessed,
+                _ => null,
+            };
+            if (call is not null && model.GetOperation(call, cancellation) is IInvocationOperation invocation)
+                yield return invocation;
+        }
+    }
 
     // A call named Sequential (its text names it: a method name cannot be aliased), a constructor's ": base(...)" or a
     // primary constructor's base call (its body's syntax is the type's).
