@@ -609,6 +609,60 @@ public sealed class GG0002InitializationTests
         await Verify.VerifyAnalyzerAsync(source, "dotnet_diagnostic.GG0001.severity = none", Mismatch(0, "kaiming_normal_", "fc1", KaimingBeforeTanh));
     }
 
+    // An init helper the compiler calls without its name in the code (a collection initializer's Add): the body is
+    // read for its inits all the same (the review of session 23 found it dropped by the whole-name gate).
+    [Fact]
+    public async Task Layers_a_collection_initializers_Add_initializes_are_no_default_init_stack()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(8, 64);
+                    var fc2 = nn.Linear(64, 64);
+                    var fc3 = nn.Linear(64, 64);
+                    var fc4 = nn.Linear(64, 1);
+                    var initialized = new HeInit { fc1, fc2, fc3, fc4 };
+                    return nn.Sequential(fc1, nn.ReLU(), fc2, nn.ReLU(), fc3, nn.ReLU(), fc4);
+                }
+            }
+
+            class HeInit : System.Collections.IEnumerable
+            {
+                public void Add(Linear layer) => nn.init.kaiming_normal_(layer.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+
+                public System.Collections.IEnumerator GetEnumerator() => Array.Empty<Linear>().GetEnumerator();
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, FourLayers); // four layers at the default init would be reported
+    }
+
+    [Fact]
+    public async Task A_Xavier_init_by_a_collection_initializers_Add_before_ReLU_is_flagged_at_the_element()
+    {
+        string source = Usings + """
+            class Models
+            {
+                Sequential Build()
+                {
+                    var fc1 = nn.Linear(8, 64);
+                    var fc2 = nn.Linear(64, 1);
+                    _ = new Glorot { {|#0:fc1|} };
+                    return nn.Sequential(fc1, nn.ReLU(), fc2);
+                }
+            }
+
+            class Glorot : System.Collections.IEnumerable
+            {
+                public void Add(Linear layer) => nn.init.xavier_uniform_(layer.weight);
+
+                public System.Collections.IEnumerator GetEnumerator() => Array.Empty<Linear>().GetEnumerator();
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Mismatch(0, "Add", "fc1", XavierBeforeReLU));
+    }
+
     // The issue "Analyzer cost": a body is bound for the init checks only when its code writes what they can find, each
     // name whole (a member's or method's name, as every reference and call writes it), not inside a longer name.
     [Fact]

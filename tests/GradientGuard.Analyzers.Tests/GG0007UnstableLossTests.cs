@@ -1,10 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
-using GradientGuard.Analyzers.Infrastructure;
 using GradientGuard.Analyzers.Rules;
 using GradientGuard.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;

@@ -28,13 +28,6 @@ namespace GradientGuard.Analyzers.Infrastructure;
 /// </summary>
 internal sealed class HelperGate
 {
-    // Methods an operation tree calls with no name in the text: a collection initializer's Add, a query's operators.
-    private static readonly HashSet<string> ImplicitlyCalled = new(StringComparer.Ordinal)
-    {
-        "Add", "Select", "SelectMany", "Where", "Join", "GroupJoin", "OrderBy", "OrderByDescending", "ThenBy",
-        "ThenByDescending", "GroupBy", "Cast",
-    };
-
     private static readonly string[] EventWords = { "backward", "step", "zero_grad" };
 
     private readonly ConditionalWeakTable<SyntaxTree, HashSet<string>> leadingPerFile = new();
@@ -90,7 +83,7 @@ internal sealed class HelperGate
     }
 
     private static bool MayCall(SyntaxTree tree, TextSpan span, HashSet<string> names) =>
-        names.Overlaps(ImplicitlyCalled) || names.Any(name => TreeText.ContainsCodeName(tree, span, name));
+        names.Overlaps(ImplicitCalls.Names) || names.Any(name => TreeText.ContainsCodeName(tree, span, name));
 
     // The file's methods that may find an event, to any depth (constructors are never called through an invocation).
     private HashSet<string> Leading(SyntaxTree tree, string text, Compilation compilation) =>

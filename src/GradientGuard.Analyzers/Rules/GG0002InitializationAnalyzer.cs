@@ -200,10 +200,12 @@ public sealed class GG0002InitializationAnalyzer : GradientGuardAnalyzer
 
     // What a body must write for the reads behind MaySetWeights to find anything, each a whole identifier of its code
     // (a member's or method's name, as every reference and call writes it): InitCalls a layer's .weight (an init call on
-    // it, normal_/uniform_ on it, an assignment to it; a helper's call is MayCallInitHelper's), ModelWideInits apply(fn)
-    // or a foreach over parameters()/named_parameters(), ElsewhereInitialization those, a .weight assignment, or a call
-    // of load/load_state_dict/load_checkpoint. Searched inside longer names (initial, payload, weights, weight_decay),
-    // the words let a third more bodies of real code through (171 against 133), each bound and walked for nothing.
+    // it, normal_/uniform_ on it, an assignment to it; a helper's call is MayCallInitHelper's, which also lets through a
+    // body that may call one by a name the code need not write, ImplicitCalls), ModelWideInits apply(fn) or a foreach
+    // over parameters()/named_parameters(), ElsewhereInitialization those, a .weight assignment, or a call of
+    // load/load_state_dict/load_checkpoint. Searched inside longer names (initial, payload, weights, weight_decay), and
+    // with init, normal_ and uniform_ besides, the words let a third more bodies of real code through (171 against 127),
+    // each bound and walked for nothing.
     private static readonly SourceMentions WeightSetters = SourceMentions.AnyName("weight", "apply", "parameters", "named_parameters", "load", "load_state_dict", "load_checkpoint");
 
 
