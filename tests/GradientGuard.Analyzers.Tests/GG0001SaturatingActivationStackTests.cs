@@ -831,6 +831,27 @@ public sealed class GG0001SaturatingActivationStackTests
         await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3), Expected(3, 4, 5, 6, 7), Expected(3, 8, 9, 10, 11), Expected(3, 12, 13, 14, 15));
     }
 
+    // A method group may stand in parentheses or checked(...) before its call (one pair of parentheses would read as a
+    // cast): the name's parent is then not the call, yet the call is nn.Sequential's (found by the review of session 23).
+    [Fact]
+    public async Task A_Sequential_called_through_a_parenthesized_or_checked_method_group_is_read()
+    {
+        string source = Usings + """
+            using static TorchSharp.torch.nn;
+
+            class Models
+            {
+                Sequential First() => {|#0:((nn.Sequential))|}(
+                    nn.Linear(8, 8), {|#1:nn.Sigmoid()|}, nn.Linear(8, 8), {|#2:nn.Sigmoid()|}, nn.Linear(8, 8), {|#3:nn.Sigmoid()|}, nn.Linear(8, 1));
+                Sequential Second() => {|#4:checked(nn.Sequential)|}(
+                    nn.Linear(8, 8), {|#5:nn.Tanh()|}, nn.Linear(8, 8), {|#6:nn.Tanh()|}, nn.Linear(8, 8), {|#7:nn.Tanh()|}, nn.Linear(8, 1));
+                Sequential Third() => {|#8:unchecked((Sequential))|}(
+                    Linear(8, 8), {|#9:Tanh()|}, Linear(8, 8), {|#10:Tanh()|}, Linear(8, 8), {|#11:Tanh()|}, Linear(8, 1));
+            }
+            """;
+        await Verify.VerifyAnalyzerAsync(source, Expected(3, 0, 1, 2, 3), Expected(3, 4, 5, 6, 7), Expected(3, 8, 9, 10, 11));
+    }
+
     // The top-level statements' body is the file, and a primary constructor's the type: their text holds other members'
     // bodies, whose Sequentials are read (and reported) with those members, once.
     [Fact]

@@ -66,30 +66,37 @@ internal sealed class SequentialPaths
             : Enumerable.Empty<IInvocationOperation>();
         if (!SequentialFiles.In(body.Syntax))
             return baseCall;
-        // A type's (a primary constructor's base call) or a file's (top-level statements) text holds other members too:
-        // those bodies are walked.
+        // A type's body (a primary constructor's base call) or a file's (top-level statements) spans other members' text
+        // too: such a body is walked whole, as before; the members are read as bodies of their own.
         if (body.Syntax is TypeDeclarationSyntax or CompilationUnitSyntax || body.SemanticModel is not { } model)
             return OperationIndex.Invocations(body);
+        // GetOperation gives the operations of the body's own tree, the objects the base call's search gives: Distinct
+        // drops a Sequential both find (one handed to a base constructor).
         return baseCall.Concat(NamedCalls(body, model, cancellation)).Distinct();
     }
 
-    // The calls written `Sequential(...)` (under `using static`) or `X.Sequential(...)` in a member's body, each looked up
-    // in the body's operation tree instead of walking all of it: a method's name cannot be aliased, so every call of
-    // nn.Sequential writes it as a whole identifier (TreeText.CodeNames), and nn is a static class, never the receiver
-    // of `?.`. A body that names Sequential only inside longer names holds none.
+    // The calls of a member's body whose callee names Sequential, each looked up in the body's operation tree instead of
+    // walking all of it. A method's name cannot be aliased, so every call of nn.Sequential writes it as a whole
+    // identifier (TreeText.CodeNames): `Sequential(...)` under `using static`, `X.Sequential(...)`, either as a method
+    // group in parentheses or checked(...) before its argument list (`((nn.Sequential))(...)`; nn is a static class,
+    // never the receiver of `?.`). A body that names Sequential only inside longer names holds none.
     private static IEnumerable<IInvocationOperation> NamedCalls(IOperation body, SemanticModel model, System.Threading.CancellationToken cancellation)
     {
         foreach (var name in TreeText.CodeNames(body.Syntax, body.Syntax.Span, "Sequential"))
         {
-            var call = name.Parent switch
+            SyntaxNode? callee = name.Parent switch
             {
-                IdentifierNameSyntax { Parent: InvocationExpressionSyntax direct } identifier when direct.Expression == identifier => direct,
-                IdentifierNameSyntax { Parent: MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax accessed } member } identifier
-                    when member.Name == identifier && accessed.Expression == member => accessed,
+                IdentifierNameSyntax { Parent: MemberAccessExpressionSyntax member } identifier when member.Name == identifier => member,
+                IdentifierNameSyntax identifier => identifier,
                 _ => null,
             };
-            if (call is not null && model.GetOperation(call, cancellation) is IInvocationOperation invocation)
+            while (callee?.Parent is ParenthesizedExpressionSyntax or CheckedExpressionSyntax)
+                callee = callee.Parent;
+            if (callee?.Parent is InvocationExpressionSyntax call && call.Expression == callee &&
+                model.GetOperation(call, cancellation) is IInvocationOperation invocation)
+            {
                 yield return invocation;
+            }
         }
     }
 
