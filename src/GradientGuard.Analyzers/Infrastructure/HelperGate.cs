@@ -42,15 +42,15 @@ internal sealed class HelperGate
         if (Seeds(text, declaration, tree, compilation))
             return true;
         var leading = Leading(tree, text, compilation);
-        if (MayCall(tree, declaration.Span, leading))
+        if (ImplicitCalls.MayCallAny(tree, declaration.Span, leading))
             return true;
         // The local functions in scope that the member's text does not hold: those beside a local function.
         if (FileDeclarations.MemberOf(declaration) is not { } member || member == declaration)
             return false;
-        if (!Seeds(text, member, tree, compilation) && !MayCall(tree, member.Span, leading))
+        if (!Seeds(text, member, tree, compilation) && !ImplicitCalls.MayCallAny(tree, member.Span, leading))
             return false; // no local function can lead anywhere when its member's text seeds nothing and names no leading method
         var locals = FileDeclarations.LocalFunctionsIn(member).Where(f => f.Node != declaration && !declaration.Span.Contains(f.Node.Span)).ToList();
-        return locals.Count > 0 && MayCall(tree, declaration.Span, Closure(text, tree, compilation, locals, new HashSet<string>(leading, StringComparer.Ordinal)));
+        return locals.Count > 0 && ImplicitCalls.MayCallAny(tree, declaration.Span, Closure(text, tree, compilation, locals, new HashSet<string>(leading, StringComparer.Ordinal)));
     }
 
     // A declaration that may find an event by itself, not through a method of its file.
@@ -82,9 +82,6 @@ internal sealed class HelperGate
         return namedPerFile.GetValue(tree, _ => named);
     }
 
-    private static bool MayCall(SyntaxTree tree, TextSpan span, HashSet<string> names) =>
-        names.Overlaps(ImplicitCalls.Names) || names.Any(name => TreeText.ContainsCodeName(tree, span, name));
-
     // The file's methods that may find an event, to any depth (constructors are never called through an invocation).
     private HashSet<string> Leading(SyntaxTree tree, string text, Compilation compilation) =>
         leadingPerFile.GetValue(tree, t => Closure(text, t, compilation,
@@ -92,7 +89,7 @@ internal sealed class HelperGate
             new HashSet<string>(StringComparer.Ordinal)));
 
     private HashSet<string> Closure(string text, SyntaxTree tree, Compilation compilation, IReadOnlyList<FileDeclarations.Declaration> declarations, HashSet<string> leading) =>
-        NameClosure.Extend(declarations, leading, d => Seeds(text, d.Node, tree, compilation), (span, names) => MayCall(tree, span, names));
+        NameClosure.Extend(declarations, leading, d => Seeds(text, d.Node, tree, compilation), (span, names) => ImplicitCalls.MayCallAny(tree, span, names));
 
     // Per compilation: the methods whose declaration mentions a clip (any case) or zero_grad, by name, with their
     // files: the only methods of another file whose syntax gives a helper an event.

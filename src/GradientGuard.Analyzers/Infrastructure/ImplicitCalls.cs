@@ -1,5 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
 
 namespace GradientGuard.Analyzers.Infrastructure;
 
@@ -19,4 +22,13 @@ internal static class ImplicitCalls
         "Select", "SelectMany", "Where", "Join", "GroupJoin", "OrderBy", "OrderByDescending", "ThenBy", "ThenByDescending", "GroupBy", "Cast",
         "AppendLiteral", "AppendFormatted",
     };
+
+    /// <summary>
+    /// Whether the code of <paramref name="span"/> (a span of a node of the code, as for
+    /// <see cref="TreeText.ContainsCodeName(SyntaxTree, TextSpan, string)"/>) may call a method named one of
+    /// <paramref name="names"/>: its name written as an identifier (which every call form writes, <c>x?.Run()</c> and
+    /// <c>global::Run()</c> too), or any of them when one bears a name the compiler calls without it.
+    /// </summary>
+    public static bool MayCallAny(SyntaxTree tree, TextSpan span, HashSet<string> names) =>
+        names.Overlaps(Names) || names.Any(name => TreeText.ContainsCodeName(tree, span, name));
 }

@@ -41,11 +41,11 @@ internal sealed class InitMentions
         var (methods, constructors) = helpers.Value;
         if (methods.Count == 0 && !constructors)
             return false;
-        // Text tests for what a syntax walk would find: a helper's call (its name, which x?.Init(...) writes too, unless
-        // the compiler calls it by a name the code need not write: a collection initializer's Add, ImplicitCalls), a
-        // ": base(...)" / ": this(...)" into a constructor that initializes.
+        // Text tests for what a syntax walk would find: a helper's call (its name, unless the compiler calls it by a name
+        // the code need not write: a collection initializer's Add), a ": base(...)" / ": this(...)" into a constructor
+        // that initializes.
         return constructors && TreeText.MayCallConstructor(body.SyntaxTree, body.Span) ||
-               methods.Any(name => ImplicitCalls.Names.Contains(name) || TreeText.ContainsCodeName(body.SyntaxTree, body.Span, name));
+               ImplicitCalls.MayCallAny(body.SyntaxTree, body.Span, methods);
     }
 
     /// <summary>Whether <see cref="ModelWideInits.Find"/> can find an apply or a loop over parameters in <paramref name="body"/>.</summary>
