@@ -84,19 +84,8 @@ internal sealed class SequentialPaths
     {
         foreach (var name in TreeText.CodeNames(body.Syntax, body.Syntax.Span, "Sequential"))
         {
-            SyntaxNode? callee = name.Parent switch
-            {
-                IdentifierNameSyntax { Parent: MemberAccessExpressionSyntax member } identifier when member.Name == identifier => member,
-                IdentifierNameSyntax identifier => identifier,
-                _ => null,
-            };
-            while (callee?.Parent is ParenthesizedExpressionSyntax or CheckedExpressionSyntax)
-                callee = callee.Parent;
-            if (callee?.Parent is InvocationExpressionSyntax call && call.Expression == callee &&
-                model.GetOperation(call, cancellation) is IInvocationOperation invocation)
-            {
+            if (name.CallNamedBy() is { } call && model.GetOperation(call, cancellation) is IInvocationOperation invocation)
                 yield return invocation;
-            }
         }
     }
 
